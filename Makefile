@@ -1,0 +1,62 @@
+# hearth — the two commands of the README, plus bench/fuzz/sanitize helpers.
+# Each target first installs missing Debian packages (as root, or with sudo).
+
+BUILD      ?= build
+JOBS       ?= $(shell nproc)
+CMAKE_ARGS ?=
+SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+
+# Debian 12 packages the build and tests need (see README: Dependencies).
+DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
+  nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcre2-dev \
+  libgtest-dev libgmock-dev libbenchmark-dev clang lld libclang-rt-14-dev
+
+.PHONY: all deps build run test bench fuzz sanitize clean
+
+all: build
+
+deps:
+	@missing=$$(for p in $(DEB_PACKAGES); do \
+	    dpkg-query -W -f='$${Status}' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; \
+	  done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
+	fi
+
+$(BUILD)/build.ninja: | deps
+	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
+
+build: deps $(BUILD)/build.ninja
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The main job on the built-in model: what it is and how it tokenizes.
+run: build
+	./$(BUILD)/hearth show models/stories260K.gguf
+	./$(BUILD)/hearth tokenize models/stories260K.gguf "Once upon a time, there was a little fox."
+
+test: build
+	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
+
+bench: deps
+	cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEARTH_BENCH=ON -DHEARTH_TESTS=OFF
+	cmake --build $(BUILD)-bench -j $(JOBS)
+	./$(BUILD)-bench/bench/hearth_kernels_bench
+
+# Tests under AddressSanitizer + UBSan.
+sanitize: deps
+	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=ON
+	cmake --build $(BUILD)-asan -j $(JOBS)
+	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus.
+FUZZ_SECONDS ?= 60
+fuzz: deps
+	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DHEARTH_FUZZ=ON -DHEARTH_TESTS=OFF
+	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_all.sh $(BUILD)-fuzz
+
+clean:
+	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-bench

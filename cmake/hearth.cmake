@@ -1,0 +1,53 @@
+# Shared build helpers for hearth.
+
+# Warnings for our own targets (never for third-party headers).
+function(hearth_warnings target)
+  target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
+    -Wno-missing-field-initializers
+    -Wno-restrict)  # GCC 12 reports false positives in std::string operator+
+  if(HEARTH_WERROR)
+    target_compile_options(${target} PRIVATE -Werror)
+  endif()
+endfunction()
+
+if(HEARTH_SANITIZE)
+  add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
+# Sources whose name ends in _avx2.cpp are compiled for AVX2+FMA+F16C; they are
+# only ever called through a kernel table filled after CPU detection.
+set(HEARTH_AVX2_FLAGS -mavx2 -mfma -mf16c)
+
+# hearth_layer(NAME [DEPS...]): src/NAME/**.cpp as object library hearth_NAME.
+function(hearth_layer name)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/src/${name}/*.cpp)
+  add_library(hearth_${name} STATIC ${srcs})
+  target_include_directories(hearth_${name} PUBLIC ${PROJECT_SOURCE_DIR}/src)
+  foreach(dep ${ARGN})
+    target_link_libraries(hearth_${name} PUBLIC hearth_${dep})
+  endforeach()
+  foreach(src ${srcs})
+    if(src MATCHES "_avx2\\.cpp$")
+      set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${HEARTH_AVX2_FLAGS}")
+    endif()
+  endforeach()
+  hearth_warnings(hearth_${name})
+endfunction()
+
+# hearth_test_suite(NAME LAYER...): tests/NAME/*.cpp as executable hearth_NAME_tests,
+# linked only against the layers it tests (so one layer's tests build on their own).
+function(hearth_test_suite name)
+  file(GLOB_RECURSE srcs CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/tests/${name}/*.cpp)
+  add_executable(hearth_${name}_tests ${srcs} ${PROJECT_SOURCE_DIR}/tests/test_data.cpp)
+  target_include_directories(hearth_${name}_tests PRIVATE ${PROJECT_SOURCE_DIR}/tests)
+  foreach(layer ${ARGN})
+    target_link_libraries(hearth_${name}_tests PRIVATE hearth_${layer})
+  endforeach()
+  target_link_libraries(hearth_${name}_tests PRIVATE hearth_core GTest::gtest_main nlohmann_json::nlohmann_json)
+  target_compile_definitions(hearth_${name}_tests PRIVATE
+    HEARTH_TEST_DATA_DIR="${PROJECT_SOURCE_DIR}/tests/data"
+    HEARTH_BINARY="${PROJECT_BINARY_DIR}/hearth")
+  hearth_warnings(hearth_${name}_tests)
+  gtest_discover_tests(hearth_${name}_tests DISCOVERY_TIMEOUT 60 PROPERTIES LABELS ${name})
+endfunction()

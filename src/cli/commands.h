@@ -1,0 +1,19 @@
+// Each subcommand lives in its own file and registers itself on the app.
+// A handler returns the process exit code; library errors (hearth::Error)
+// thrown from a handler are printed by main as "hearth: error: ..." (exit 1).
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <functional>
+
+namespace hearth::cli {
+
+// Set by a command's callback; run by main after parsing.
+using Handler = std::function<int()>;
+
+void register_show(CLI::App& app, Handler& handler);
+void register_tokenize(CLI::App& app, Handler& handler);
+void register_template(CLI::App& app, Handler& handler);
+
+}  // namespace hearth::cli

@@ -1,0 +1,27 @@
+// What the CPU we run on can do, detected once (cpuid on x86).
+// Kernel tables are filled from this at start-up; hot loops never test it.
+#pragma once
+
+#include <string>
+
+namespace hearth {
+
+struct CpuFeatures {
+  bool avx2 = false;
+  bool fma = false;
+  bool f16c = false;
+  bool avx512f = false;
+  bool avx512bw = false;
+  bool avx512vl = false;
+  bool avx512vnni = false;
+  bool neon = false;
+
+  // AVX2 kernels also use FMA and F16C: all three must be there.
+  bool has_avx2_kernels() const { return avx2 && fma && f16c; }
+  std::string describe() const;  // e.g. "AVX2 FMA F16C"
+};
+
+// Detected once, thread-safe.
+const CpuFeatures& cpu_features();
+
+}  // namespace hearth

@@ -1,0 +1,9 @@
+// TEMPORARY STUB: replaced by the real implementation.
+#include "core/error.h"
+#include "quant/kernels.h"
+
+namespace hearth::quant::generic {
+void dequantize_row_iq4_nl(const void*, float*, int64_t) { throw Error("iq4_nl: not implemented"); }
+void quantize_row_iq4_nl(const float*, void*, int64_t, const float*) { throw Error("iq4_nl: not implemented"); }
+float vec_dot_iq4_nl_q8_0(int64_t, const void*, const void*) { throw Error("iq4_nl: not implemented"); }
+}  // namespace

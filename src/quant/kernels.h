@@ -1,0 +1,73 @@
+// Kernel signatures per tensor type. Each format has:
+//   dequantize_row_T(src, dst, n)       n elements, a whole number of blocks
+//   quantize_row_T(src, dst, n, imatrix) imatrix: n importance weights or nullptr
+//   vec_dot_T_U(n, x, y)                dot of a weight row x (type T) with an
+//                                       activation row y (type U), n elements
+// `generic` holds the scalar reference of every kernel (the oracle for tests);
+// `avx2` holds the AVX2+FMA+F16C versions, same signatures, same results up to
+// float summation order. Which SIMD kernels exist is listed in x86/fallbacks.h;
+// callers go through the table in quant/type_traits.h, never these directly.
+#pragma once
+
+#include <cstdint>
+
+namespace hearth::quant {
+
+using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
+using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n, const float* imatrix);
+using VecDotFn = float (*)(int64_t n, const void* x, const void* y);
+
+#define HEARTH_DECLARE_FORMAT(T)                                              \
+  void dequantize_row_##T(const void* src, float* dst, int64_t n);            \
+  void quantize_row_##T(const float* src, void* dst, int64_t n, const float* imatrix);
+
+namespace generic {
+HEARTH_DECLARE_FORMAT(f32)
+HEARTH_DECLARE_FORMAT(f16)
+HEARTH_DECLARE_FORMAT(bf16)
+HEARTH_DECLARE_FORMAT(q4_0)
+HEARTH_DECLARE_FORMAT(q4_1)
+HEARTH_DECLARE_FORMAT(q5_0)
+HEARTH_DECLARE_FORMAT(q5_1)
+HEARTH_DECLARE_FORMAT(q8_0)
+HEARTH_DECLARE_FORMAT(q8_1)
+HEARTH_DECLARE_FORMAT(q2_K)
+HEARTH_DECLARE_FORMAT(q3_K)
+HEARTH_DECLARE_FORMAT(q4_K)
+HEARTH_DECLARE_FORMAT(q5_K)
+HEARTH_DECLARE_FORMAT(q6_K)
+HEARTH_DECLARE_FORMAT(q8_K)
+HEARTH_DECLARE_FORMAT(iq4_nl)
+HEARTH_DECLARE_FORMAT(iq4_xs)
+}  // namespace generic
+
+#undef HEARTH_DECLARE_FORMAT
+
+// Dot kernels: the same list in both namespaces.
+#define HEARTH_DECLARE_DOTS                                            \
+  float vec_dot_f32_f32(int64_t n, const void* x, const void* y);      \
+  float vec_dot_f16_f16(int64_t n, const void* x, const void* y);      \
+  float vec_dot_bf16_bf16(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q4_1_q8_1(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q5_0_q8_0(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q5_1_q8_1(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q8_0_q8_0(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q2_K_q8_K(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q3_K_q8_K(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q4_K_q8_K(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q5_K_q8_K(int64_t n, const void* x, const void* y);    \
+  float vec_dot_q6_K_q8_K(int64_t n, const void* x, const void* y);    \
+  float vec_dot_iq4_nl_q8_0(int64_t n, const void* x, const void* y);  \
+  float vec_dot_iq4_xs_q8_K(int64_t n, const void* x, const void* y);
+
+namespace generic {
+HEARTH_DECLARE_DOTS
+}  // namespace generic
+namespace avx2 {
+HEARTH_DECLARE_DOTS
+}  // namespace avx2
+
+#undef HEARTH_DECLARE_DOTS
+
+}  // namespace hearth::quant

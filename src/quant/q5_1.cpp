@@ -1,0 +1,9 @@
+// TEMPORARY STUB: replaced by the real implementation.
+#include "core/error.h"
+#include "quant/kernels.h"
+
+namespace hearth::quant::generic {
+void dequantize_row_q5_1(const void*, float*, int64_t) { throw Error("q5_1: not implemented"); }
+void quantize_row_q5_1(const float*, void*, int64_t, const float*) { throw Error("q5_1: not implemented"); }
+float vec_dot_q5_1_q8_1(int64_t, const void*, const void*) { throw Error("q5_1: not implemented"); }
+}  // namespace

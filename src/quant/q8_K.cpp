@@ -1,0 +1,8 @@
+// TEMPORARY STUB: replaced by the real implementation.
+#include "core/error.h"
+#include "quant/kernels.h"
+
+namespace hearth::quant::generic {
+void dequantize_row_q8_K(const void*, float*, int64_t) { throw Error("q8_K: not implemented"); }
+void quantize_row_q8_K(const float*, void*, int64_t, const float*) { throw Error("q8_K: not implemented"); }
+}  // namespace

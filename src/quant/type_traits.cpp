@@ -1,0 +1,150 @@
+#include "quant/type_traits.h"
+
+#include <array>
+#include <string>
+
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "gguf/tensor_type.h"
+#include "quant/x86/fallbacks.h"
+
+namespace hearth::quant {
+
+namespace {
+
+using TT = TensorType;
+
+#define HEARTH_GENERIC(T, fmt, dot, dot_type, weight)                                        \
+  TypeTraits {                                                                               \
+    TT::T, generic::dequantize_row_##fmt, generic::quantize_row_##fmt, dot, TT::dot_type, weight \
+  }
+
+// The scalar reference table.
+const std::array kGeneric{
+    HEARTH_GENERIC(F32, f32, generic::vec_dot_f32_f32, F32, true),
+    HEARTH_GENERIC(F16, f16, generic::vec_dot_f16_f16, F16, true),
+    HEARTH_GENERIC(Q4_0, q4_0, generic::vec_dot_q4_0_q8_0, Q8_0, true),
+    HEARTH_GENERIC(Q4_1, q4_1, generic::vec_dot_q4_1_q8_1, Q8_1, true),
+    HEARTH_GENERIC(Q5_0, q5_0, generic::vec_dot_q5_0_q8_0, Q8_0, true),
+    HEARTH_GENERIC(Q5_1, q5_1, generic::vec_dot_q5_1_q8_1, Q8_1, true),
+    HEARTH_GENERIC(Q8_0, q8_0, generic::vec_dot_q8_0_q8_0, Q8_0, true),
+    HEARTH_GENERIC(Q8_1, q8_1, nullptr, Q8_1, false),
+    HEARTH_GENERIC(Q2_K, q2_K, generic::vec_dot_q2_K_q8_K, Q8_K, true),
+    HEARTH_GENERIC(Q3_K, q3_K, generic::vec_dot_q3_K_q8_K, Q8_K, true),
+    HEARTH_GENERIC(Q4_K, q4_K, generic::vec_dot_q4_K_q8_K, Q8_K, true),
+    HEARTH_GENERIC(Q5_K, q5_K, generic::vec_dot_q5_K_q8_K, Q8_K, true),
+    HEARTH_GENERIC(Q6_K, q6_K, generic::vec_dot_q6_K_q8_K, Q8_K, true),
+    HEARTH_GENERIC(Q8_K, q8_K, nullptr, Q8_K, false),
+    HEARTH_GENERIC(IQ4_NL, iq4_nl, generic::vec_dot_iq4_nl_q8_0, Q8_0, true),
+    HEARTH_GENERIC(IQ4_XS, iq4_xs, generic::vec_dot_iq4_xs_q8_K, Q8_K, true),
+    HEARTH_GENERIC(BF16, bf16, generic::vec_dot_bf16_bf16, BF16, true),
+};
+#undef HEARTH_GENERIC
+
+VecDotFn avx2_dot(TT t) {
+  switch (t) {
+    case TT::F32: return avx2::vec_dot_f32_f32;
+    case TT::F16: return avx2::vec_dot_f16_f16;
+    case TT::BF16: return avx2::vec_dot_bf16_bf16;
+    case TT::Q4_0: return avx2::vec_dot_q4_0_q8_0;
+    case TT::Q4_1: return avx2::vec_dot_q4_1_q8_1;
+    case TT::Q5_0: return avx2::vec_dot_q5_0_q8_0;
+    case TT::Q5_1: return avx2::vec_dot_q5_1_q8_1;
+    case TT::Q8_0: return avx2::vec_dot_q8_0_q8_0;
+    case TT::Q2_K: return avx2::vec_dot_q2_K_q8_K;
+    case TT::Q3_K: return avx2::vec_dot_q3_K_q8_K;
+    case TT::Q4_K: return avx2::vec_dot_q4_K_q8_K;
+    case TT::Q5_K: return avx2::vec_dot_q5_K_q8_K;
+    case TT::Q6_K: return avx2::vec_dot_q6_K_q8_K;
+    case TT::IQ4_NL: return avx2::vec_dot_iq4_nl_q8_0;
+    case TT::IQ4_XS: return avx2::vec_dot_iq4_xs_q8_K;
+    default: return nullptr;
+  }
+}
+
+struct Table {
+  std::array<TypeTraits, kGeneric.size()> best = kGeneric;
+  const char* isa = "generic";
+
+  Table() {
+    if (!cpu_features().has_avx2_kernels()) return;
+    isa = "avx2";
+    for (const auto& k : x86::kAvx2Kernels) {
+      if (!k.vec_dot) continue;
+      for (auto& t : best) {
+        if (t.type == k.type) t.vec_dot = avx2_dot(k.type);
+      }
+    }
+  }
+};
+
+const Table& table() {
+  static const Table t;
+  return t;
+}
+
+template <typename Arr>
+const TypeTraits* lookup(const Arr& arr, TT type) {
+  for (const auto& t : arr) {
+    if (t.type == type) return &t;
+  }
+  return nullptr;
+}
+
+std::array<TT, kGeneric.size()> sorted_types() {
+  std::array<TT, kGeneric.size()> out{};
+  for (size_t i = 0; i < kGeneric.size(); ++i) out[i] = kGeneric[i].type;
+  for (size_t i = 0; i < out.size(); ++i) {
+    for (size_t j = i + 1; j < out.size(); ++j) {
+      if (static_cast<uint32_t>(out[j]) < static_cast<uint32_t>(out[i])) std::swap(out[i], out[j]);
+    }
+  }
+  return out;
+}
+
+}  // namespace
+
+const TypeTraits& traits(TensorType type) {
+  if (const TypeTraits* t = lookup(table().best, type)) return *t;
+  throw UnsupportedError("tensor type " + std::string(tensor_type_name(type)) +
+                         " is not supported by hearth's kernels");
+}
+
+bool has_kernels(TensorType type) { return lookup(kGeneric, type) != nullptr; }
+
+const TypeTraits& generic_traits(TensorType type) {
+  if (const TypeTraits* t = lookup(kGeneric, type)) return *t;
+  throw UnsupportedError("tensor type " + std::string(tensor_type_name(type)) +
+                         " is not supported by hearth's kernels");
+}
+
+const TensorType* types_with_kernels(int* count) {
+  static const auto types = sorted_types();
+  *count = static_cast<int>(types.size());
+  return types.data();
+}
+
+const char* kernel_isa() { return table().isa; }
+
+void dequantize(TensorType type, const void* src, float* dst, int64_t n) {
+  traits(type).dequantize(src, dst, n);
+}
+
+uint64_t quantize(TensorType type, const float* src, void* dst, int64_t n_rows,
+                  int64_t n_per_row, const float* imatrix) {
+  const auto& tr = traits(type);
+  const auto& layout = layout_of(type);
+  if (n_per_row % layout.block_size != 0) {
+    throw Error("cannot quantize rows of " + std::to_string(n_per_row) + " elements to " +
+                std::string(layout.name) + " (block size " + std::to_string(layout.block_size) +
+                ")");
+  }
+  const uint64_t rb = row_bytes(layout, static_cast<uint64_t>(n_per_row));
+  auto* out = static_cast<uint8_t*>(dst);
+  for (int64_t r = 0; r < n_rows; ++r) {
+    tr.quantize(src + r * n_per_row, out + r * rb, n_per_row, imatrix);
+  }
+  return rb * static_cast<uint64_t>(n_rows);
+}
+
+}  // namespace hearth::quant

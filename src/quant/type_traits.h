@@ -1,0 +1,42 @@
+// The per-type kernel table: one lookup gives everything needed to work with a
+// tensor type. Filled once at start-up from the CPU's features (the best
+// kernel for each type); hot loops call through it and never test features.
+#pragma once
+
+#include <cstdint>
+
+#include "gguf/tensor_type.h"
+#include "quant/kernels.h"
+
+namespace hearth::quant {
+
+struct TypeTraits {
+  TensorType type;
+  DequantizeRowFn dequantize = nullptr;
+  QuantizeRowFn quantize = nullptr;  // also the activation quantizer (from_float)
+  VecDotFn vec_dot = nullptr;        // weight row · activation row in vec_dot_type
+  TensorType vec_dot_type = TensorType::F32;
+  bool weight_type = true;           // false for activation-only types (Q8_1, Q8_K)
+};
+
+// Traits of a type with kernels; throws UnsupportedError naming the type when
+// hearth has none (e.g. IQ2_XXS).
+const TypeTraits& traits(TensorType type);
+bool has_kernels(TensorType type);
+
+// The scalar reference table (for tests and for the kernel-vs-reference checks).
+const TypeTraits& generic_traits(TensorType type);
+
+// Every type with kernels, in enum order (tests walk this list).
+const TensorType* types_with_kernels(int* count);
+
+// Name of the ISA whose kernels the table uses ("avx2" or "generic").
+const char* kernel_isa();
+
+// Convenience: dequantize / quantize n_rows rows of n_per_row elements.
+void dequantize(TensorType type, const void* src, float* dst, int64_t n);
+// Returns bytes written. imatrix: n_per_row weights or nullptr.
+uint64_t quantize(TensorType type, const float* src, void* dst, int64_t n_rows,
+                  int64_t n_per_row, const float* imatrix);
+
+}  // namespace hearth::quant

@@ -1,0 +1,23 @@
+// Which dot kernels have an AVX2 version. A type listed false here uses its
+// scalar reference on purpose; type_traits.cpp reads this table, and a test
+// checks every type against it, so a missing kernel is visible, not an accident.
+#pragma once
+
+#include "gguf/tensor_type.h"
+
+namespace hearth::quant::x86 {
+
+struct Avx2Kernel {
+  TensorType type;
+  bool vec_dot;
+};
+
+inline constexpr Avx2Kernel kAvx2Kernels[] = {
+    {TensorType::F32, true},   {TensorType::F16, true},    {TensorType::BF16, true},
+    {TensorType::Q4_0, true},  {TensorType::Q4_1, true},   {TensorType::Q5_0, true},
+    {TensorType::Q5_1, true},  {TensorType::Q8_0, true},   {TensorType::Q2_K, true},
+    {TensorType::Q3_K, true},  {TensorType::Q4_K, true},   {TensorType::Q5_K, true},
+    {TensorType::Q6_K, true},  {TensorType::IQ4_NL, true}, {TensorType::IQ4_XS, true},
+};
+
+}  // namespace hearth::quant::x86

@@ -1,0 +1,7 @@
+// TEMPORARY STUB: replaced by the real implementation.
+#include "core/error.h"
+#include "quant/kernels.h"
+
+namespace hearth::quant::avx2 {
+float vec_dot_q4_K_q8_K(int64_t, const void*, const void*) { throw Error("q4_K: not implemented"); }
+}  // namespace
