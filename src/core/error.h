@@ -31,4 +31,10 @@ class IoError : public Error {
   using Error::Error;
 };
 
+// A request that does not fit the context window (never silently truncated).
+class ContextFullError : public Error {
+ public:
+  using Error::Error;
+};
+
 }  // namespace hearth

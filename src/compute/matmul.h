@@ -1,0 +1,34 @@
+// y = W x for a batch of activation rows, on the fused dot kernels.
+//
+// W is a GGUF weight tensor of shape [n_in, n_out] (ne[0] = n_in is the row
+// length): n_out rows of n_in elements, in any type with kernels.
+// x is [n_tokens][n_in] float, y is [n_tokens][n_out] float.
+// Each activation row is quantized once to W's vec_dot_type (as the formats
+// intend), then every (weight row, token) pair is one vec_dot call.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "core/thread_pool.h"
+#include "gguf/tensor_type.h"
+
+namespace hearth::compute {
+
+struct WeightView {
+  TensorType type = TensorType::F32;
+  const uint8_t* data = nullptr;
+  int64_t n_in = 0;        // row length (ne[0])
+  int64_t n_out = 0;       // rows (ne[1])
+  uint64_t row_bytes = 0;  // bytes per row
+};
+
+// Scratch memory reused across calls (quantized activations).
+struct MatmulScratch {
+  std::vector<uint8_t> act;
+};
+
+void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            MatmulScratch& scratch);
+
+}  // namespace hearth::compute

@@ -1,0 +1,206 @@
+#include "model/forward.h"
+
+#include <cmath>
+#include <string>
+
+#include "compute/ops.h"
+#include "core/error.h"
+#include "quant/type_traits.h"
+
+namespace hearth::model {
+
+void Batch::clear() {
+  token.clear();
+  pos.clear();
+  seq.clear();
+  cell.clear();
+  want_logits.clear();
+}
+
+void Batch::add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits) {
+  token.push_back(tok);
+  pos.push_back(p);
+  seq.push_back(s);
+  cell.push_back(c);
+  want_logits.push_back(logits ? 1 : 0);
+}
+
+Forward::Forward(const Model& model, ThreadPool& pool)
+    : model_(model), hp_(model.hparams()), pool_(pool) {
+  scratch_.resize(static_cast<size_t>(pool.size()));
+}
+
+void Forward::resize(int64_t n) {
+  const auto sz = [n](int64_t w) { return static_cast<size_t>(n * w); };
+  x_.resize(sz(hp_.n_embd));
+  h_.resize(sz(hp_.n_embd));
+  q_.resize(sz(hp_.n_embd_q()));
+  k_.resize(sz(hp_.n_embd_k()));
+  v_.resize(sz(hp_.n_embd_v()));
+  attn_.resize(sz(hp_.n_head * hp_.head_dim_v));
+  o_.resize(sz(hp_.n_embd));
+  gate_.resize(sz(hp_.n_ff));
+  up_.resize(sz(hp_.n_ff));
+}
+
+namespace {
+
+void add_bias(float* rows, const float* bias, int64_t n_rows, int64_t width) {
+  if (!bias) return;
+  for (int64_t r = 0; r < n_rows; ++r) compute::add(rows + r * width, bias, width);
+}
+
+void norm_rows(float* rows, const float* w, int64_t n_rows, int64_t width, float eps) {
+  for (int64_t r = 0; r < n_rows; ++r) compute::rms_norm(rows + r * width, w, rows + r * width, width, eps);
+}
+
+}  // namespace
+
+const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
+  const int64_t n = static_cast<int64_t>(b.size());
+  if (n == 0) throw Error("forward: empty batch");
+  resize(n);
+  const Weights& w = model_.weights();
+  const int64_t E = hp_.n_embd;
+
+  // Token embeddings (dequantized rows of token_embd).
+  const auto& embd_tr = quant::traits(w.token_embd.type);
+  for (int64_t t = 0; t < n; ++t) {
+    const int32_t tok = b.token[static_cast<size_t>(t)];
+    if (tok < 0 || tok >= hp_.n_vocab) {
+      throw Error("token id " + std::to_string(tok) + " is outside the vocabulary (0.." +
+                  std::to_string(hp_.n_vocab - 1) + ")");
+    }
+    const int64_t c = b.cell[static_cast<size_t>(t)];
+    if (c < 0 || c >= kv.n_cells()) throw Error("forward: KV cell out of range");
+    embd_tr.dequantize(w.token_embd.data + static_cast<uint64_t>(tok) * w.token_embd.row_bytes,
+                       x_.data() + t * E, E);
+  }
+  if (hp_.scale_embeddings) compute::scale(x_.data(), std::sqrt(static_cast<float>(E)), n * E);
+
+  // Which cells each token sees (same for every layer of a kind).
+  visible_.assign(static_cast<size_t>(n), {});
+  visible_swa_.assign(static_cast<size_t>(n), {});
+  for (int64_t t = 0; t < n; ++t) {
+    const int32_t s = b.seq[static_cast<size_t>(t)];
+    const int64_t p = b.pos[static_cast<size_t>(t)];
+    for (int64_t c = 0; c < kv.n_cells(); ++c) {
+      if (kv.seq(c) != s || kv.pos(c) > p) continue;
+      visible_[static_cast<size_t>(t)].push_back(c);
+      if (hp_.sliding_window > 0 && p - kv.pos(c) < hp_.sliding_window) {
+        visible_swa_[static_cast<size_t>(t)].push_back(c);
+      }
+    }
+  }
+
+  const auto& kv_tr = quant::traits(kv.type());
+  for (int64_t l = 0; l < hp_.n_layer; ++l) {
+    const LayerWeights& L = w.layers[static_cast<size_t>(l)];
+
+    // --- attention block
+    for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.attn_norm, h_.data() + t * E, E, hp_.norm_eps);
+    compute::matmul(L.wq, h_.data(), n, q_.data(), pool_, mm_);
+    compute::matmul(L.wk, h_.data(), n, k_.data(), pool_, mm_);
+    compute::matmul(L.wv, h_.data(), n, v_.data(), pool_, mm_);
+    add_bias(q_.data(), L.bq, n, hp_.n_embd_q());
+    add_bias(k_.data(), L.bk, n, hp_.n_embd_k());
+    add_bias(v_.data(), L.bv, n, hp_.n_embd_v());
+    if (hp_.qk_norm) {
+      norm_rows(q_.data(), L.q_norm, n * hp_.n_head, hp_.head_dim, hp_.norm_eps);
+      norm_rows(k_.data(), L.k_norm, n * hp_.n_head_kv, hp_.head_dim, hp_.norm_eps);
+    }
+    const float* freqs = model_.rope_freqs(l).data();
+    for (int64_t t = 0; t < n; ++t) {
+      const int64_t p = b.pos[static_cast<size_t>(t)];
+      for (int64_t h = 0; h < hp_.n_head; ++h) {
+        compute::rope(q_.data() + t * hp_.n_embd_q() + h * hp_.head_dim, hp_.rope_dim, p, freqs, hp_.rope_style);
+      }
+      for (int64_t h = 0; h < hp_.n_head_kv; ++h) {
+        compute::rope(k_.data() + t * hp_.n_embd_k() + h * hp_.head_dim, hp_.rope_dim, p, freqs, hp_.rope_style);
+      }
+      const int64_t c = b.cell[static_cast<size_t>(t)];
+      kv_tr.quantize(k_.data() + t * hp_.n_embd_k(), kv.k_row(l, c), hp_.n_embd_k(), nullptr);
+      kv_tr.quantize(v_.data() + t * hp_.n_embd_v(), kv.v_row(l, c), hp_.n_embd_v(), nullptr);
+    }
+    attention(l, b, kv);
+    compute::matmul(L.wo, attn_.data(), n, o_.data(), pool_, mm_);
+    if (L.post_attn_norm) norm_rows(o_.data(), L.post_attn_norm, n, E, hp_.norm_eps);
+    compute::add(x_.data(), o_.data(), n * E);
+
+    // --- feed-forward block
+    for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.ffn_norm, h_.data() + t * E, E, hp_.norm_eps);
+    compute::matmul(L.gate, h_.data(), n, gate_.data(), pool_, mm_);
+    compute::matmul(L.up, h_.data(), n, up_.data(), pool_, mm_);
+    if (hp_.ffn_act == FfnActivation::SiLU) {
+      compute::silu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
+    } else {
+      compute::gelu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
+    }
+    compute::matmul(L.down, gate_.data(), n, o_.data(), pool_, mm_);
+    if (L.post_ffn_norm) norm_rows(o_.data(), L.post_ffn_norm, n, E, hp_.norm_eps);
+    compute::add(x_.data(), o_.data(), n * E);
+  }
+
+  // Output head, only for the rows that want logits.
+  norm_rows_.clear();
+  for (int64_t t = 0; t < n; ++t) {
+    if (!b.want_logits[static_cast<size_t>(t)]) continue;
+    const size_t at = norm_rows_.size();
+    norm_rows_.resize(at + static_cast<size_t>(E));
+    compute::rms_norm(x_.data() + t * E, w.output_norm, norm_rows_.data() + at, E, hp_.norm_eps);
+  }
+  const int64_t n_out = static_cast<int64_t>(norm_rows_.size()) / E;
+  logits_.resize(static_cast<size_t>(n_out * hp_.n_vocab));
+  if (n_out > 0) {
+    compute::matmul(w.output, norm_rows_.data(), n_out, logits_.data(), pool_, mm_);
+    if (hp_.final_softcap > 0) compute::softcap(logits_.data(), n_out * hp_.n_vocab, hp_.final_softcap);
+  }
+  return logits_;
+}
+
+// Attention of every (token, query head) pair over the token's visible
+// cells. Scores use the KV type's dot kernel (the query head converted once
+// to that type), softmax in float, values accumulated in float.
+void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
+  const int64_t n = static_cast<int64_t>(b.size());
+  const int64_t group = hp_.n_head / hp_.n_head_kv;
+  const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
+  const bool swa = hp_.is_swa(layer);
+  const auto& kv_tr = quant::traits(kv.type());
+  const uint64_t es = layout_of(kv.type()).type_size;
+  const int64_t dv = hp_.head_dim_v;
+
+  pool_.parallel_for(n * hp_.n_head, [&](int64_t begin, int64_t end, int thread) {
+    ThreadScratch& s = scratch_[static_cast<size_t>(thread)];
+    s.q.resize(static_cast<size_t>(hp_.head_dim) * es);
+    for (int64_t task = begin; task < end; ++task) {
+      const int64_t t = task / hp_.n_head, h = task % hp_.n_head, kvh = h / group;
+      const auto& cells = (swa ? visible_swa_ : visible_)[static_cast<size_t>(t)];
+      float* out = attn_.data() + t * hp_.n_head * dv + h * dv;
+      for (int64_t i = 0; i < dv; ++i) out[i] = 0;
+      if (cells.empty()) continue;
+
+      kv_tr.quantize(q_.data() + t * hp_.n_embd_q() + h * hp_.head_dim, s.q.data(), hp_.head_dim, nullptr);
+      s.scores.resize(cells.size());
+      for (size_t j = 0; j < cells.size(); ++j) {
+        const uint8_t* krow = kv.k_row(layer, cells[j]) + static_cast<uint64_t>(kvh * hp_.head_dim) * es;
+        s.scores[j] = kv_tr.vec_dot(hp_.head_dim, krow, s.q.data()) * scale;
+      }
+      if (hp_.attn_softcap > 0) compute::softcap(s.scores.data(), static_cast<int64_t>(cells.size()), hp_.attn_softcap);
+      compute::softmax(s.scores.data(), static_cast<int64_t>(cells.size()));
+
+      float vrow[512];
+      for (size_t j = 0; j < cells.size(); ++j) {
+        const uint8_t* v = kv.v_row(layer, cells[j]) + static_cast<uint64_t>(kvh * dv) * es;
+        for (int64_t c0 = 0; c0 < dv; c0 += 512) {
+          const int64_t len = std::min<int64_t>(512, dv - c0);
+          kv_tr.dequantize(v + static_cast<uint64_t>(c0) * es, vrow, len);
+          const float p = s.scores[j];
+          for (int64_t i = 0; i < len; ++i) out[c0 + i] += p * vrow[i];
+        }
+      }
+    }
+  });
+}
+
+}  // namespace hearth::model

@@ -1,0 +1,68 @@
+// The forward pass shared by every architecture: a batch of tokens (from one
+// or several sequences) in, logits out, keys and values written to a KvStore.
+//
+// Per layer, reading like the maths:
+//   h = rms_norm(x) * attn_norm
+//   q, k, v = Wq h (+bq), Wk h (+bk), Wv h (+bv)       [n_tokens][n_embd_q|k|v]
+//   q, k = rms_norm per head (qk_norm); rope(q, k, pos)
+//   K/V cache cells <- k, v
+//   a = softmax(q K^T * scale (soft-capped), over visible cells) V   (GQA: n_head / n_head_kv query heads share a KV head)
+//   o = Wo a  (rms_norm * post_attn_norm when post_norms);  x += o
+//   h = rms_norm(x) * ffn_norm
+//   f = Wdown (act(Wgate h) * Wup h) (rms_norm * post_ffn_norm);  x += f
+// then logits = Wout (rms_norm(x) * output_norm), soft-capped when final_softcap.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "compute/matmul.h"
+#include "core/thread_pool.h"
+#include "model/kv_store.h"
+#include "model/model.h"
+
+namespace hearth::model {
+
+struct Batch {
+  std::vector<int32_t> token;
+  std::vector<int64_t> pos;
+  std::vector<int32_t> seq;
+  std::vector<int64_t> cell;          // KV cell each token writes
+  std::vector<uint8_t> want_logits;   // 1: return this token's logits
+
+  size_t size() const { return token.size(); }
+  void clear();
+  void add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits);
+};
+
+class Forward {
+ public:
+  Forward(const Model& model, ThreadPool& pool);
+
+  // Runs the batch. Returns the logits of the tokens with want_logits, in
+  // batch order: [n_wanted][n_vocab]. The cells named in the batch must
+  // already be tagged (KvStore::assign) with each token's sequence and position.
+  const std::vector<float>& run(const Batch& batch, KvStore& kv);
+
+ private:
+  void attention(int64_t layer, const Batch& batch, KvStore& kv);
+  void resize(int64_t n_tokens);
+
+  const Model& model_;
+  const HParams& hp_;
+  ThreadPool& pool_;
+  compute::MatmulScratch mm_;
+  // Activations, [n_tokens][width].
+  std::vector<float> x_, h_, q_, k_, v_, attn_, o_, gate_, up_, logits_;
+  std::vector<float> norm_rows_;
+  // Per-thread attention scratch.
+  struct ThreadScratch {
+    std::vector<float> scores;
+    std::vector<uint8_t> q;  // one query head in the KV type
+  };
+  std::vector<ThreadScratch> scratch_;
+  // Visible cells per token (all layers / sliding layers).
+  std::vector<std::vector<int64_t>> visible_, visible_swa_;
+};
+
+}  // namespace hearth::model

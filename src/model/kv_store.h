@@ -1,0 +1,51 @@
+// Key/value memory of all layers, in cells. A cell holds one token's keys and
+// values for every layer, tagged with the sequence and position it belongs
+// to; the forward pass lets a token attend to the cells of its own sequence
+// at positions up to its own (and within the window on sliding layers).
+// Which cell a token goes to is the caller's choice (engine/), so several
+// sequences can share one store and be decoded in one batched step.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "gguf/tensor_type.h"
+#include "model/hparams.h"
+
+namespace hearth::model {
+
+class KvStore {
+ public:
+  // type: F16 (default) or F32. n_cells: the total context of all sequences.
+  KvStore(const HParams& hp, int64_t n_cells, TensorType type = TensorType::F16);
+
+  int64_t n_cells() const { return n_cells_; }
+  TensorType type() const { return type_; }
+  uint64_t bytes() const;
+
+  // Per layer, row `cell` of K: [n_cells][n_embd_k], of V: [n_cells][n_embd_v].
+  uint8_t* k_row(int64_t layer, int64_t cell) { return k_[layer].data() + cell * k_row_bytes_; }
+  uint8_t* v_row(int64_t layer, int64_t cell) { return v_[layer].data() + cell * v_row_bytes_; }
+  const uint8_t* k_row(int64_t layer, int64_t cell) const { return k_[layer].data() + cell * k_row_bytes_; }
+  const uint8_t* v_row(int64_t layer, int64_t cell) const { return v_[layer].data() + cell * v_row_bytes_; }
+
+  // Cell tags: seq < 0 means free.
+  int32_t seq(int64_t cell) const { return seq_[cell]; }
+  int64_t pos(int64_t cell) const { return pos_[cell]; }
+  void assign(int64_t cell, int32_t seq, int64_t pos) {
+    seq_[cell] = seq;
+    pos_[cell] = pos;
+  }
+  void free_cell(int64_t cell) { seq_[cell] = -1; }
+  void clear();
+
+ private:
+  int64_t n_cells_;
+  TensorType type_;
+  uint64_t k_row_bytes_, v_row_bytes_;
+  std::vector<std::vector<uint8_t>> k_, v_;
+  std::vector<int32_t> seq_;
+  std::vector<int64_t> pos_;
+};
+
+}  // namespace hearth::model

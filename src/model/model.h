@@ -1,0 +1,38 @@
+// A loaded model: the mapped GGUF file, its hyper-parameters and weight views.
+// Weights stay in the mapping (no copies), so a model costs its file size in
+// page cache, shared by every process that maps it.
+#pragma once
+
+#include <filesystem>
+#include <memory>
+#include <vector>
+
+#include "gguf/file.h"
+#include "model/hparams.h"
+#include "model/weights.h"
+
+namespace hearth::model {
+
+class Model {
+ public:
+  // Throws IoError / FormatError / UnsupportedError naming the file.
+  static std::unique_ptr<Model> load(const std::filesystem::path& path);
+
+  const gguf::File& file() const { return file_; }
+  const HParams& hparams() const { return hp_; }
+  const Weights& weights() const { return w_; }
+  // Inverse rotary frequencies (rope_dim / 2) for a layer.
+  const std::vector<float>& rope_freqs(int64_t layer) const {
+    return hp_.is_swa(layer) ? freqs_swa_ : freqs_;
+  }
+
+ private:
+  explicit Model(gguf::File file);
+
+  gguf::File file_;
+  HParams hp_;
+  Weights w_;
+  std::vector<float> freqs_, freqs_swa_;
+};
+
+}  // namespace hearth::model

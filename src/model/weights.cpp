@@ -1,0 +1,106 @@
+#include "model/weights.h"
+
+#include <string>
+
+#include "core/error.h"
+#include "gguf/file.h"
+#include "quant/type_traits.h"
+
+namespace hearth::model {
+
+namespace {
+
+std::string shape_str(const std::vector<uint64_t>& s) {
+  std::string out = "[";
+  for (size_t i = 0; i < s.size(); ++i) out += (i ? ", " : "") + std::to_string(s[i]);
+  return out + "]";
+}
+
+class Binder {
+ public:
+  explicit Binder(const gguf::File& f) : f_(f) {}
+
+  const gguf::Tensor* find(const std::string& name) const { return f_.find_tensor(name); }
+
+  compute::WeightView matrix(const std::string& name, int64_t n_in, int64_t n_out) const {
+    const gguf::Tensor* t = require(name);
+    check_shape(*t, {static_cast<uint64_t>(n_in), static_cast<uint64_t>(n_out)});
+    if (!quant::has_kernels(t->type) || !quant::traits(t->type).weight_type) {
+      throw UnsupportedError(f_.name() + ": tensor '" + name + "' has type " +
+                             std::string(tensor_type_name(t->type)) +
+                             ", which hearth cannot compute with");
+    }
+    return {t->type, t->data, n_in, n_out, row_bytes(layout_of(t->type), static_cast<uint64_t>(n_in))};
+  }
+
+  VectorView vector(const std::string& name, int64_t n, bool optional = false) const {
+    const gguf::Tensor* t = optional ? find(name) : require(name);
+    if (!t) return nullptr;
+    check_shape(*t, {static_cast<uint64_t>(n)});
+    if (t->type != TensorType::F32) {
+      throw UnsupportedError(f_.name() + ": tensor '" + name + "' is " +
+                             std::string(tensor_type_name(t->type)) + ", expected F32");
+    }
+    if (reinterpret_cast<uintptr_t>(t->data) % alignof(float) != 0) {
+      throw FormatError(f_.name() + ": tensor '" + name + "' is not 4-byte aligned");
+    }
+    return reinterpret_cast<const float*>(t->data);
+  }
+
+ private:
+  const gguf::Tensor* require(const std::string& name) const {
+    const gguf::Tensor* t = find(name);
+    if (!t) throw FormatError(f_.name() + ": missing tensor '" + name + "'");
+    return t;
+  }
+  void check_shape(const gguf::Tensor& t, const std::vector<uint64_t>& want) const {
+    if (t.shape != want) {
+      throw FormatError(f_.name() + ": tensor '" + t.name + "' has shape " + shape_str(t.shape) +
+                        ", expected " + shape_str(want));
+    }
+  }
+
+  const gguf::File& f_;
+};
+
+}  // namespace
+
+Weights bind_weights(const gguf::File& file, const HParams& hp) {
+  Binder b(file);
+  Weights w;
+  w.token_embd = b.matrix("token_embd.weight", hp.n_embd, hp.n_vocab);
+  w.output_norm = b.vector("output_norm.weight", hp.n_embd);
+  w.output = b.find("output.weight") ? b.matrix("output.weight", hp.n_embd, hp.n_vocab) : w.token_embd;
+  w.rope_freqs = b.vector("rope_freqs.weight", hp.rope_dim / 2, /*optional=*/true);
+
+  for (int64_t l = 0; l < hp.n_layer; ++l) {
+    const std::string p = "blk." + std::to_string(l) + ".";
+    LayerWeights L;
+    L.attn_norm = b.vector(p + "attn_norm.weight", hp.n_embd);
+    L.wq = b.matrix(p + "attn_q.weight", hp.n_embd, hp.n_embd_q());
+    L.wk = b.matrix(p + "attn_k.weight", hp.n_embd, hp.n_embd_k());
+    L.wv = b.matrix(p + "attn_v.weight", hp.n_embd, hp.n_embd_v());
+    L.wo = b.matrix(p + "attn_output.weight", hp.n_head * hp.head_dim_v, hp.n_embd);
+    if (hp.qkv_bias) {
+      L.bq = b.vector(p + "attn_q.bias", hp.n_embd_q());
+      L.bk = b.vector(p + "attn_k.bias", hp.n_embd_k());
+      L.bv = b.vector(p + "attn_v.bias", hp.n_embd_v());
+    }
+    if (hp.qk_norm) {
+      L.q_norm = b.vector(p + "attn_q_norm.weight", hp.head_dim);
+      L.k_norm = b.vector(p + "attn_k_norm.weight", hp.head_dim);
+    }
+    if (hp.post_norms) {
+      L.post_attn_norm = b.vector(p + "post_attention_norm.weight", hp.n_embd);
+      L.post_ffn_norm = b.vector(p + "post_ffw_norm.weight", hp.n_embd);
+    }
+    L.ffn_norm = b.vector(p + "ffn_norm.weight", hp.n_embd);
+    L.gate = b.matrix(p + "ffn_gate.weight", hp.n_embd, hp.n_ff);
+    L.up = b.matrix(p + "ffn_up.weight", hp.n_embd, hp.n_ff);
+    L.down = b.matrix(p + "ffn_down.weight", hp.n_ff, hp.n_embd);
+    w.layers.push_back(L);
+  }
+  return w;
+}
+
+}  // namespace hearth::model
