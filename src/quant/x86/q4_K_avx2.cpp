@@ -1,7 +1,23 @@
-// TEMPORARY STUB: replaced by the real implementation.
-#include "core/error.h"
+// Q4_K · Q8_K with AVX2 (layout in quant/q4_K.cpp, kernel shape in k_asym_avx2.h).
+#include "quant/k_asym.h"
 #include "quant/kernels.h"
+#include "quant/quant_input.h"
+#include "quant/x86/k_asym_avx2.h"
 
 namespace hearth::quant::avx2 {
-float vec_dot_q4_K_q8_K(int64_t, const void*, const void*) { throw Error("q4_K: not implemented"); }
-}  // namespace
+
+float vec_dot_q4_K_q8_K(int64_t n, const void* vx, const void* vy) {
+  sym::check_whole_blocks("q4_K", n, kQKK);
+  const auto* x = static_cast<const BlockQ4_K*>(vx);
+  const auto* y = static_cast<const BlockQ8_K*>(vy);
+  ksimd::Accumulators acc;
+  for (int64_t b = 0; b < n / kQKK; ++b) {
+    uint8_t sc[8], m[8];
+    kasym::unpack_scales_mins_6bit(x[b].scales, sc, m);
+    acc.add(y[b], x[b].d, x[b].dmin, ksimd::dot_q45_superblock<false>(x[b].qs, nullptr, sc, y[b]),
+            ksimd::min_sums_32(m, y[b]));
+  }
+  return acc.result();
+}
+
+}  // namespace hearth::quant::avx2

@@ -1,0 +1,92 @@
+// AVX2 building blocks of the asymmetric K-quant dots (Q2_K, Q4_K, Q5_K with
+// Q8_K activations). Include only from *_avx2.cpp files.
+//
+// All three kernels share one shape per super-block:
+//   integer part: maddubs(u8 quants, s8 activations) -> int16 pairs (no
+//                 saturation: 2 * 31 * 128 < 32767), madd with the sub-block
+//                 scale -> int32, summed over the block, then one FMA with
+//                 d * y.d into a float accumulator;
+//   min part:     sum_j m[j] * (activation sum of sub-block j), from Q8_K's
+//                 16-element bsums, one madd per block, FMA with dmin * y.d.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "quant/blocks.h"
+#include "quant/x86/avx2_common.h"
+
+namespace hearth::quant::avx2::ksimd {
+
+// 32 activations of a Q8_K block, as int8.
+inline __m256i load_q8(const BlockQ8_K& y, int offset) {
+  return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs + offset));
+}
+
+// Sum over 32 elements of q * y, times `scale`: 8 int32 partial sums.
+inline __m256i scaled_dot32(__m256i q, __m256i y, __m256i scale16) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), scale16);
+}
+
+// Running sums of one row: acc += d_x * d_y * sumi, acc_min += dmin_x * d_y * min_sums.
+struct Accumulators {
+  __m256 acc = _mm256_setzero_ps();
+  __m256 acc_min = _mm256_setzero_ps();
+
+  void add(const BlockQ8_K& y, uint16_t d, uint16_t dmin, __m256i sumi, __m256i min_sums) {
+    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * fp16_scalar(d)), _mm256_cvtepi32_ps(sumi), acc);
+    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(y.d * fp16_scalar(dmin)),
+                              _mm256_cvtepi32_ps(min_sums), acc_min);
+  }
+  float result() const { return hsum(_mm256_sub_ps(acc, acc_min)); }
+};
+
+// ---- Q4_K and Q5_K: 8 sub-blocks of 32, 6-bit scales ----
+
+// sum_j m[j] * (sum of the 32 activations of sub-block j): 4 int32 partial
+// sums in the low half (the upper half zero). Pairs of 16-element bsums make
+// the 32-element sums (|pair| <= 4096, so int16 holds them).
+inline __m256i min_sums_32(const uint8_t m[8], const BlockQ8_K& y) {
+  const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums));
+  const __m128i pairs =
+      _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
+  const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(m)));
+  return _mm256_zextsi128_si256(_mm_madd_epi16(mins, pairs));
+}
+
+// Integer dot of one Q4_K / Q5_K super-block with its Q8_K block, scales
+// applied: 8 int32 partial sums of sum_j sc[j] * sum_{i in j} q[i] * y[i].
+// qs: 128 bytes of nibbles; qh: 32 bytes of fifth bits (Q5_K) or nullptr.
+// Hot: one iteration per 64-element chunk, all in registers; the fifth bit is
+// a compile-time branch so Q4_K pays nothing for it.
+template <bool kFifthBit>
+inline __m256i dot_q45_superblock(const uint8_t* qs, const uint8_t* qh, const uint8_t sc[8],
+                                  const BlockQ8_K& y) {
+  const __m256i low4 = _mm256_set1_epi8(0x0f);
+  const __m256i bit4 = _mm256_set1_epi8(0x10);
+  __m256i high_bits = _mm256_setzero_si256();
+  if constexpr (kFifthBit) high_bits = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh));
+  __m256i sumi = _mm256_setzero_si256();
+  for (int c = 0; c < 4; ++c) {
+    const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qs + 32 * c));
+    __m256i lo = _mm256_and_si256(q, low4);
+    __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+    if constexpr (kFifthBit) {
+      // bit 2c of qh[l] belongs to element 64c + l, bit 2c + 1 to 64c + 32 + l.
+      const __m256i mask_lo = _mm256_set1_epi8(static_cast<char>(1 << (2 * c)));
+      const __m256i mask_hi = _mm256_set1_epi8(static_cast<char>(2 << (2 * c)));
+      const __m256i set_lo = _mm256_cmpeq_epi8(_mm256_and_si256(high_bits, mask_lo), mask_lo);
+      const __m256i set_hi = _mm256_cmpeq_epi8(_mm256_and_si256(high_bits, mask_hi), mask_hi);
+      lo = _mm256_or_si256(lo, _mm256_and_si256(set_lo, bit4));
+      hi = _mm256_or_si256(hi, _mm256_and_si256(set_hi, bit4));
+    }
+    sumi = _mm256_add_epi32(sumi, scaled_dot32(lo, load_q8(y, 64 * c),
+                                               _mm256_set1_epi16(sc[2 * c])));
+    sumi = _mm256_add_epi32(sumi, scaled_dot32(hi, load_q8(y, 64 * c + 32),
+                                               _mm256_set1_epi16(sc[2 * c + 1])));
+  }
+  return sumi;
+}
+
+}  // namespace hearth::quant::avx2::ksimd

@@ -1,0 +1,59 @@
+// AVX2 core shared by the Q3_K and Q6_K dots. Include only from *_avx2.cpp.
+//
+// Both formats are, per super-block of 256, unsigned level indices u (Q3_K
+// 0..7, Q6_K 0..63) with value u - offset, and 16 int8 sub-block scales s:
+//   dot = sum_e s[e / 16] * (u_e - offset) * y_e
+//       = sum_e s[e / 16] * u_e * y_e  -  offset * sum_j s[j] * bsums[j]
+// The second form lets maddubs take u as its unsigned operand; the offset term
+// is one madd against the Q8_K block sums.
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "quant/blocks.h"
+
+namespace hearth::quant::avx2::ksym {
+
+// Scales for the 4 vectors of one 128-element half: `half_scales` holds the
+// half's 8 scales as int16 in both 128-bit lanes; vector k of the half covers
+// sub-blocks 2k (low lane) and 2k + 1 (high lane), so it needs s[2k] in every
+// int16 of the low lane and s[2k + 1] in every int16 of the high lane.
+template <int k>
+inline __m256i pair_scales(__m256i half_scales) {
+  constexpr char lo0 = 4 * k, lo1 = 4 * k + 1, hi0 = 4 * k + 2, hi1 = 4 * k + 3;
+  const __m256i mask = _mm256_setr_epi8(lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1, lo0, lo1,
+                                        lo0, lo1, lo0, lo1, hi0, hi1, hi0, hi1, hi0, hi1, hi0, hi1,
+                                        hi0, hi1, hi0, hi1, hi0, hi1, hi0, hi1);
+  return _mm256_shuffle_epi8(half_scales, mask);
+}
+
+// sum over one 128-element half of s[e / 16] * u_e * y_e as 8 int32 lanes.
+// u[k]: elements 32k..32k+31 of the half (unsigned, < 128); y: the half's 128
+// activations; scales8: the half's 8 int8 scales. maddubs pairs stay below
+// 2^15 (2 * 127 * 127), madd by the scale widens to int32.
+inline __m256i half_dot(const __m256i u[4], const int8_t* y, const int8_t* scales8) {
+  const __m128i s8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(scales8));
+  const __m256i s16 = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(s8));
+  auto term = [&](__m256i uk, int k, __m256i sc) {
+    const __m256i yk = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y + 32 * k));
+    return _mm256_madd_epi16(_mm256_maddubs_epi16(uk, yk), sc);
+  };
+  const __m256i a =
+      _mm256_add_epi32(term(u[0], 0, pair_scales<0>(s16)), term(u[1], 1, pair_scales<1>(s16)));
+  const __m256i b =
+      _mm256_add_epi32(term(u[2], 2, pair_scales<2>(s16)), term(u[3], 3, pair_scales<3>(s16)));
+  return _mm256_add_epi32(a, b);
+}
+
+// offset * sum_j s[j] * bsums[j] as 8 int32 lanes; offset = 1 << kShift.
+template <int kShift>
+inline __m256i offset_term(const int8_t* scales16, const int16_t* bsums) {
+  const __m256i s =
+      _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(scales16)));
+  const __m256i b = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(bsums));
+  return _mm256_slli_epi32(_mm256_madd_epi16(s, b), kShift);
+}
+
+}  // namespace hearth::quant::avx2::ksym
