@@ -1,0 +1,100 @@
+// hearth logits MODEL --prompt-file F --out O.f32 [--gen N]: raw logits in the
+// layout of the reference goldens — one row per prompt token (all from one
+// batch), then one row per greedy step except the last (each from a
+// one-token decode), little-endian float32 [n_rows][n_vocab]. With --json a
+// summary like the goldens' JSON goes to stdout.
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+#include <string>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "core/thread_pool.h"
+#include "engine/session.h"
+#include "tokenizer/tokenizer.h"
+
+namespace hearth::cli {
+
+namespace {
+
+struct LogitsOptions {
+  std::string model, prompt_file, out;
+  int gen = 0;
+  int threads = 0;
+  bool json = false;
+};
+
+int32_t argmax(const float* row, int64_t n) {
+  int64_t best = 0;
+  for (int64_t i = 1; i < n; ++i) {
+    if (row[i] > row[best]) best = i;
+  }
+  return static_cast<int32_t>(best);
+}
+
+int run_logits(const LogitsOptions& o) {
+  std::ifstream in(o.prompt_file, std::ios::binary);
+  if (!in) throw IoError(o.prompt_file + ": cannot open the prompt file");
+  const std::string prompt((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+
+  auto model = model::Model::load(o.model);
+  const auto tok = tokenizer::Tokenizer::from_gguf(model->file());
+  const std::vector<int32_t> ids = tok.encode(prompt, /*add_special=*/true, /*parse_special=*/true);
+  if (ids.empty()) throw Error(o.prompt_file + ": the prompt has no tokens");
+  const int64_t n_vocab = model->hparams().n_vocab;
+
+  ThreadPool pool(o.threads);
+  engine::Session session(*model, pool, static_cast<int64_t>(ids.size()) + o.gen);
+  std::vector<float> rows = session.eval(ids, /*all_logits=*/true);
+  std::vector<int32_t> greedy;
+  if (o.gen > 0) greedy.push_back(argmax(rows.data() + rows.size() - n_vocab, n_vocab));
+  while (static_cast<int>(greedy.size()) < o.gen) {
+    const auto& row = session.eval(std::span(&greedy.back(), 1));
+    rows.insert(rows.end(), row.begin(), row.end());
+    greedy.push_back(argmax(row.data(), n_vocab));
+  }
+
+  std::ofstream out(o.out, std::ios::binary | std::ios::trunc);
+  if (!out) throw IoError(o.out + ": cannot create the output file");
+  out.write(reinterpret_cast<const char*>(rows.data()),
+            static_cast<std::streamsize>(rows.size() * sizeof(float)));
+  if (!out.flush()) throw IoError(o.out + ": write failed");
+
+  const int64_t n_rows = static_cast<int64_t>(rows.size()) / n_vocab;
+  if (o.json) {
+    nlohmann::ordered_json j;
+    j["n_vocab"] = n_vocab;
+    j["prompt_tokens"] = ids;
+    j["greedy_tokens"] = greedy;
+    // A continuation: pieces as they follow the prompt (no leading-space strip).
+    std::string text;
+    for (const int32_t t : greedy) text += tok.token_to_piece(t);
+    j["greedy_text"] = text;
+    j["n_rows"] = n_rows;
+    std::printf("%s\n", j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace).c_str());
+  } else {
+    std::fprintf(stderr, "wrote %lld rows x %lld logits to %s\n", static_cast<long long>(n_rows),
+                 static_cast<long long>(n_vocab), o.out.c_str());
+  }
+  return 0;
+}
+
+}  // namespace
+
+void register_logits(CLI::App& app, Handler& handler) {
+  auto opt = std::make_shared<LogitsOptions>();
+  auto* cmd = app.add_subcommand("logits", "Write raw logits of a prompt (and greedy steps) as float32");
+  cmd->add_option("model", opt->model, "GGUF model file")->required();
+  cmd->add_option("--prompt-file", opt->prompt_file, "Text file with the prompt")->required();
+  cmd->add_option("--out,-o", opt->out, "Output file (float32 rows)")->required();
+  cmd->add_option("--gen", opt->gen, "Greedy tokens to generate after the prompt")->check(CLI::Range(0, 1 << 20));
+  cmd->add_option("--threads,-t", opt->threads, "Threads (default: all cores)");
+  cmd->add_flag("--json", opt->json, "Print prompt/greedy tokens and text as JSON");
+  cmd->callback([opt, &handler] { handler = [opt] { return run_logits(*opt); }; });
+}
+
+}  // namespace hearth::cli
