@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <pty.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -104,6 +105,40 @@ RunResult run_hearth(const std::vector<std::string>& args, const std::string& st
   if (in_fd >= 0) close(in_fd);
   close(out_pipe[0]);
   close(err_pipe[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+  return r;
+}
+
+RunResult run_hearth_tty(const std::vector<std::string>& args, const std::string& input) {
+  int master = -1;
+  pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
+  if (pid < 0) throw std::runtime_error("forkpty failed");
+  if (pid == 0) {
+    std::vector<char*> argv;
+    std::string bin = HEARTH_BINARY;
+    argv.push_back(bin.data());
+    std::vector<std::string> copy = args;
+    for (auto& a : copy) argv.push_back(a.data());
+    argv.push_back(nullptr);
+    execv(bin.c_str(), argv.data());
+    _exit(127);
+  }
+  // The line discipline queues what we type until the program reads it.
+  if (write(master, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
+    throw std::runtime_error("write to pty failed");
+  }
+  RunResult r;
+  for (;;) {
+    pollfd pfd{master, POLLIN, 0};
+    if (poll(&pfd, 1, 60000) <= 0) break;
+    char buf[4096];
+    const ssize_t got = read(master, buf, sizeof buf);
+    if (got <= 0) break;  // EIO once the child has exited
+    r.out.append(buf, static_cast<size_t>(got));
+  }
+  close(master);
   int status = 0;
   waitpid(pid, &status, 0);
   r.exit_code = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);

@@ -24,6 +24,10 @@ struct RunResult {
 // optional stdin text. Never goes through a shell.
 RunResult run_hearth(const std::vector<std::string>& args, const std::string& stdin_text = "");
 
+// Runs hearth on a pseudo-terminal (stdin/stdout/stderr all the tty), types
+// `input` and returns everything the terminal showed (echo included).
+RunResult run_hearth_tty(const std::vector<std::string>& args, const std::string& input);
+
 // A fresh empty directory under the system temp dir, removed by the caller.
 std::filesystem::path temp_dir(const std::string& prefix);
 

@@ -17,6 +17,12 @@ void Session::reset() {
   n_past_ = 0;
 }
 
+void Session::truncate(int64_t n) {
+  if (n < 0 || n > n_past_) throw Error("truncate: position out of range");
+  for (int64_t c = n; c < n_past_; ++c) kv_.free_cell(c);
+  n_past_ = n;
+}
+
 const std::vector<float>& Session::eval(std::span<const int32_t> tokens, bool all_logits) {
   const auto n = static_cast<int64_t>(tokens.size());
   if (n == 0) throw Error("nothing to evaluate (0 tokens)");

@@ -31,6 +31,9 @@ class Session {
   int64_t n_vocab() const { return model_.hparams().n_vocab; }
   const model::KvStore& kv() const { return kv_; }
   void reset();
+  // Forgets every token from position n on (n <= n_past), so a chat can
+  // re-use the KV of a shared prefix and evaluate only what changed.
+  void truncate(int64_t n);
 
  private:
   const model::Model& model_;
