@@ -4,7 +4,14 @@
 // length): n_out rows of n_in elements, in any type with kernels.
 // x is [n_tokens][n_in] float, y is [n_tokens][n_out] float.
 // Each activation row is quantized once to W's vec_dot_type (as the formats
-// intend), then every (weight row, token) pair is one vec_dot call.
+// intend). Then:
+//   one token (decode): every weight row is one vec_dot call, rows split
+//     across the pool: a single streaming pass over W, bound by memory;
+//   several tokens with a gemm kernel (prompts): bands of weight rows in
+//     parallel, each multiplied by L1-sized tiles of tokens through the
+//     type's gemm kernel (quant/gemm.h), which decodes each weight block once
+//     per 4 tokens: bound by the int8 multiply rate.
+// Both give the vec_dot result up to float summation order.
 #pragma once
 
 #include <cstdint>

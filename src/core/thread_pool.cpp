@@ -1,17 +1,48 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
+#include <chrono>
+#include <utility>
+
+#if defined(__x86_64__) || defined(__i386__)
+#include <immintrin.h>
+#endif
 
 namespace hearth {
 
 namespace {
-void run_range(const std::function<void(int64_t, int64_t, int)>& fn, int64_t n, int n_threads,
-               int index) {
-  const int64_t chunk = (n + n_threads - 1) / n_threads;
-  const int64_t begin = std::min<int64_t>(n, chunk * index);
-  const int64_t end = std::min<int64_t>(n, begin + chunk);
-  if (begin < end) fn(begin, end, index);
+
+// Tells the core we are in a spin loop (frees the sibling hyper-thread, saves power).
+inline void cpu_relax() {
+#if defined(__x86_64__) || defined(__i386__)
+  _mm_pause();
+#else
+  std::this_thread::yield();
+#endif
 }
+
+// Waits until done() or kSpinMicros have passed; returns done(). First a
+// few µs of pause-polls (the common case: the other side is running and
+// about to finish), then polls that yield the core between checks, so that
+// on an oversubscribed machine the thread we wait for can run in our place.
+// The clock is read only every 64 polls: a poll is a few ns, the clock ~20 ns.
+template <typename Done>
+bool spin_until(Done done) {
+  for (int i = 0; i < 256; ++i) {
+    if (done()) return true;
+    cpu_relax();
+  }
+  const auto deadline =
+      std::chrono::steady_clock::now() + std::chrono::microseconds(ThreadPool::kSpinMicros);
+  for (;;) {
+    for (int i = 0; i < 64; ++i) {
+      if (done()) return true;
+      std::this_thread::yield();
+    }
+    if (std::chrono::steady_clock::now() > deadline) return done();
+  }
+}
+
 }  // namespace
 
 ThreadPool::ThreadPool(int n_threads)
@@ -23,49 +54,86 @@ ThreadPool::ThreadPool(int n_threads)
 ThreadPool::~ThreadPool() {
   {
     std::lock_guard lock(mu_);
-    stop_ = true;
+    stop_.store(true);
+    generation_.fetch_add(1);
   }
   start_cv_.notify_all();
   for (auto& t : workers_) t.join();
 }
 
-void ThreadPool::parallel_for(int64_t n, const std::function<void(int64_t, int64_t, int)>& fn) {
+// Takes chunks until none are left. Chunk c covers [c * chunk, (c + 1) * chunk).
+// An exception ends the loop early: remaining chunks are skipped and the
+// first exception is kept for the caller.
+void ThreadPool::run_chunks(int index) {
+  const int64_t n = job_n_, chunk = job_chunk_;
+  for (;;) {
+    const int64_t begin = next_.fetch_add(chunk, std::memory_order_relaxed);
+    if (begin >= n) return;
+    try {
+      (*job_)(begin, std::min(n, begin + chunk), index);
+    } catch (...) {
+      next_.store(n, std::memory_order_relaxed);
+      std::lock_guard lock(mu_);
+      if (!error_) error_ = std::current_exception();
+      return;
+    }
+  }
+}
+
+void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
   if (n <= 0) return;
-  if (n_threads_ == 1 || n == 1) {
+  grain = std::max<int64_t>(1, grain);
+  if (n_threads_ == 1 || n <= grain) {
     fn(0, n, 0);
     return;
   }
-  {
-    std::lock_guard lock(mu_);
-    job_ = &fn;
-    job_n_ = n;
-    pending_ = n_threads_ - 1;
-    ++generation_;
+  // About 4 chunks per thread: small enough that a late thread's share is
+  // picked up by the others, large enough that taking one costs nothing.
+  const int64_t chunks = 4 * static_cast<int64_t>(n_threads_);
+  job_ = &fn;
+  job_n_ = n;
+  job_chunk_ = std::max(grain, (n + chunks - 1) / chunks);
+  next_.store(0, std::memory_order_relaxed);
+  pending_.store(n_threads_ - 1, std::memory_order_relaxed);
+  // seq_cst: pairs with the sleepers_ increment in worker() (a worker either
+  // sees the new generation before sleeping, or we see it asleep and wake it).
+  generation_.fetch_add(1);
+  if (sleepers_.load() > 0) {
+    { std::lock_guard lock(mu_); }
+    start_cv_.notify_all();
   }
-  start_cv_.notify_all();
-  run_range(fn, n, n_threads_, 0);
-  std::unique_lock lock(mu_);
-  done_cv_.wait(lock, [this] { return pending_ == 0; });
+  run_chunks(0);
+  wait_for_workers();
   job_ = nullptr;
+  if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+}
+
+void ThreadPool::wait_for_workers() {
+  const auto done = [this] { return pending_.load(std::memory_order_acquire) == 0; };
+  if (spin_until(done)) return;
+  std::unique_lock lock(mu_);
+  caller_sleeping_.store(true);
+  done_cv_.wait(lock, done);
+  caller_sleeping_.store(false);
 }
 
 void ThreadPool::worker(int index) {
   uint64_t seen = 0;
+  const auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
   for (;;) {
-    const std::function<void(int64_t, int64_t, int)>* job;
-    int64_t n;
-    {
+    if (!spin_until(started)) {
       std::unique_lock lock(mu_);
-      start_cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-      if (stop_) return;
-      seen = generation_;
-      job = job_;
-      n = job_n_;
+      sleepers_.fetch_add(1);
+      start_cv_.wait(lock, [&] { return generation_.load() != seen; });
+      sleepers_.fetch_sub(1);
     }
-    run_range(*job, n, n_threads_, index);
-    {
-      std::lock_guard lock(mu_);
-      if (--pending_ == 0) done_cv_.notify_one();
+    if (stop_.load()) return;
+    seen = generation_.load(std::memory_order_acquire);
+    run_chunks(index);
+    // seq_cst: pairs with caller_sleeping_ in wait_for_workers().
+    if (pending_.fetch_sub(1) == 1 && caller_sleeping_.load()) {
+      { std::lock_guard lock(mu_); }
+      done_cv_.notify_one();
     }
   }
 }

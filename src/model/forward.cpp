@@ -1,8 +1,10 @@
 #include "model/forward.h"
 
+#include <algorithm>
 #include <cmath>
 #include <string>
 
+#include "compute/attention.h"
 #include "compute/ops.h"
 #include "core/error.h"
 #include "quant/type_traits.h"
@@ -158,47 +160,46 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   return logits_;
 }
 
-// Attention of every (token, query head) pair over the token's visible
-// cells. Scores use the KV type's dot kernel (the query head converted once
-// to that type), softmax in float, values accumulated in float.
+// Attention of every (token, KV head) pair over the token's visible cells:
+// the group of query heads sharing the KV head goes through one
+// compute::attend call, so each key/value row is read and converted once for
+// the whole group (compute/attention.h).
 void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
   const int64_t n = static_cast<int64_t>(b.size());
   const int64_t group = hp_.n_head / hp_.n_head_kv;
   const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
   const bool swa = hp_.is_swa(layer);
-  const auto& kv_tr = quant::traits(kv.type());
   const uint64_t es = layout_of(kv.type()).type_size;
   const int64_t dv = hp_.head_dim_v;
+  const uint64_t k_stride = static_cast<uint64_t>(hp_.n_embd_k()) * es;
+  const uint64_t v_stride = static_cast<uint64_t>(hp_.n_embd_v()) * es;
 
-  pool_.parallel_for(n * hp_.n_head, [&](int64_t begin, int64_t end, int thread) {
+  pool_.parallel_for(n * hp_.n_head_kv, [&](int64_t begin, int64_t end, int thread) {
     ThreadScratch& s = scratch_[static_cast<size_t>(thread)];
-    s.q.resize(static_cast<size_t>(hp_.head_dim) * es);
     for (int64_t task = begin; task < end; ++task) {
-      const int64_t t = task / hp_.n_head, h = task % hp_.n_head, kvh = h / group;
+      const int64_t t = task / hp_.n_head_kv, kvh = task % hp_.n_head_kv;
       const auto& cells = (swa ? visible_swa_ : visible_)[static_cast<size_t>(t)];
-      float* out = attn_.data() + t * hp_.n_head * dv + h * dv;
-      for (int64_t i = 0; i < dv; ++i) out[i] = 0;
-      if (cells.empty()) continue;
-
-      kv_tr.quantize(q_.data() + t * hp_.n_embd_q() + h * hp_.head_dim, s.q.data(), hp_.head_dim, nullptr);
-      s.scores.resize(cells.size());
-      for (size_t j = 0; j < cells.size(); ++j) {
-        const uint8_t* krow = kv.k_row(layer, cells[j]) + static_cast<uint64_t>(kvh * hp_.head_dim) * es;
-        s.scores[j] = kv_tr.vec_dot(hp_.head_dim, krow, s.q.data()) * scale;
+      float* out = attn_.data() + t * hp_.n_head * dv + kvh * group * dv;
+      if (cells.empty()) {
+        std::fill(out, out + group * dv, 0.0f);
+        continue;
       }
-      if (hp_.attn_softcap > 0) compute::softcap(s.scores.data(), static_cast<int64_t>(cells.size()), hp_.attn_softcap);
-      compute::softmax(s.scores.data(), static_cast<int64_t>(cells.size()));
-
-      float vrow[512];
-      for (size_t j = 0; j < cells.size(); ++j) {
-        const uint8_t* v = kv.v_row(layer, cells[j]) + static_cast<uint64_t>(kvh * dv) * es;
-        for (int64_t c0 = 0; c0 < dv; c0 += 512) {
-          const int64_t len = std::min<int64_t>(512, dv - c0);
-          kv_tr.dequantize(v + static_cast<uint64_t>(c0) * es, vrow, len);
-          const float p = s.scores[j];
-          for (int64_t i = 0; i < len; ++i) out[c0 + i] += p * vrow[i];
-        }
-      }
+      compute::AttentionGroup g;
+      g.kv_type = kv.type();
+      g.q = q_.data() + t * hp_.n_embd_q() + kvh * group * hp_.head_dim;
+      g.n_q = group;
+      g.d = hp_.head_dim;
+      g.dv = dv;
+      g.k = kv.k_row(layer, 0) + static_cast<uint64_t>(kvh * hp_.head_dim) * es;
+      g.k_stride = k_stride;
+      g.v = kv.v_row(layer, 0) + static_cast<uint64_t>(kvh * dv) * es;
+      g.v_stride = v_stride;
+      g.cells = cells.data();
+      g.n_cells = static_cast<int64_t>(cells.size());
+      g.scale = scale;
+      g.softcap = hp_.attn_softcap;
+      g.out = out;
+      compute::attend(g, s.scores);
     }
   });
 }

@@ -58,7 +58,6 @@ class Forward {
   // Per-thread attention scratch.
   struct ThreadScratch {
     std::vector<float> scores;
-    std::vector<uint8_t> q;  // one query head in the KV type
   };
   std::vector<ThreadScratch> scratch_;
   // Visible cells per token (all layers / sliding layers).

@@ -62,6 +62,16 @@ VecDotFn avx2_dot(TT t) {
   }
 }
 
+GemmFn avx2_gemm(TT t) {
+  switch (t) {
+    case TT::Q4_0: return avx2::gemm_q4_0_q8_0;
+    case TT::Q8_0: return avx2::gemm_q8_0_q8_0;
+    case TT::Q4_K: return avx2::gemm_q4_K_q8_K;
+    case TT::Q6_K: return avx2::gemm_q6_K_q8_K;
+    default: return nullptr;
+  }
+}
+
 struct Table {
   std::array<TypeTraits, kGeneric.size()> best = kGeneric;
   const char* isa = "generic";
@@ -73,6 +83,11 @@ struct Table {
       if (!k.vec_dot) continue;
       for (auto& t : best) {
         if (t.type == k.type) t.vec_dot = avx2_dot(k.type);
+      }
+    }
+    for (const TT g : x86::kAvx2Gemms) {
+      for (auto& t : best) {
+        if (t.type == g) t.gemm = avx2_gemm(g);
       }
     }
   }

@@ -6,6 +6,7 @@
 #include <cstdint>
 
 #include "gguf/tensor_type.h"
+#include "quant/gemm.h"
 #include "quant/kernels.h"
 
 namespace hearth::quant {
@@ -17,6 +18,9 @@ struct TypeTraits {
   VecDotFn vec_dot = nullptr;        // weight row · activation row in vec_dot_type
   TensorType vec_dot_type = TensorType::F32;
   bool weight_type = true;           // false for activation-only types (Q8_1, Q8_K)
+  // Several weight rows x several activation rows at once (quant/gemm.h);
+  // nullptr: no batched kernel, callers loop over vec_dot.
+  GemmFn gemm = nullptr;
 };
 
 // Traits of a type with kernels; throws UnsupportedError naming the type when

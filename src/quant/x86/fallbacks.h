@@ -20,4 +20,10 @@ inline constexpr Avx2Kernel kAvx2Kernels[] = {
     {TensorType::Q6_K, true},  {TensorType::IQ4_NL, true}, {TensorType::IQ4_XS, true},
 };
 
+// Which types have an AVX2 gemm kernel (quant/gemm.h). Types not listed run
+// prompts through vec_dot, one (row, token) pair at a time: correct, slower.
+inline constexpr TensorType kAvx2Gemms[] = {
+    TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K,
+};
+
 }  // namespace hearth::quant::x86

@@ -23,7 +23,7 @@ __m256 block_dot(const BlockIQ4_NL& x, const BlockQ8_0& y) {
 // per iteration, see x86/legacy_avx2.h) around the block above.
 float vec_dot_iq4_nl_q8_0(int64_t n, const void* vx, const void* vy) {
   sym::check_whole_blocks("IQ4_NL dot", n, kQK);
-  return dot_row<BlockIQ4_NL, BlockQ8_0>(n, vx, vy, block_dot);
+  return dot_row<BlockIQ4_NL, BlockQ8_0, block_dot>(n, vx, vy);
 }
 
 }  // namespace hearth::quant::avx2

@@ -13,7 +13,7 @@ __m256 block_dot(const BlockQ4_0& x, const BlockQ8_0& y) {
 }  // namespace
 
 float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y) {
-  return dot_row<BlockQ4_0, BlockQ8_0>(n, x, y, block_dot);
+  return dot_row<BlockQ4_0, BlockQ8_0, block_dot>(n, x, y);
 }
 
 }  // namespace hearth::quant::avx2

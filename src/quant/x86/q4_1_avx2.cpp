@@ -12,7 +12,7 @@ __m256 block_dot(const BlockQ4_1& x, const BlockQ8_1& y) {
 }  // namespace
 
 float vec_dot_q4_1_q8_1(int64_t n, const void* x, const void* y) {
-  return dot_row<BlockQ4_1, BlockQ8_1>(n, x, y, block_dot);
+  return dot_row<BlockQ4_1, BlockQ8_1, block_dot>(n, x, y);
 }
 
 }  // namespace hearth::quant::avx2

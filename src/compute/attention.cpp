@@ -1,0 +1,62 @@
+#include "compute/attention.h"
+
+#include <string>
+
+#include "compute/ops.h"
+#include "core/cpu_features.h"
+#include "core/error.h"
+#include "core/fp16.h"
+
+namespace hearth::compute {
+
+namespace {
+
+void check_kv_type(TensorType t) {
+  if (t != TensorType::F16 && t != TensorType::F32) {
+    throw UnsupportedError("attention: KV type " + std::string(tensor_type_name(t)) +
+                           " is not supported (f16 or f32)");
+  }
+}
+
+// Element i of a KV row as float.
+inline float kv_at(TensorType t, const uint8_t* row, int64_t i) {
+  if (t == TensorType::F32) return reinterpret_cast<const float*>(row)[i];
+  return fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[i]);
+}
+
+}  // namespace
+
+void attend_generic(const AttentionGroup& g, std::vector<float>& scores) {
+  check_kv_type(g.kv_type);
+  scores.resize(static_cast<size_t>(g.n_q * g.n_cells));
+  for (int64_t h = 0; h < g.n_q; ++h) {
+    const float* q = g.q + h * g.d;
+    float* s = scores.data() + h * g.n_cells;
+    for (int64_t j = 0; j < g.n_cells; ++j) {
+      const uint8_t* k = g.k + static_cast<uint64_t>(g.cells[j]) * g.k_stride;
+      float dot = 0;
+      for (int64_t i = 0; i < g.d; ++i) dot += q[i] * kv_at(g.kv_type, k, i);
+      s[j] = dot * g.scale;
+    }
+    if (g.softcap > 0) softcap(s, g.n_cells, g.softcap);
+    softmax(s, g.n_cells);
+    float* out = g.out + h * g.dv;
+    for (int64_t i = 0; i < g.dv; ++i) out[i] = 0;
+    for (int64_t j = 0; j < g.n_cells; ++j) {
+      const uint8_t* v = g.v + static_cast<uint64_t>(g.cells[j]) * g.v_stride;
+      for (int64_t i = 0; i < g.dv; ++i) out[i] += s[j] * kv_at(g.kv_type, v, i);
+    }
+  }
+}
+
+void attend(const AttentionGroup& g, std::vector<float>& scores) {
+  static const bool simd = cpu_features().has_avx2_kernels();
+  if (simd && g.d % 8 == 0 && g.dv % 8 == 0) {
+    check_kv_type(g.kv_type);
+    avx2::attend(g, scores);
+  } else {
+    attend_generic(g, scores);
+  }
+}
+
+}  // namespace hearth::compute

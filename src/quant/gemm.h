@@ -1,0 +1,49 @@
+// Batched dot kernels ("GEMM" micro-kernels) for prompt evaluation.
+//
+// A gemm kernel computes every dot of a band of weight rows with a tile of
+// activation rows:
+//   y[t * ldy + r] = vec_dot(n, w + r * w_stride, a + t * a_stride)
+//   for r in [0, n_rows), t in [0, n_tok)
+// w: n_rows rows of the weight type (n elements each, whole blocks);
+// a: n_tok rows already quantized to the type's vec_dot_type.
+//
+// Why it exists: vec_dot decodes a weight block (nibbles, scales) for every
+// token it meets; a gemm kernel decodes it once and multiplies it with several
+// tokens' activations while it sits in registers. Results equal the vec_dot
+// kernel's up to float summation order (the per-block integer sums are exact).
+//
+// `generic` holds the reference: a loop over the generic vec_dot (the oracle in
+// tests). `avx2` holds the register-tiled kernels; which types have one is
+// listed in x86/fallbacks.h (kAvx2Gemms) and reaches callers through
+// TypeTraits::gemm (quant/type_traits.h), never directly.
+#pragma once
+
+#include <cstdint>
+
+#include "quant/kernels.h"
+
+namespace hearth::quant {
+
+using GemmFn = void (*)(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a,
+                        uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy);
+
+namespace generic {
+// The reference for any type: one `dot` call per (row, token) pair.
+void gemm_by_vec_dot(VecDotFn dot, int64_t n, const void* w, uint64_t w_stride, int64_t n_rows,
+                     const void* a, uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy);
+}  // namespace generic
+
+#define HEARTH_DECLARE_GEMM(T)                                                                 \
+  void gemm_##T(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a, \
+                uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy);
+
+namespace avx2 {
+HEARTH_DECLARE_GEMM(q4_0_q8_0)
+HEARTH_DECLARE_GEMM(q8_0_q8_0)
+HEARTH_DECLARE_GEMM(q4_K_q8_K)
+HEARTH_DECLARE_GEMM(q6_K_q8_K)
+}  // namespace avx2
+
+#undef HEARTH_DECLARE_GEMM
+
+}  // namespace hearth::quant

@@ -1,0 +1,151 @@
+// AVX2 gemm kernels of the K formats with Q8_K activations (Q4_K, Q6_K).
+// Contract in quant/gemm.h, tiling in x86/gemm_avx2.h; the per-block integer
+// arithmetic is the dot kernels' (x86/k_asym_avx2.h, x86/k_sym_avx2.h), so a
+// tile's integer sums equal vec_dot's exactly.
+#include <immintrin.h>
+
+#include "quant/blocks.h"
+#include "quant/gemm.h"
+#include "quant/k_asym.h"
+#include "quant/quant_input.h"
+#include "quant/x86/avx2_common.h"
+#include "quant/x86/gemm_avx2.h"
+#include "quant/x86/k_asym_avx2.h"
+#include "quant/x86/k_sym_avx2.h"
+
+namespace hearth::quant::avx2 {
+
+namespace {
+
+template <int NT>
+inline void load_blocks(const uint8_t* const act[NT], const BlockQ8_K* y[NT]) {
+  for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(act[t]);
+}
+
+// m[j] once per 16-element activation sum: 16 int16 lanes m0 m0 m1 m1 .. m7 m7.
+inline __m256i mins_per_bsum(const uint8_t m[8]) {
+  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+  return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+}
+
+// sum_j m[j] * (sum of sub-block j's 32 activations) as 8 int32 partial sums:
+// one madd of the duplicated mins with Q8_K's 16 bsums (|m bsum| < 2^17).
+inline __m256i min_sums(__m256i mins16, const BlockQ8_K& y) {
+  return _mm256_madd_epi16(mins16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums)));
+}
+
+// Q4_K row times NT Q8_K rows. Per super-block the scales/mins are unpacked
+// once and each 64-element chunk's nibbles are split once; every token then
+// costs two maddubs + madd (scale applied in the madd) into its own int32
+// sum. The min term (dmin * sum m_j * bsums) costs one madd per token and is
+// folded into the same float accumulator with one FNMA.
+struct Q4KKernel {
+  template <int NT>
+  static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
+    const auto* x = reinterpret_cast<const BlockQ4_K*>(row);
+    const BlockQ8_K* y[NT];
+    load_blocks<NT>(act, y);
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / kQKK; ++b) {
+      uint8_t sc[8], m[8];
+      kasym::unpack_scales_mins_6bit(x[b].scales, sc, m);
+      const __m256i mins16 = mins_per_bsum(m);
+      __m256i sumi[NT];
+      for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
+      // Not unrolled: unrolled, the compiler hoists all 32 products of the
+      // block ahead of their sums and spills them; one chunk at a time keeps
+      // the NT sums, the nibbles and the scales in registers.
+#pragma GCC unroll 1
+      for (int c = 0; c < 4; ++c) {
+        const __m256i q = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(x[b].qs + 32 * c));
+        const __m256i lo = _mm256_and_si256(q, low4);
+        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+        const __m256i s_lo = _mm256_set1_epi16(sc[2 * c]);
+        const __m256i s_hi = _mm256_set1_epi16(sc[2 * c + 1]);
+        for (int t = 0; t < NT; ++t) {
+          const __m256i p_lo = ksimd::scaled_dot32(lo, ksimd::load_q8(y[t][b], 64 * c), s_lo);
+          const __m256i p_hi = ksimd::scaled_dot32(hi, ksimd::load_q8(y[t][b], 64 * c + 32), s_hi);
+          sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(p_lo, p_hi));
+        }
+      }
+      const float d = fp16_scalar(x[b].d), dmin = fp16_scalar(x[b].dmin);
+      for (int t = 0; t < NT; ++t) {
+        const float yd = y[t][b].d;
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+        acc[t] = _mm256_fnmadd_ps(_mm256_set1_ps(dmin * yd),
+                                  _mm256_cvtepi32_ps(min_sums(mins16, y[t][b])), acc[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);
+  }
+};
+
+// The 4 vectors of 32 6-bit level indices of one 128-element half of a Q6_K
+// super-block (layout: quant/sym_layout.h): vector k takes its low nibbles
+// from ql[32 (k & 1) ..] (low nibble for k < 2, high for k >= 2) and its two
+// high bits from qh bits 2k..2k+1, moved to bits 4..5. The 16-bit shifts leak
+// bits across bytes, but only into bits the mask then clears.
+inline void unpack_q6_half(const uint8_t* ql, const uint8_t* qh, __m256i u[4]) {
+  const __m256i m4 = _mm256_set1_epi8(0x0f);
+  const __m256i m30 = _mm256_set1_epi8(0x30);
+  const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
+  const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
+  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh));
+  u[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m30));
+  u[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m30));
+  u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m30));
+  u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                         _mm256_and_si256(_mm256_srli_epi16(h, 2), m30));
+}
+
+// Q6_K row times NT Q8_K rows: each half super-block is unpacked once into
+// four registers and reused by every token (ksym::half_dot applies the
+// sub-block scales); the -32 offset is one madd against the token's bsums.
+struct Q6KKernel {
+  template <int NT>
+  static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
+    const auto* x = reinterpret_cast<const BlockQ6_K*>(row);
+    const BlockQ8_K* y[NT];
+    load_blocks<NT>(act, y);
+    __m256 acc[NT];
+    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
+    for (int64_t b = 0; b < n / kQKK; ++b) {
+      __m256i sumi[NT];
+      for (int t = 0; t < NT; ++t) {
+        sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(),
+                                   ksym::offset_term<5>(x[b].scales, y[t][b].bsums));
+      }
+      for (int half = 0; half < 2; ++half) {
+        __m256i u[4];
+        unpack_q6_half(x[b].ql + 64 * half, x[b].qh + 32 * half, u);
+        for (int t = 0; t < NT; ++t) {
+          sumi[t] = _mm256_add_epi32(
+              sumi[t], ksym::half_dot(u, y[t][b].qs + 128 * half, x[b].scales + 8 * half));
+        }
+      }
+      const float d = fp16_scalar(x[b].d);
+      for (int t = 0; t < NT; ++t) {
+        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * y[t][b].d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+      }
+    }
+    for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);
+  }
+};
+
+}  // namespace
+
+void gemm_q4_K_q8_K(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a,
+                    uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy) {
+  sym::check_whole_blocks("Q4_K gemm", n, kQKK);
+  gemm_tiles<Q4KKernel>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
+}
+
+void gemm_q6_K_q8_K(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a,
+                    uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy) {
+  sym::check_whole_blocks("Q6_K gemm", n, kQKK);
+  gemm_tiles<Q6KKernel>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
+}
+
+}  // namespace hearth::quant::avx2
