@@ -4,13 +4,13 @@
 // machine's streaming read limit in the same run, so the two can be compared
 // (kernel GB/s ÷ read GB/s = fraction of the memory limit reached).
 #include <benchmark/benchmark.h>
-#include <immintrin.h>
 
 #include <cstring>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/bandwidth.h"
 #include "core/cpu_features.h"
 #include "quant/type_traits.h"
 
@@ -22,20 +22,14 @@ namespace quant = hearth::quant;
 constexpr int64_t kRowLen = 4096;
 constexpr int64_t kMatrixBytes = int64_t{256} << 20;  // well past the last-level cache
 
-// Streaming read of a buffer as large as the weight matrices: the limit.
-__attribute__((target("avx2"))) void BM_ReadBandwidth(benchmark::State& state) {
+// Streaming read of a buffer as large as the weight matrices, on one thread
+// like the dot kernels below: the limit they are compared against. Same
+// loop as `hearth bench`'s probe (core/bandwidth.h).
+void BM_ReadBandwidth(benchmark::State& state) {
   std::vector<uint8_t> buf(static_cast<size_t>(kMatrixBytes), 1);
-  for (auto _ : state) {
-    __m256i acc = _mm256_setzero_si256();
-    for (size_t i = 0; i < buf.size(); i += 128) {
-      const auto* p = reinterpret_cast<const __m256i*>(buf.data() + i);
-      acc = _mm256_add_epi64(acc, _mm256_loadu_si256(p));
-      acc = _mm256_add_epi64(acc, _mm256_loadu_si256(p + 1));
-      acc = _mm256_add_epi64(acc, _mm256_loadu_si256(p + 2));
-      acc = _mm256_add_epi64(acc, _mm256_loadu_si256(p + 3));
-    }
-    benchmark::DoNotOptimize(acc);
-  }
+  const auto read_sum = hearth::cpu_features().has_avx2_kernels() ? hearth::detail::read_sum_avx2
+                                                                  : hearth::detail::read_sum_generic;
+  for (auto _ : state) benchmark::DoNotOptimize(read_sum(buf.data(), buf.size()));
   state.SetBytesProcessed(state.iterations() * kMatrixBytes);
 }
 
@@ -69,9 +63,7 @@ void BM_VecDot(benchmark::State& state, TensorType type) {
 }
 
 int register_all() {
-  if (hearth::cpu_features().avx2) {
-    benchmark::RegisterBenchmark("ReadBandwidth", BM_ReadBandwidth)->Unit(benchmark::kMillisecond);
-  }
+  benchmark::RegisterBenchmark("ReadBandwidth", BM_ReadBandwidth)->Unit(benchmark::kMillisecond);
   int n = 0;
   const TensorType* types = quant::types_with_kernels(&n);
   for (int i = 0; i < n; ++i) {

@@ -3,7 +3,11 @@
 namespace hearth::model {
 
 std::unique_ptr<Model> Model::load(const std::filesystem::path& path) {
-  return std::unique_ptr<Model>(new Model(gguf::File::open(path)));
+  return from_file(gguf::File::open(path));
+}
+
+std::unique_ptr<Model> Model::from_file(gguf::File file) {
+  return std::unique_ptr<Model>(new Model(std::move(file)));
 }
 
 Model::Model(gguf::File file) : file_(std::move(file)) {

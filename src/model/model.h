@@ -17,6 +17,9 @@ class Model {
  public:
   // Throws IoError / FormatError / UnsupportedError naming the file.
   static std::unique_ptr<Model> load(const std::filesystem::path& path);
+  // A model over an already parsed file (e.g. gguf::File::parse of an image in
+  // memory, see model/synthetic.h); the bytes it views must outlive the Model.
+  static std::unique_ptr<Model> from_file(gguf::File file);
 
   const gguf::File& file() const { return file_; }
   const HParams& hparams() const { return hp_; }

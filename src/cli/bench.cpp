@@ -1,0 +1,278 @@
+// hearth bench MODEL | --shape NAME [--type Q4_K_M] [-p 512] [-n 128] [-r 3] [-t N] [--json]
+//
+// Prefill (pp: one prompt of p tokens, evaluated in batches) and decode (tg: n
+// one-token steps after a short prompt) speed over r repetitions, next to the
+// machine's read bandwidth measured in the same run. Decode is bound by
+// memory, so it is also given as GB/s (tok/s x bytes read per token) and as a
+// fraction of that bandwidth. --shape benchmarks a random-weight model with a
+// catalog shape (model/catalog.h), built in memory in seconds.
+#include <algorithm>
+#include <chrono>
+#include <cmath>
+#include <cstdio>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "cli/commands.h"
+#include "core/bandwidth.h"
+#include "core/error.h"
+#include "engine/session.h"
+#include "model/catalog.h"
+#include "model/footprint.h"
+#include "model/quant_recipe.h"
+#include "model/synthetic.h"
+#include "quant/type_traits.h"
+
+namespace hearth::cli {
+
+namespace {
+
+using Json = nlohmann::ordered_json;
+using Clock = std::chrono::steady_clock;
+
+// Decode runs after a prompt of this many tokens (untimed), as a chat would.
+constexpr int64_t kDecodePrompt = 16;
+
+struct BenchOptions {
+  std::string model;
+  std::string shape;
+  std::string type;
+  int64_t n_prompt = 512;
+  int64_t n_gen = 128;
+  int reps = 3;
+  int threads = 0;
+  int64_t bandwidth_mib = 1024;
+  bool json = false;
+};
+
+struct Stats {
+  double median = 0, min = 0, max = 0, stddev = 0;
+};
+
+Stats summarize(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  Stats s;
+  const size_t n = v.size();
+  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+  s.min = v.front();
+  s.max = v.back();
+  double mean = 0;
+  for (const double x : v) mean += x / static_cast<double>(n);
+  for (const double x : v) s.stddev += (x - mean) * (x - mean);
+  s.stddev = n > 1 ? std::sqrt(s.stddev / static_cast<double>(n - 1)) : 0.0;
+  return s;
+}
+
+// The model under test: a file, or a synthetic model that owns its image.
+struct Subject {
+  std::unique_ptr<model::SyntheticModel> synthetic;
+  std::unique_ptr<model::Model> loaded;
+  std::string label;  // file path or "llama3.2-1b (synthetic)"
+  std::string type;   // "Q4_K_M"
+  const model::Model& model() const { return synthetic ? synthetic->model() : *loaded; }
+};
+
+// general.file_type when it names a known type, else the type holding most bytes.
+std::string file_type_label(const gguf::File& f) {
+  if (const auto id = f.get_uint("general.file_type")) {
+    if (const auto t = model::file_type_from_id(*id)) return std::string(model::file_type_name(*t));
+  }
+  std::vector<uint64_t> bytes(64, 0);
+  for (const auto& t : f.tensors()) bytes[static_cast<size_t>(t.type) % bytes.size()] += t.n_bytes;
+  const auto top = static_cast<uint32_t>(std::max_element(bytes.begin(), bytes.end()) - bytes.begin());
+  return std::string(tensor_type_name(static_cast<TensorType>(top)));
+}
+
+Subject open_subject(const BenchOptions& o) {
+  Subject s;
+  if (!o.model.empty()) {
+    if (!o.type.empty()) throw Error("--type applies to --shape only (a model file has its own types)");
+    s.loaded = model::Model::load(o.model);
+    s.label = o.model;
+    s.type = file_type_label(s.loaded->file());
+    return s;
+  }
+  const model::ModelShape& shape = model::shape_or_throw(o.shape);
+  const model::FileType ft = model::file_type_or_throw(o.type.empty() ? "Q4_K_M" : o.type);
+  s.label = std::string(shape.name) + " (synthetic)";
+  s.type = std::string(model::file_type_name(ft));
+  int last_pct = -1;
+  s.synthetic = model::SyntheticModel::build(shape, ft, [&](uint64_t done, uint64_t total) {
+    const int pct = static_cast<int>(100 * done / std::max<uint64_t>(total, 1));
+    if (pct / 5 == last_pct / 5 && pct != 100) return;
+    last_pct = pct;
+    std::fprintf(stderr, "\rbuilding %s %s: %3d%% of %.1f MB", std::string(shape.name).c_str(),
+                 s.type.c_str(), pct, static_cast<double>(total) / 1e6);
+    if (pct == 100) std::fprintf(stderr, "\n");
+  });
+  return s;
+}
+
+std::vector<int32_t> random_tokens(int64_t n, int64_t n_vocab, std::mt19937& rng) {
+  std::uniform_int_distribution<int32_t> dist(0, static_cast<int32_t>(n_vocab - 1));
+  std::vector<int32_t> t(static_cast<size_t>(n));
+  for (auto& x : t) x = dist(rng);
+  return t;
+}
+
+double seconds_since(Clock::time_point t0) {
+  return std::chrono::duration<double>(Clock::now() - t0).count();
+}
+
+// One prefill of `prompt` on an empty context: tokens per second.
+double run_prefill(engine::Session& s, const std::vector<int32_t>& prompt) {
+  s.reset();
+  const auto t0 = Clock::now();
+  s.eval(prompt);
+  return static_cast<double>(prompt.size()) / seconds_since(t0);
+}
+
+// After an untimed `prompt`, one step per token of `gen`: tokens per second.
+double run_decode(engine::Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& gen) {
+  s.reset();
+  s.eval(prompt);
+  const auto t0 = Clock::now();
+  for (const int32_t t : gen) s.eval(std::span<const int32_t>(&t, 1));
+  return static_cast<double>(gen.size()) / seconds_since(t0);
+}
+
+struct Results {
+  Stats pp, tg;
+  ReadBandwidth bw;
+  model::DecodeTraffic traffic;
+  double mean_ctx = 0;
+  int threads = 0;
+  uint64_t file_size = 0, params = 0;
+};
+
+Results run_bench(const BenchOptions& o, const Subject& subject) {
+  const model::Model& m = subject.model();
+  Results r;
+  {  // The limit, measured before the model runs (its buffer is freed after).
+    ThreadPool probe_pool(0);
+    r.bw = measure_read_bandwidth(probe_pool, static_cast<uint64_t>(o.bandwidth_mib) << 20);
+  }
+  ThreadPool pool(o.threads);
+  r.threads = pool.size();
+  r.file_size = m.file().file_size();
+  for (const auto& t : m.file().tensors()) r.params += t.n_elements;
+
+  std::mt19937 rng(42);
+  const int64_t n_vocab = m.hparams().n_vocab;
+  const auto prompt = random_tokens(o.n_prompt, n_vocab, rng);
+  const auto short_prompt = random_tokens(kDecodePrompt, n_vocab, rng);
+  const auto gen = random_tokens(o.n_gen, n_vocab, rng);
+  engine::Session session(m, pool, std::max(o.n_prompt, kDecodePrompt + o.n_gen));
+
+  // Warm-up: page in the weights and size every buffer once.
+  run_decode(session, short_prompt, {gen.front()});
+  std::vector<double> pp, tg;
+  for (int i = 0; i < o.reps; ++i) {
+    pp.push_back(run_prefill(session, prompt));
+    tg.push_back(run_decode(session, short_prompt, gen));
+  }
+  r.pp = summarize(pp);
+  r.tg = summarize(tg);
+  // Decode step k (0-based) sees kDecodePrompt + k + 1 cells.
+  r.mean_ctx = static_cast<double>(kDecodePrompt) + static_cast<double>(o.n_gen + 1) / 2.0;
+  r.traffic = model::decode_traffic(m, r.mean_ctx, session.kv().type());
+  return r;
+}
+
+double decode_gbs(const Results& r) { return r.tg.median * r.traffic.total() / 1e9; }
+
+Json stats_json(const Stats& s) {
+  return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"stddev", s.stddev}};
+}
+
+void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
+  const Json j = {
+      {"model", s.label},
+      {"type", s.type},
+      {"file_size", r.file_size},
+      {"params", r.params},
+      {"threads", r.threads},
+      {"kernels", quant::kernel_isa()},
+      {"n_prompt", o.n_prompt},
+      {"n_gen", o.n_gen},
+      {"repetitions", o.reps},
+      {"prefill_tok_s", r.pp.median},
+      {"decode_tok_s", r.tg.median},
+      {"prefill", stats_json(r.pp)},
+      {"decode", stats_json(r.tg)},
+      {"bytes_per_token", r.traffic.total()},
+      {"bytes_per_token_detail",
+       {{"weights", r.traffic.weights}, {"embd_row", r.traffic.embd_row}, {"kv", r.traffic.kv},
+        {"mean_context", r.mean_ctx}}},
+      {"decode_gbs", decode_gbs(r)},
+      {"read_bandwidth_gbs", r.bw.gb_per_s},
+      {"read_bandwidth", {{"threads", r.bw.threads}, {"buffer_bytes", r.bw.buffer_bytes}, {"passes", r.bw.passes}}},
+      {"decode_bandwidth_fraction", decode_gbs(r) / r.bw.gb_per_s},
+  };
+  std::printf("%s\n", j.dump(2).c_str());
+}
+
+void print_text(const BenchOptions& o, const Subject& s, const Results& r) {
+  const double params = static_cast<double>(r.params);
+  std::printf("model: %s  %s  %.1f MB  %.2f%s params  %d threads  %s kernels\n", s.label.c_str(),
+              s.type.c_str(), static_cast<double>(r.file_size) / 1e6,
+              params >= 1e9 ? params / 1e9 : params / 1e6, params >= 1e9 ? "B" : "M", r.threads,
+              quant::kernel_isa());
+  std::printf("read bandwidth: %.1f GB/s (%d threads, %.0f MiB buffer, best of %d)\n\n", r.bw.gb_per_s,
+              r.bw.threads, static_cast<double>(r.bw.buffer_bytes) / (1 << 20), r.bw.passes);
+  std::printf("| %-8s | %10s | %21s | %8s | %s\n", "test", "tok/s", "min .. max", "stddev", "GB/s");
+  std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f |\n", ("pp" + std::to_string(o.n_prompt)).c_str(),
+              r.pp.median, r.pp.min, r.pp.max, r.pp.stddev);
+  std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f | %.1f (%.0f%% of read bandwidth)\n",
+              ("tg" + std::to_string(o.n_gen)).c_str(), r.tg.median, r.tg.min, r.tg.max, r.tg.stddev,
+              decode_gbs(r), 100.0 * decode_gbs(r) / r.bw.gb_per_s);
+  std::printf("\nbytes read per decoded token: %.2f MB (weights %.2f MB, embedding row %llu bytes, "
+              "KV cache %.2f MB at mean context %.1f); median of %d repetitions\n",
+              r.traffic.total() / 1e6, static_cast<double>(r.traffic.weights) / 1e6,
+              static_cast<unsigned long long>(r.traffic.embd_row), r.traffic.kv / 1e6, r.mean_ctx, o.reps);
+}
+
+}  // namespace
+
+void register_bench(CLI::App& app, Handler& handler) {
+  auto opt = std::make_shared<BenchOptions>();
+  auto* cmd = app.add_subcommand("bench", "Measure prefill and decode speed against the memory bandwidth");
+  auto* model = cmd->add_option("model", opt->model, "GGUF file");
+  auto* shape = cmd->add_option("--shape", opt->shape,
+                                "Benchmark a random-weight model with this shape: " + model::shape_names());
+  model->excludes(shape);
+  cmd->add_option("--type", opt->type, "File type of the --shape model (default Q4_K_M): " +
+                                           model::file_type_names());
+  cmd->add_option("-p,--n-prompt", opt->n_prompt, "Prompt tokens for prefill")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("-n,--n-gen", opt->n_gen, "Tokens to decode")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("-r,--repetitions", opt->reps, "Repetitions of each test")
+      ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("-t,--threads", opt->threads, "Threads (default: all cores)")->check(CLI::NonNegativeNumber);
+  cmd->add_option("--bandwidth-mib", opt->bandwidth_mib, "Buffer of the read bandwidth probe, MiB")
+      ->check(CLI::Range(int64_t{16}, int64_t{1} << 16))
+      ->capture_default_str();
+  cmd->add_flag("--json", opt->json, "Print one JSON object instead of a table");
+  cmd->callback([&handler, opt] {
+    handler = [opt] {
+      if (opt->model.empty() && opt->shape.empty()) throw Error("bench needs a MODEL file or --shape NAME");
+      const Subject s = open_subject(*opt);
+      const Results r = run_bench(*opt, s);
+      if (opt->json) {
+        print_json(*opt, s, r);
+      } else {
+        print_text(*opt, s, r);
+      }
+      return 0;
+    };
+  });
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,35 @@
+// The machine's memory read bandwidth, measured: the limit a memory-bound
+// decode step is compared against (tok/s x bytes per token / this).
+//
+// Each pool thread streams its own contiguous slice of one large buffer (far
+// larger than the caches), summing it so the loads cannot be dropped; the
+// figure is the best of a few passes, the least disturbed by other processes.
+#pragma once
+
+#include <cstdint>
+
+#include "core/thread_pool.h"
+
+namespace hearth {
+
+struct ReadBandwidth {
+  double gb_per_s = 0;      // 1e9 bytes per second, best pass
+  uint64_t buffer_bytes = 0;
+  int threads = 0;
+  int passes = 0;
+};
+
+// Allocates and touches `buffer_bytes` (rounded down to 4 KiB, at least
+// 1 MiB), then times `passes` parallel reads of it on `pool`. Uses the AVX2
+// kernel when the CPU has it.
+ReadBandwidth measure_read_bandwidth(ThreadPool& pool, uint64_t buffer_bytes = uint64_t{1} << 30,
+                                     int passes = 5);
+
+namespace detail {
+// Sum of the 64-bit words of [data, data + n); n a multiple of 128.
+// The scalar reference and the AVX2 version give the same result.
+uint64_t read_sum_generic(const uint8_t* data, uint64_t n);
+uint64_t read_sum_avx2(const uint8_t* data, uint64_t n);
+}  // namespace detail
+
+}  // namespace hearth

@@ -1,0 +1,111 @@
+// `hearth bench`, run as a user would: the JSON report is complete and
+// self-consistent (no speed is asserted — the machine is shared).
+#include <gtest/gtest.h>
+
+#include <nlohmann/json.hpp>
+
+#include "gguf/file.h"
+#include "test_data.h"
+
+namespace hearth {
+namespace {
+
+using hearth::test::run_hearth;
+using Json = nlohmann::json;
+
+const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
+
+Json bench_json(std::vector<std::string> args) {
+  args.insert(args.begin(), "bench");
+  for (const char* a : {"-r", "1", "--json", "--bandwidth-mib", "64"}) args.emplace_back(a);
+  const auto r = run_hearth(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  return Json::parse(r.out);
+}
+
+void expect_stats(const Json& s, double median) {
+  EXPECT_EQ(s["median"].get<double>(), median);
+  EXPECT_GT(s["min"].get<double>(), 0.0);
+  EXPECT_LE(s["min"].get<double>(), median);
+  EXPECT_GE(s["max"].get<double>(), median);
+  EXPECT_GE(s["stddev"].get<double>(), 0.0);
+}
+
+// Fields every report has, and the figures derived from the others.
+void expect_consistent(const Json& j) {
+  for (const char* key : {"prefill_tok_s", "decode_tok_s", "read_bandwidth_gbs", "decode_bandwidth_fraction",
+                          "bytes_per_token", "decode_gbs", "file_size", "params", "threads"}) {
+    ASSERT_TRUE(j.contains(key)) << key;
+    EXPECT_GT(j[key].get<double>(), 0.0) << key;
+  }
+  expect_stats(j["prefill"], j["prefill_tok_s"].get<double>());
+  expect_stats(j["decode"], j["decode_tok_s"].get<double>());
+  const Json& d = j["bytes_per_token_detail"];
+  EXPECT_DOUBLE_EQ(j["bytes_per_token"].get<double>(),
+                   d["weights"].get<double>() + d["embd_row"].get<double>() + d["kv"].get<double>());
+  // Nearly all of a file is weights, all read once per token (more than the
+  // file when tied embeddings are read twice).
+  EXPECT_GT(d["weights"].get<double>(), 0.9 * j["file_size"].get<double>() - 1e6);
+  EXPECT_DOUBLE_EQ(j["decode_gbs"].get<double>(),
+                   j["decode_tok_s"].get<double>() * j["bytes_per_token"].get<double>() / 1e9);
+  EXPECT_DOUBLE_EQ(j["decode_bandwidth_fraction"].get<double>(),
+                   j["decode_gbs"].get<double>() / j["read_bandwidth_gbs"].get<double>());
+  EXPECT_EQ(j["repetitions"], 1);
+}
+
+TEST(BenchCli, ModelFileReport) {
+  const Json j = bench_json({kStories, "-p", "16", "-n", "8", "-t", "2"});
+  expect_consistent(j);
+  const gguf::File f = gguf::File::open(kStories);
+  uint64_t params = 0;
+  for (const auto& t : f.tensors()) params += t.n_elements;
+  EXPECT_EQ(j["model"], kStories);
+  EXPECT_EQ(j["type"], "F32");
+  EXPECT_EQ(j["file_size"], f.file_size());
+  EXPECT_EQ(j["params"], params);
+  EXPECT_EQ(j["threads"], 2);
+  EXPECT_EQ(j["n_prompt"], 16);
+  EXPECT_EQ(j["n_gen"], 8);
+  // Decode after a 16-token prompt: step k sees 16 + k + 1 cells, mean 16 + 4.5.
+  EXPECT_EQ(j["bytes_per_token_detail"]["mean_context"], 20.5);
+}
+
+TEST(BenchCli, SyntheticShapeReport) {
+  const Json j = bench_json({"--shape", "qwen2.5-0.5b", "--type", "Q8_0", "-p", "8", "-n", "4"});
+  expect_consistent(j);
+  EXPECT_EQ(j["model"], "qwen2.5-0.5b (synthetic)");
+  EXPECT_EQ(j["type"], "Q8_0");
+  EXPECT_EQ(j["params"], 494032768);  // Qwen2.5-0.5B: 0.49B, embedding table counted once
+  // 0.5B Q8_0 (8.5 bits/weight) is about 525 MB; the published Q8_0 file is 531 MB with its tokenizer.
+  EXPECT_NEAR(j["file_size"].get<double>() / 531e6, 1.0, 0.03);
+}
+
+TEST(BenchCli, UnknownShapeListsTheKnownOnes) {
+  const auto r = run_hearth({"bench", "--shape", "llama9-1t"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.out, "");
+  for (const char* frag : {"unknown model shape 'llama9-1t'", "llama3.2-1b", "qwen2.5-0.5b", "gemma3-27b", "phi3-mini"}) {
+    EXPECT_NE(r.err.find(frag), std::string::npos) << frag << " not in: " << r.err;
+  }
+}
+
+TEST(BenchCli, BadArgumentsAreClearErrors) {
+  auto r = run_hearth({"bench", "--shape", "llama3.2-1b", "--type", "Q9_X"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("unknown file type 'Q9_X'"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("Q4_K_M"), std::string::npos) << r.err;
+  r = run_hearth({"bench", kStories, "--type", "Q8_0"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("--type applies to --shape only"), std::string::npos) << r.err;
+  r = run_hearth({"bench"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("needs a MODEL file or --shape"), std::string::npos) << r.err;
+  r = run_hearth({"bench", kStories, "--shape", "qwen3-8b"});
+  EXPECT_NE(r.exit_code, 0);  // excluded by the parser
+  r = run_hearth({"bench", "/nonexistent/model.gguf"});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("/nonexistent/model.gguf"), std::string::npos) << r.err;
+}
+
+}  // namespace
+}  // namespace hearth
