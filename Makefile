@@ -9,7 +9,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 # Debian 12 packages the build and tests need (see README: Dependencies).
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcre2-dev \
-  libgtest-dev libgmock-dev libbenchmark-dev clang lld libclang-rt-14-dev
+  libgtest-dev libgmock-dev libbenchmark-dev clang lld libclang-rt-14-dev \
+  libboost-dev nodejs
 
 .PHONY: all deps build run test bench fuzz sanitize clean
 
@@ -24,6 +25,9 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
+	@# The e2e suite (tests/e2e) drives `hearth serve` with the official npm client.
+	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm
+	@[ -d tests/e2e/node_modules/openai ] || (cd tests/e2e && npm ci --no-audit --no-fund)
 
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)

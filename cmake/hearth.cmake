@@ -15,6 +15,14 @@ if(HEARTH_SANITIZE)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
+# Fuzz builds instrument the whole library for coverage (libFuzzer's runtime
+# itself is linked only into the fuzz targets, see fuzz/CMakeLists.txt).
+if(HEARTH_FUZZ)
+  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+                      -fno-sanitize-recover=all)
+  add_link_options(-fsanitize=address,undefined)
+endif()
+
 # Sources whose name ends in _avx2.cpp are compiled for AVX2+FMA+F16C; they are
 # only ever called through a kernel table filled after CPU detection.
 set(HEARTH_AVX2_FLAGS -mavx2 -mfma -mf16c)

@@ -15,5 +15,9 @@ using Handler = std::function<int()>;
 void register_show(CLI::App& app, Handler& handler);
 void register_tokenize(CLI::App& app, Handler& handler);
 void register_template(CLI::App& app, Handler& handler);
+void register_bench(CLI::App& app, Handler& handler);
+void register_logits(CLI::App& app, Handler& handler);
+void register_run(CLI::App& app, Handler& handler);
+void register_serve(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

@@ -14,6 +14,10 @@ int main(int argc, char** argv) {
   hearth::cli::register_show(app, handler);
   hearth::cli::register_tokenize(app, handler);
   hearth::cli::register_template(app, handler);
+  hearth::cli::register_bench(app, handler);
+  hearth::cli::register_logits(app, handler);
+  hearth::cli::register_run(app, handler);
+  hearth::cli::register_serve(app, handler);
 
   try {
     app.parse(argc, argv);

@@ -26,8 +26,8 @@
 #include "chat/chat_template.h"
 #include "cli/commands.h"
 #include "core/error.h"
-#include "core/system_memory.h"
 #include "core/thread_pool.h"
+#include "engine/generation.h"
 #include "engine/session.h"
 #include "sampling/sampler.h"
 #include "sampling/stop_matcher.h"
@@ -54,29 +54,6 @@ struct RunOptions {
   int64_t seed = -1;
 };
 
-// The model's trained context, capped by the memory left after the weights
-// (KV cache at f16 for every layer). Returns the context and why.
-std::pair<int64_t, std::string> default_context(const model::Model& m) {
-  const auto& hp = m.hparams();
-  const uint64_t kv_per_token = static_cast<uint64_t>(hp.n_layer) *
-                                static_cast<uint64_t>(hp.n_embd_k() + hp.n_embd_v()) * 2;
-  const SystemMemory mem = system_memory();
-  int64_t ctx = hp.n_ctx_train;
-  std::string why = "the model's trained length";
-  if (mem.available_bytes > 0) {
-    // Keep 10% of available memory free; the weights are mapped, not copied,
-    // but they need page cache to run at speed.
-    const double budget = 0.9 * static_cast<double>(mem.available_bytes) -
-                          static_cast<double>(m.file().file_size());
-    const auto fits = static_cast<int64_t>(std::max(0.0, budget) / static_cast<double>(kv_per_token));
-    if (fits < ctx) {
-      ctx = std::max<int64_t>(fits / 256 * 256, 256);
-      why = "capped by available memory (model trained for " + std::to_string(hp.n_ctx_train) + ")";
-    }
-  }
-  return {ctx, why};
-}
-
 class Runner {
  public:
   explicit Runner(const RunOptions& o) : opt_(o) {
@@ -87,7 +64,7 @@ class Runner {
         tmpl_.emplace(*src);
       }
     }
-    auto [ctx, why] = default_context(*model_);
+    auto [ctx, why] = engine::default_context(*model_);
     if (o.ctx > 0) {
       ctx = o.ctx;
       why = "--ctx";
@@ -114,7 +91,7 @@ class Runner {
       nlohmann::ordered_json req;
       req["messages"] = messages_;
       req["add_generation_prompt"] = true;
-      prompt_text = tmpl_->apply(req, piece_or(tok_->bos(), "<s>"), piece_or(tok_->eos(), "</s>"));
+      prompt_text = engine::render_chat(*tmpl_, *tok_, req);
     } else {
       prompt_text = user_text;
     }
@@ -125,11 +102,7 @@ class Runner {
   }
 
  private:
-  std::string piece_or(int32_t id, const char* fallback) const {
-    return id >= 0 ? tok_->token_to_piece(id, /*render_special=*/true) : fallback;
-  }
-
-  bool ends_generation(int32_t t) const { return t == tok_->eos() || tok_->is_control(t); }
+  bool ends_generation(int32_t t) const { return engine::ends_generation(*tok_, t); }
 
   // Evaluates what is new in `tokens` (after the prefix already in the KV
   // cache), then samples and streams until a stop condition.

@@ -1,12 +1,18 @@
 #include "gguf/file.h"
 
 #include <bit>
+#include <cmath>
 #include <cstring>
+#include <limits>
 #include <unordered_set>
 
 #include "core/error.h"
+#include "gguf/rules.h"
 
 namespace hearth::gguf {
+
+static_assert(std::endian::native == std::endian::little,
+              "the GGUF reader assumes a little-endian host");
 
 namespace {
 
@@ -22,7 +28,7 @@ class Cursor {
   uint64_t remaining() const { return b_.size() - pos_; }
 
   template <typename T>
-  T read(const char* what) {
+  T read(std::string_view what) {
     need(sizeof(T), what);
     T v;
     std::memcpy(&v, b_.data() + pos_, sizeof(T));
@@ -30,7 +36,16 @@ class Cursor {
     return v;
   }
 
-  std::string read_string(const char* what) {
+  // A fixed-size little-endian scalar of `size` (1..8) bytes, zero-extended.
+  uint64_t read_raw(size_t size, std::string_view what) {
+    need(size, what);
+    uint64_t v = 0;
+    std::memcpy(&v, b_.data() + pos_, size);
+    pos_ += size;
+    return v;
+  }
+
+  std::string read_string(std::string_view what) {
     const uint64_t len = read<uint64_t>(what);
     need(len, what);
     std::string s(reinterpret_cast<const char*>(b_.data() + pos_), static_cast<size_t>(len));
@@ -38,7 +53,7 @@ class Cursor {
     return s;
   }
 
-  void need(uint64_t n, const char* what) const {
+  void need(uint64_t n, std::string_view what) const {
     if (n > remaining()) {
       throw FormatError("truncated: " + std::string(what) + " at byte " + std::to_string(pos_) +
                         " needs " + std::to_string(n) + " bytes but only " +
@@ -54,26 +69,9 @@ class Cursor {
 Value read_value(Cursor& c, ValueType t, int depth);
 
 Value read_scalar(Cursor& c, ValueType t) {
-  switch (t) {
-    case ValueType::U8: return Value::unsigned_int(t, c.read<uint8_t>("uint8 value"));
-    case ValueType::I8: return Value::signed_int(t, c.read<int8_t>("int8 value"));
-    case ValueType::U16: return Value::unsigned_int(t, c.read<uint16_t>("uint16 value"));
-    case ValueType::I16: return Value::signed_int(t, c.read<int16_t>("int16 value"));
-    case ValueType::U32: return Value::unsigned_int(t, c.read<uint32_t>("uint32 value"));
-    case ValueType::I32: return Value::signed_int(t, c.read<int32_t>("int32 value"));
-    case ValueType::U64: return Value::unsigned_int(t, c.read<uint64_t>("uint64 value"));
-    case ValueType::I64: return Value::signed_int(t, c.read<int64_t>("int64 value"));
-    case ValueType::F32: return Value::floating(t, c.read<float>("float32 value"));
-    case ValueType::F64: return Value::floating(t, c.read<double>("float64 value"));
-    case ValueType::BOOL: {
-      const uint8_t b = c.read<uint8_t>("bool value");
-      if (b > 1) throw FormatError("bool value " + std::to_string(b) + " is not 0 or 1");
-      return Value::boolean(b != 0);
-    }
-    case ValueType::STRING: return Value::string(c.read_string("string value"));
-    case ValueType::ARRAY: break;
-  }
-  throw FormatError("bad scalar type");
+  if (t == ValueType::STRING) return Value::string(c.read_string("string value"));
+  const std::string what = std::string(value_type_name(t)) + " value";
+  return Value::from_raw(t, c.read_raw(scalar_size(t), what));
 }
 
 Value read_array(Cursor& c, int depth) {
@@ -104,10 +102,6 @@ Value read_array(Cursor& c, int depth) {
 
 Value read_value(Cursor& c, ValueType t, int depth) {
   return t == ValueType::ARRAY ? read_array(c, depth) : read_scalar(c, t);
-}
-
-bool checked_mul(uint64_t a, uint64_t b, uint64_t& out) {
-  return !__builtin_mul_overflow(a, b, &out);
 }
 
 }  // namespace
@@ -144,7 +138,8 @@ void File::parse_all() {
       throw UnsupportedError(name_ + ": GGUF version 1 is not supported (re-convert the model)");
     }
     if (version_ != 2 && version_ != 3) {
-      if ((version_ & 0xffff) == 0 && __builtin_bswap32(version_) <= 3) {
+      const uint32_t swapped = __builtin_bswap32(version_);
+      if (swapped >= 1 && swapped <= 3) {
         throw UnsupportedError(name_ + ": big-endian GGUF files are not supported");
       }
       throw UnsupportedError(name_ + ": GGUF version " + std::to_string(version_) +
@@ -179,16 +174,7 @@ void File::parse_all() {
       }
     }
 
-    if (const Value* a = find("general.alignment")) {
-      if (a->type() != ValueType::U32) {
-        fail("general.alignment must be uint32, not " + std::string(value_type_name(a->type())));
-      }
-      const uint64_t al = a->as_uint();
-      if (al == 0 || (al & (al - 1)) != 0) {
-        fail("general.alignment " + std::to_string(al) + " is not a power of two");
-      }
-      alignment_ = static_cast<uint32_t>(al);
-    }
+    alignment_ = alignment_from(find("general.alignment"));
 
     std::unordered_set<std::string> names;
     tensors_.reserve(static_cast<size_t>(n_tensors));
@@ -198,35 +184,17 @@ void File::parse_all() {
         t.name = c.read_string("tensor name");
         if (!names.insert(t.name).second) throw FormatError("duplicate tensor name");
         const uint32_t n_dims = c.read<uint32_t>("tensor dimension count");
-        if (n_dims == 0 || n_dims > kMaxDims) {
-          throw FormatError(std::to_string(n_dims) + " dimensions (must be 1 to " +
-                            std::to_string(kMaxDims) + ")");
-        }
-        t.n_elements = 1;
-        for (uint32_t d = 0; d < n_dims; ++d) {
-          const uint64_t ne = c.read<uint64_t>("tensor dimension");
-          if (ne == 0 || ne > (uint64_t{1} << 62)) {
-            throw FormatError("dimension " + std::to_string(d) + " is " + std::to_string(ne));
-          }
-          if (!checked_mul(t.n_elements, ne, t.n_elements) || t.n_elements > (uint64_t{1} << 62)) {
-            throw FormatError("element count overflows");
-          }
-          t.shape.push_back(ne);
-        }
+        check_dim_count(n_dims);  // before reading that many dimensions
+        for (uint32_t d = 0; d < n_dims; ++d) t.shape.push_back(c.read<uint64_t>("tensor dimension"));
         const uint32_t type_id = c.read<uint32_t>("tensor type");
         const auto layout = tensor_type_layout(type_id);
         if (!layout) {
           throw UnsupportedError("unknown tensor type id " + std::to_string(type_id));
         }
         t.type = layout->type;
-        if (t.shape[0] % layout->block_size != 0) {
-          throw FormatError("row length " + std::to_string(t.shape[0]) + " is not a multiple of " +
-                            std::string(layout->name) + "'s block size " +
-                            std::to_string(layout->block_size));
-        }
-        if (!checked_mul(t.n_elements / layout->block_size, layout->type_size, t.n_bytes)) {
-          throw FormatError("byte size overflows");
-        }
+        const TensorSize size = tensor_size(t.shape, t.type);
+        t.n_elements = size.n_elements;
+        t.n_bytes = size.n_bytes;
         t.offset = c.read<uint64_t>("tensor data offset");
         if (t.offset % alignment_ != 0) {
           throw FormatError("data offset " + std::to_string(t.offset) + " is not a multiple of " +
@@ -242,9 +210,11 @@ void File::parse_all() {
       tensors_.push_back(std::move(t));
     }
 
-    // The data section starts at the next multiple of the alignment.
-    const uint64_t end = c.pos();
-    data_offset_ = (end + alignment_ - 1) / alignment_ * alignment_;
+    // The data section starts at the next multiple of the alignment; a file
+    // without tensors has no data section and needs no padding.
+    const std::optional<uint64_t> data_offset = align_up(c.pos(), alignment_);
+    if (!data_offset) fail("data section offset overflows");
+    data_offset_ = tensors_.empty() ? c.pos() : *data_offset;
     if (!tensors_.empty() && data_offset_ > bytes_.size()) {
       fail("truncated: data section would start at byte " + std::to_string(data_offset_) +
            " but the file has " + std::to_string(bytes_.size()) + " bytes");
@@ -252,9 +222,9 @@ void File::parse_all() {
     const uint64_t data_size = tensors_.empty() ? 0 : bytes_.size() - data_offset_;
     for (Tensor& t : tensors_) {
       if (t.offset > data_size || t.n_bytes > data_size - t.offset) {
-        fail("truncated: tensor '" + t.name + "' needs bytes " + std::to_string(t.offset) + ".." +
-             std::to_string(t.offset + t.n_bytes) + " of the data section, which has " +
-             std::to_string(data_size));
+        fail("truncated: tensor '" + t.name + "' needs " + std::to_string(t.n_bytes) +
+             " bytes at offset " + std::to_string(t.offset) + " of the data section, which has " +
+             std::to_string(data_size) + " bytes");
       }
       t.data = bytes_.data() + data_offset_ + t.offset;
     }
@@ -280,6 +250,16 @@ const Tensor* File::find_tensor(std::string_view name) const {
 }
 
 namespace {
+// A numeric value as float; FormatError when it is outside float's range
+// (converting such a double would be undefined behaviour).
+float as_float32(const Value& v) {
+  const double d = v.as_float();
+  if (std::isfinite(d) && std::fabs(d) > std::numeric_limits<float>::max()) {
+    throw FormatError("value " + std::to_string(d) + " does not fit float32");
+  }
+  return static_cast<float>(d);
+}
+
 template <typename F>
 auto typed(const File& f, std::string_view key, F&& get) -> std::optional<decltype(get(Value{}))> {
   const Value* v = f.find(key);
@@ -319,7 +299,7 @@ std::optional<std::vector<float>> File::get_float_array(std::string_view key) co
   return typed(*this, key, [](const Value& v) {
     std::vector<float> out;
     out.reserve(v.items().size());
-    for (const Value& i : v.items()) out.push_back(static_cast<float>(i.as_float()));
+    for (const Value& i : v.items()) out.push_back(as_float32(i));
     return out;
   });
 }

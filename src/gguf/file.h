@@ -25,14 +25,11 @@
 #include <vector>
 
 #include "core/mapped_file.h"
+#include "gguf/rules.h"
 #include "gguf/tensor_type.h"
 #include "gguf/value.h"
 
 namespace hearth::gguf {
-
-inline constexpr uint32_t kDefaultAlignment = 32;
-inline constexpr size_t kMaxDims = 4;
-inline constexpr int kMaxArrayNesting = 8;
 
 struct Tensor {
   std::string name;
@@ -60,7 +57,9 @@ class File {
   const std::string& name() const { return name_; }
   uint32_t version() const { return version_; }
   uint32_t alignment() const { return alignment_; }
-  uint64_t data_offset() const { return data_offset_; }   // from file start
+  // Start of the data section, from the file start (the end of the header
+  // when there are no tensors: such files carry no padding).
+  uint64_t data_offset() const { return data_offset_; }
   uint64_t file_size() const { return bytes_.size(); }
   std::span<const uint8_t> bytes() const { return bytes_; }
 

@@ -1,7 +1,10 @@
 #include "gguf/value.h"
 
+#include <algorithm>
 #include <bit>
+#include <cmath>
 #include <cstdio>
+#include <cstdlib>
 #include <limits>
 
 #include "core/error.h"
@@ -41,7 +44,7 @@ bool is_integer(ValueType t) {
 
 bool is_float(ValueType t) { return t == ValueType::F32 || t == ValueType::F64; }
 
-static bool is_signed(ValueType t) {
+bool is_signed_integer(ValueType t) {
   return t == ValueType::I8 || t == ValueType::I16 || t == ValueType::I32 || t == ValueType::I64;
 }
 
@@ -55,7 +58,20 @@ size_t scalar_size(ValueType t) {
   }
 }
 
+namespace {
+
+// All-ones in the low `bytes` bytes.
+uint64_t low_mask(size_t bytes) { return bytes >= 8 ? ~uint64_t{0} : (uint64_t{1} << (8 * bytes)) - 1; }
+
+[[noreturn]] void bad_factory(ValueType t, const std::string& what) {
+  throw Error("gguf value of type " + std::string(value_type_name(t)) + ": " + what);
+}
+
+}  // namespace
+
 Value Value::unsigned_int(ValueType t, uint64_t v) {
+  if (!is_integer(t) || is_signed_integer(t)) bad_factory(t, "not an unsigned integer type");
+  if (v > low_mask(scalar_size(t))) bad_factory(t, std::to_string(v) + " does not fit");
   Value r;
   r.type_ = t;
   r.bits_ = v;
@@ -63,6 +79,11 @@ Value Value::unsigned_int(ValueType t, uint64_t v) {
 }
 
 Value Value::signed_int(ValueType t, int64_t v) {
+  if (!is_signed_integer(t)) bad_factory(t, "not a signed integer type");
+  const int bits = static_cast<int>(8 * scalar_size(t));
+  if (bits < 64 && (v < -(int64_t{1} << (bits - 1)) || v >= (int64_t{1} << (bits - 1)))) {
+    bad_factory(t, std::to_string(v) + " does not fit");
+  }
   Value r;
   r.type_ = t;
   r.bits_ = static_cast<uint64_t>(v);
@@ -70,9 +91,39 @@ Value Value::signed_int(ValueType t, int64_t v) {
 }
 
 Value Value::floating(ValueType t, double v) {
+  if (t == ValueType::F64) {
+    Value r;
+    r.type_ = t;
+    r.bits_ = std::bit_cast<uint64_t>(v);
+    return r;
+  }
+  if (t != ValueType::F32) bad_factory(t, "not a float type");
+  if (std::isfinite(v) && std::fabs(v) > std::numeric_limits<float>::max()) {
+    bad_factory(t, std::to_string(v) + " is out of float32 range");
+  }
+  return f32(static_cast<float>(v));
+}
+
+Value Value::f32(float v) {
+  Value r;
+  r.type_ = ValueType::F32;
+  r.bits_ = std::bit_cast<uint32_t>(v);
+  return r;
+}
+
+Value Value::from_raw(ValueType t, uint64_t raw) {
+  const size_t size = scalar_size(t);
+  if (size == 0) bad_factory(t, "not a fixed-size scalar type");
+  if (raw > low_mask(size)) bad_factory(t, "raw bits wider than the type");
+  if (t == ValueType::BOOL && raw > 1) {
+    throw FormatError("bool value " + std::to_string(raw) + " is not 0 or 1");
+  }
   Value r;
   r.type_ = t;
-  r.bits_ = std::bit_cast<uint64_t>(v);
+  r.bits_ = raw;
+  if (is_signed_integer(t) && size < 8 && (raw >> (8 * size - 1)) != 0) {
+    r.bits_ |= ~low_mask(size);  // sign-extend
+  }
   return r;
 }
 
@@ -91,6 +142,12 @@ Value Value::string(std::string v) {
 }
 
 Value Value::array(ValueType element_type, std::vector<Value> items) {
+  for (const Value& item : items) {
+    if (item.type_ != element_type) {
+      throw Error("gguf array of " + std::string(value_type_name(element_type)) +
+                  " holds a " + std::string(value_type_name(item.type_)));
+    }
+  }
   Value r;
   r.type_ = ValueType::ARRAY;
   r.element_type_ = element_type;
@@ -105,7 +162,7 @@ Value Value::array(ValueType element_type, std::vector<Value> items) {
 
 uint64_t Value::as_uint() const {
   if (!is_integer(type_)) wrong_type(type_, "an integer");
-  if (is_signed(type_) && static_cast<int64_t>(bits_) < 0) {
+  if (is_signed_integer(type_) && static_cast<int64_t>(bits_) < 0) {
     throw FormatError("metadata value is negative (" +
                       std::to_string(static_cast<int64_t>(bits_)) + "), expected unsigned");
   }
@@ -114,15 +171,16 @@ uint64_t Value::as_uint() const {
 
 int64_t Value::as_int() const {
   if (!is_integer(type_)) wrong_type(type_, "an integer");
-  if (!is_signed(type_) && bits_ > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
+  if (!is_signed_integer(type_) && bits_ > static_cast<uint64_t>(std::numeric_limits<int64_t>::max())) {
     throw FormatError("metadata value " + std::to_string(bits_) + " does not fit int64");
   }
   return static_cast<int64_t>(bits_);
 }
 
 double Value::as_float() const {
-  if (is_float(type_)) return std::bit_cast<double>(bits_);
-  if (is_signed(type_)) return static_cast<double>(static_cast<int64_t>(bits_));
+  if (type_ == ValueType::F32) return std::bit_cast<float>(static_cast<uint32_t>(bits_));
+  if (type_ == ValueType::F64) return std::bit_cast<double>(bits_);
+  if (is_signed_integer(type_)) return static_cast<double>(static_cast<int64_t>(bits_));
   if (is_integer(type_)) return static_cast<double>(bits_);
   wrong_type(type_, "a number");
 }
@@ -147,21 +205,60 @@ const std::vector<Value>& Value::items() const {
   return items_;
 }
 
+namespace {
+// The shortest "%g" text that reads back as the same float32 / float64
+// ("1e-05", not "9.99999975e-06").
+std::string shortest_text(ValueType t, double v) {
+  char buf[64];
+  if (!std::isfinite(v)) {
+    std::snprintf(buf, sizeof buf, "%g", v);  // nan, inf, -inf
+    return buf;
+  }
+  for (int precision = 1; precision <= 17; ++precision) {
+    std::snprintf(buf, sizeof buf, "%.*g", precision, v);
+    const double back = std::strtod(buf, nullptr);
+    // A rounded float32 text may overshoot float's range: not a match then.
+    const bool same = t == ValueType::F32
+                          ? std::fabs(back) <= std::numeric_limits<float>::max() &&
+                                static_cast<float>(back) == static_cast<float>(v)
+                          : back == v;
+    if (same) break;
+  }
+  return buf;
+}
+
+// `s` in double quotes, with quotes, backslashes and control bytes escaped
+// so that a hostile string cannot drive the terminal; long strings are cut.
+std::string quoted(const std::string& s) {
+  constexpr size_t kMaxChars = 120;
+  std::string out = "\"";
+  for (size_t i = 0; i < std::min(s.size(), kMaxChars); ++i) {
+    const auto c = static_cast<unsigned char>(s[i]);
+    if (c == '\n') {
+      out += "\\n";
+    } else if (c == '"' || c == '\\') {
+      out += '\\';
+      out += static_cast<char>(c);
+    } else if (c < 0x20 || c == 0x7f) {
+      char buf[8];
+      std::snprintf(buf, sizeof buf, "\\x%02x", c);
+      out += buf;
+    } else {
+      out += static_cast<char>(c);
+    }
+  }
+  if (s.size() > kMaxChars) out += "...";
+  return out + "\"";
+}
+}  // namespace
+
 std::string Value::to_display(size_t max_items) const {
   switch (type_) {
-    case ValueType::STRING: {
-      std::string s = "\"";
-      for (char c : str_.size() > 120 ? str_.substr(0, 117) + "..." : str_) {
-        if (c == '\n') s += "\\n";
-        else if (c == '"') s += "\\\"";
-        else s += c;
-      }
-      return s + "\"";
-    }
+    case ValueType::STRING: return quoted(str_);
     case ValueType::ARRAY: {
       if (items_.size() > max_items) {
         return "[" + std::to_string(items_.size()) + " " +
-               std::string(value_type_name(element_type_)) + "]";
+               std::string(value_type_name(element_type_)) + "s]";
       }
       std::string s = "[";
       for (size_t i = 0; i < items_.size(); ++i) {
@@ -172,13 +269,9 @@ std::string Value::to_display(size_t max_items) const {
     }
     case ValueType::BOOL: return bits_ ? "true" : "false";
     case ValueType::F32:
-    case ValueType::F64: {
-      char buf[64];
-      std::snprintf(buf, sizeof buf, "%.9g", as_float());
-      return buf;
-    }
+    case ValueType::F64: return shortest_text(type_, as_float());
     default:
-      return is_signed(type_) ? std::to_string(static_cast<int64_t>(bits_)) : std::to_string(bits_);
+      return is_signed_integer(type_) ? std::to_string(static_cast<int64_t>(bits_)) : std::to_string(bits_);
   }
 }
 

@@ -1,6 +1,7 @@
 // A GGUF metadata value: a scalar, a string, or an array of values (arrays may
-// nest). The exact on-disk type is kept so a file can be written back
-// byte for byte.
+// nest). The exact on-disk type and bits are kept so a file can be written
+// back byte for byte: a float32 is stored as its 32 raw bits (never widened
+// through double, which would quiet signalling-NaN payloads).
 #pragma once
 
 #include <cstdint>
@@ -29,19 +30,28 @@ enum class ValueType : uint32_t {
 std::string_view value_type_name(ValueType t);
 bool is_valid_value_type(uint32_t t);
 bool is_integer(ValueType t);
+bool is_signed_integer(ValueType t);
 bool is_float(ValueType t);
-// Bytes on disk of a scalar type (0 for STRING and ARRAY).
+// Bytes on disk of a fixed-size scalar type (0 for STRING and ARRAY).
 size_t scalar_size(ValueType t);
 
 class Value {
  public:
   Value() = default;
-  static Value unsigned_int(ValueType t, uint64_t v);
-  static Value signed_int(ValueType t, int64_t v);
-  static Value floating(ValueType t, double v);
+  // Factories check that the value fits the type and throw hearth::Error
+  // otherwise (e.g. unsigned_int(U8, 300), signed_int(U32, -1)).
+  static Value unsigned_int(ValueType t, uint64_t v);  // U8 U16 U32 U64
+  static Value signed_int(ValueType t, int64_t v);     // I8 I16 I32 I64
+  static Value floating(ValueType t, double v);        // F32 (rounded) or F64
+  static Value f32(float v);                           // exact bits of v
   static Value boolean(bool v);
   static Value string(std::string v);
+  // Every item must have type `element_type`.
   static Value array(ValueType element_type, std::vector<Value> items);
+  // A fixed-size scalar from its little-endian bits as stored on disk, zero-
+  // extended to 64 bits (the reader's entry point). Throws hearth::FormatError
+  // for a bool byte other than 0 or 1.
+  static Value from_raw(ValueType t, uint64_t raw);
 
   ValueType type() const { return type_; }
 
@@ -54,15 +64,21 @@ class Value {
   ValueType element_type() const;  // arrays only
   const std::vector<Value>& items() const;  // arrays only
 
-  // Raw storage, for the writer.
+  // The on-disk bits of a fixed-size scalar, zero- or sign-extended to 64
+  // bits; its low scalar_size(type()) bytes, little-endian, are the file's.
   uint64_t raw_bits() const { return bits_; }
 
-  // Short human-readable rendering ("[512 strings]" for long arrays).
+  // Short human-readable rendering: strings quoted, escaped and cut at 120
+  // bytes; floats in the shortest text that reads back the same; arrays
+  // longer than max_items summarised as "[512 strings]".
   std::string to_display(size_t max_items = 8) const;
+
+  // Same type and same bits (so two NaNs with equal payloads are equal).
+  bool operator==(const Value& other) const = default;
 
  private:
   ValueType type_ = ValueType::U8;
-  uint64_t bits_ = 0;  // integers as two's complement, F32/F64 as double bits
+  uint64_t bits_ = 0;  // integers as two's complement, F32 as float bits, F64 as double bits
   std::string str_;
   ValueType element_type_ = ValueType::U8;
   std::vector<Value> items_;

@@ -1,0 +1,45 @@
+// Errors at the HTTP boundary, in OpenAI's shape:
+//   {"error": {"message": "...", "type": "...", "param": null|"...", "code": null|"..."}}
+// Library errors (hearth::Error and kin) are mapped to an ApiError by
+// to_api_error(), so every handler failure reaches the client typed.
+#pragma once
+
+#include <exception>
+#include <string>
+
+#include "core/error.h"
+#include "server/http_types.h"
+
+namespace hearth::server {
+
+class ApiError : public Error {
+ public:
+  ApiError(int status, std::string type, const std::string& message, std::string param = {},
+           std::string code = {})
+      : Error(message), status_(status), type_(std::move(type)), param_(std::move(param)), code_(std::move(code)) {}
+
+  int status() const { return status_; }
+  const std::string& type() const { return type_; }
+  const std::string& param() const { return param_; }
+  const std::string& code() const { return code_; }
+
+ private:
+  int status_;
+  std::string type_, param_, code_;
+};
+
+// 400 invalid_request_error naming the offending field.
+ApiError bad_request(const std::string& message, const std::string& param = {});
+
+// The JSON text of the error body.
+std::string error_body(const ApiError& e);
+
+// A complete reply for the error (Retry-After added for 503).
+HttpReply error_reply(const ApiError& e, int retry_after_s = 1);
+
+// Maps an exception from a handler: ApiError as is, ContextFullError 400
+// (code context_length_exceeded), QueueFullError 503, FormatError and
+// UnsupportedError 400, other hearth::Error 400, anything else 500.
+ApiError to_api_error(const std::exception& e);
+
+}  // namespace hearth::server

@@ -1,0 +1,87 @@
+#include "server/model_service.h"
+
+#include <chrono>
+#include <cstdio>
+
+#include "core/error.h"
+#include "engine/generation.h"
+#include "server/api_error.h"
+
+namespace hearth::server {
+
+namespace {
+
+// OpenAI allows content as an array of parts; text parts are joined, other
+// kinds are refused (no image input yet).
+nlohmann::ordered_json flatten_content(const nlohmann::ordered_json& messages) {
+  if (!messages.is_array() || messages.empty()) throw bad_request("messages must be a non-empty array", "messages");
+  nlohmann::ordered_json out = messages;
+  for (size_t i = 0; i < out.size(); ++i) {
+    auto& m = out[i];
+    if (!m.is_object()) throw bad_request("messages[" + std::to_string(i) + "] must be an object", "messages");
+    if (!m.contains("content") || !m["content"].is_array()) continue;
+    std::string text;
+    for (const auto& part : m["content"]) {
+      if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string()) {
+        throw bad_request("messages[" + std::to_string(i) + "]: only text content parts are supported", "messages");
+      }
+      text += part["text"].get<std::string>();
+    }
+    m["content"] = text;
+  }
+  return out;
+}
+
+}  // namespace
+
+ModelService::ModelService(const std::filesystem::path& path, engine::SchedulerConfig config, int threads)
+    : id_(path.stem().string()), path_(path.string()) {
+  model_ = model::Model::load(path);
+  tok_.emplace(tokenizer::Tokenizer::from_gguf(model_->file()));
+  if (auto src = model_->file().get_string("tokenizer.chat_template")) tmpl_.emplace(*src);
+  std::string why = "--ctx";
+  if (config.n_ctx <= 0) {
+    const auto c = engine::default_context(*model_);
+    config.n_ctx = c.n_ctx;
+    why = c.why;
+  }
+  std::error_code ec;
+  const auto mtime = std::filesystem::last_write_time(path, ec);
+  if (!ec) {
+    created_ = std::chrono::duration_cast<std::chrono::seconds>(
+                   std::chrono::file_clock::to_sys(mtime).time_since_epoch())
+                   .count();
+  }
+  std::fprintf(stderr, "hearth: model %s: context %lld tokens (%s) shared by up to %d sequences%s\n", id_.c_str(),
+               static_cast<long long>(config.n_ctx), why.c_str(), config.max_running,
+               tmpl_ ? "" : "; no chat template: chats use a plain \"Role: content\" prompt");
+  pool_.emplace(threads);
+  scheduler_.emplace(*model_, *tok_, *pool_, config);
+}
+
+bool ModelService::answers_to(std::string_view requested) const { return requested == id_ || requested == path_; }
+
+std::vector<int32_t> ModelService::chat_prompt(const nlohmann::ordered_json& messages) const {
+  const auto msgs = flatten_content(messages);
+  std::string text;
+  try {
+    if (tmpl_) {
+      nlohmann::ordered_json req;
+      req["messages"] = msgs;
+      req["add_generation_prompt"] = true;
+      text = engine::render_chat(*tmpl_, *tok_, req);
+    } else {
+      text = engine::render_plain_chat(msgs);
+    }
+  } catch (const Error& e) {
+    throw bad_request(std::string("messages: ") + e.what(), "messages");
+  }
+  return tok_->encode(text, /*add_special=*/true, /*parse_special=*/true);
+}
+
+std::vector<int32_t> ModelService::text_prompt(const std::string& prompt) const {
+  // A raw prompt is user text: special-token syntax in it stays text.
+  return tok_->encode(prompt, /*add_special=*/true, /*parse_special=*/false);
+}
+
+}  // namespace hearth::server

@@ -1,0 +1,53 @@
+// One loaded model behind the server: weights, tokenizer, chat template
+// (when the model has one), and the scheduler that runs its requests.
+#pragma once
+
+#include <cstdint>
+#include <filesystem>
+#include <memory>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
+#include "chat/chat_template.h"
+#include "core/thread_pool.h"
+#include "engine/scheduler.h"
+#include "model/model.h"
+#include "tokenizer/tokenizer.h"
+
+namespace hearth::server {
+
+class ModelService {
+ public:
+  // config.n_ctx <= 0: the engine's default context (trained length capped
+  // by memory). Logs the choice on stderr.
+  ModelService(const std::filesystem::path& path, engine::SchedulerConfig config, int threads);
+
+  // The id clients use: the file stem ("stories260K"); the path given on
+  // the command line is accepted as well.
+  const std::string& id() const { return id_; }
+  bool answers_to(std::string_view requested) const;
+  int64_t created() const { return created_; }  // file mtime, Unix seconds
+
+  // Prompt tokens for a chat (OpenAI messages; content as a string or an
+  // array of text parts) or for a plain completion prompt.
+  std::vector<int32_t> chat_prompt(const nlohmann::ordered_json& messages) const;
+  std::vector<int32_t> text_prompt(const std::string& prompt) const;
+
+  const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
+  engine::Scheduler& scheduler() { return *scheduler_; }
+
+ private:
+  std::string id_, path_;
+  int64_t created_ = 0;
+  std::unique_ptr<model::Model> model_;
+  std::optional<tokenizer::Tokenizer> tok_;
+  std::optional<chat::ChatTemplate> tmpl_;
+  std::optional<ThreadPool> pool_;
+  std::optional<engine::Scheduler> scheduler_;
+};
+
+}  // namespace hearth::server

@@ -1,0 +1,23 @@
+// The OpenAI dialect: /v1/chat/completions, /v1/completions, /v1/models.
+//
+// A request body is parsed into one engine::GenerationRequest (the request
+// model every dialect maps onto), submitted to the model's scheduler, and
+// the token stream is rendered back as OpenAI JSON: one object at the end,
+// or SSE chunks `data: {...}\n\n` ... `data: [DONE]\n\n` when stream=true.
+//
+// Defaults are OpenAI's (temperature 1, top_p 1, no top-k/min-p, penalties
+// over the generated tokens only). Unsupported: n > 1 (400), tools,
+// response_format other than text (400).
+#pragma once
+
+#include "server/config.h"
+#include "server/http_types.h"
+#include "server/model_service.h"
+
+namespace hearth::server::openai {
+
+HttpReply chat_completions(ModelService& model, const Limits& limits, const HttpRequest& req);
+HttpReply completions(ModelService& model, const Limits& limits, const HttpRequest& req);
+HttpReply list_models(const ModelService& model);
+
+}  // namespace hearth::server::openai

@@ -1,0 +1,47 @@
+// Starts `hearth serve` for a test file and stops it afterwards.
+//   HEARTH_BINARY: the built hearth binary (set by ctest; default build/hearth)
+//   HEARTH_MODEL:  the model to serve (default: the built-in stories260K)
+import { spawn } from 'node:child_process';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+export const binary = process.env.HEARTH_BINARY ?? path.join(repo, 'build/hearth');
+export const modelPath = process.env.HEARTH_MODEL ?? path.join(repo, 'models/stories260K.gguf');
+// A random-weight test model (never ends a generation by itself).
+export const tinyModelPath = path.join(repo, 'tests/data/tiny/tiny-llama-Q8_0.gguf');
+
+// Runs hearth with args; resolves once it logs the address it serves on
+// (port 0: the system picks a free port, read back from the log line).
+export function startServer(extraArgs = [], model = modelPath) {
+  const child = spawn(binary, ['serve', model, '--port', '0', '--threads', '2', ...extraArgs], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let log = '';
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill(); reject(new Error(`hearth serve did not start:\n${log}`)); }, 20000);
+    child.stderr.on('data', (d) => {
+      log += d;
+      const m = log.match(/on http:\/\/([^:\s]+):(\d+)/);
+      if (m) {
+        clearTimeout(timer);
+        resolve({
+          url: `http://${m[1]}:${m[2]}`,
+          log: () => log,
+          stop: () => new Promise((res) => { child.once('exit', res); child.kill('SIGTERM'); }),
+        });
+      }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`hearth serve exited (${code}):\n${log}`)); });
+  });
+}
+
+// Runs hearth with args to completion: { code, stderr }.
+export function runHearth(args) {
+  return new Promise((resolve) => {
+    const child = spawn(binary, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.on('data', (d) => { stderr += d; });
+    child.once('exit', (code) => resolve({ code, stderr }));
+  });
+}

@@ -1,0 +1,123 @@
+// The HTTP layer without sockets: Router::handle on a tiny model, with the
+// reply's BodySource drained the way a connection drains it. Covers auth,
+// routing, the OpenAI error shape and the JSON of a completion.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <thread>
+
+#include "server/router.h"
+#include "test_data.h"
+
+namespace hearth::server {
+namespace {
+
+using json = nlohmann::json;
+
+class RouterTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    engine::SchedulerConfig sc;
+    sc.n_ctx = 256;
+    model_ = new ModelService(test::data_path("tiny/tiny-llama-Q8_0.gguf"), sc, 2);
+    config_.api_key = "k1";
+  }
+  static void TearDownTestSuite() { delete model_; }
+
+  static HttpRequest post(const std::string& path, const std::string& body, bool with_key = true) {
+    HttpRequest r{"POST", path, {}, body};
+    if (with_key) r.headers["authorization"] = "Bearer k1";
+    return r;
+  }
+
+  // Pulls the source to the end, waiting on its ready bell like a connection.
+  static std::string drain(BodySource& src) {
+    std::mutex mu;
+    std::condition_variable cv;
+    bool rung = false;
+    src.start([&] {
+      std::lock_guard lock(mu);
+      rung = true;
+      cv.notify_all();
+    });
+    std::string out;
+    for (;;) {
+      if (!src.pull(out)) return out;
+      std::unique_lock lock(mu);
+      if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return rung; })) {
+        ADD_FAILURE() << "source stalled";
+        return out;
+      }
+      rung = false;
+    }
+  }
+
+  static ModelService* model_;
+  static ServerConfig config_;
+};
+
+ModelService* RouterTest::model_ = nullptr;
+ServerConfig RouterTest::config_;
+
+void expect_error_shape(const HttpReply& r, int status, const std::string& code = {}) {
+  EXPECT_EQ(r.status, status) << r.body;
+  const json j = json::parse(r.body);
+  ASSERT_TRUE(j.contains("error"));
+  for (const char* k : {"message", "type", "param", "code"}) EXPECT_TRUE(j["error"].contains(k)) << k;
+  if (!code.empty()) {
+    EXPECT_EQ(j["error"]["code"], code);
+  }
+}
+
+TEST_F(RouterTest, CompletionReturnsOpenAiJsonWithExactUsage) {
+  Router router(*model_, config_);
+  HttpReply r = router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","max_tokens":7,"seed":3})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  ASSERT_TRUE(r.source);
+  EXPECT_FALSE(r.streamed);
+  const json j = json::parse(drain(*r.source));
+  EXPECT_EQ(j["object"], "text_completion");
+  EXPECT_EQ(j["model"], "tiny-llama-Q8_0");
+  EXPECT_EQ(j["choices"][0]["finish_reason"], "length");  // random weights: no EOS
+  EXPECT_EQ(j["usage"]["completion_tokens"], 7);
+  EXPECT_EQ(j["usage"]["prompt_tokens"], model_->text_prompt("Hello").size());
+}
+
+TEST_F(RouterTest, StreamedCompletionEndsWithDone) {
+  Router router(*model_, config_);
+  HttpReply r = router.handle(post("/v1/completions",
+                                   R"({"prompt":"Hello","max_tokens":4,"seed":3,"stream":true,"stream_options":{"include_usage":true}})"));
+  ASSERT_TRUE(r.source);
+  EXPECT_TRUE(r.streamed);
+  const std::string sse = drain(*r.source);
+  EXPECT_TRUE(sse.starts_with("data: {"));
+  EXPECT_TRUE(sse.ends_with("data: [DONE]\n\n"));
+  EXPECT_NE(sse.find(R"("completion_tokens":4)"), std::string::npos) << sse;
+}
+
+TEST_F(RouterTest, AuthRoutingAndErrorsHaveOpenAiShape) {
+  Router router(*model_, config_);
+  expect_error_shape(router.handle(post("/v1/completions", "{}", false)), 401, "invalid_api_key");
+  HttpRequest x = post("/v1/models", "", false);
+  x.method = "GET";
+  x.headers["x-api-key"] = "k1";
+  EXPECT_EQ(router.handle(x).status, 200);
+  EXPECT_EQ(router.handle({"GET", "/health", {}, ""}).status, 200);  // no key needed
+  expect_error_shape(router.handle(post("/v1/nothing", "{}")), 404);
+  expect_error_shape(router.handle(post("/v1/models", "{}")), 405);
+  expect_error_shape(router.handle(post("/v1/completions", "{not json")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"model":"other","prompt":"x"})")), 404,
+                     "model_not_found");
+  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","max_tokens":300})")), 400,
+                     "context_length_exceeded");
+  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","n":3})")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","top_p":1.5})")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","stop":[""]})")), 400);
+  expect_error_shape(router.handle(post("/v1/chat/completions", R"({"messages":[]})")), 400);
+}
+
+}  // namespace
+}  // namespace hearth::server
