@@ -39,6 +39,20 @@ std::vector<float> read_f32(const std::filesystem::path& p) {
   return out;
 }
 
+namespace {
+// In a forked child: replaces the process with the hearth binary.
+[[noreturn]] void exec_hearth(const std::vector<std::string>& args) {
+  std::vector<char*> argv;
+  std::string bin = HEARTH_BINARY;
+  argv.push_back(bin.data());
+  std::vector<std::string> copy = args;
+  for (auto& a : copy) argv.push_back(a.data());
+  argv.push_back(nullptr);
+  execv(bin.c_str(), argv.data());
+  _exit(127);
+}
+}  // namespace
+
 RunResult run_hearth(const std::vector<std::string>& args, const std::string& stdin_text) {
   int in_pipe[2], out_pipe[2], err_pipe[2];
   if (pipe(in_pipe) || pipe(out_pipe) || pipe(err_pipe)) throw std::runtime_error("pipe failed");
@@ -51,14 +65,7 @@ RunResult run_hearth(const std::vector<std::string>& args, const std::string& st
     for (int fd : {in_pipe[0], in_pipe[1], out_pipe[0], out_pipe[1], err_pipe[0], err_pipe[1]}) {
       close(fd);
     }
-    std::vector<char*> argv;
-    std::string bin = HEARTH_BINARY;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
+    exec_hearth(args);
   }
   close(in_pipe[0]);
   close(out_pipe[1]);
@@ -115,16 +122,7 @@ RunResult run_hearth_tty(const std::vector<std::string>& args, const std::string
   int master = -1;
   pid_t pid = forkpty(&master, nullptr, nullptr, nullptr);
   if (pid < 0) throw std::runtime_error("forkpty failed");
-  if (pid == 0) {
-    std::vector<char*> argv;
-    std::string bin = HEARTH_BINARY;
-    argv.push_back(bin.data());
-    std::vector<std::string> copy = args;
-    for (auto& a : copy) argv.push_back(a.data());
-    argv.push_back(nullptr);
-    execv(bin.c_str(), argv.data());
-    _exit(127);
-  }
+  if (pid == 0) exec_hearth(args);
   // The line discipline queues what we type until the program reads it.
   if (write(master, input.data(), input.size()) != static_cast<ssize_t>(input.size())) {
     throw std::runtime_error("write to pty failed");

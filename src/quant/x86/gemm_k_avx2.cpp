@@ -82,24 +82,6 @@ struct Q4KKernel {
   }
 };
 
-// The 4 vectors of 32 6-bit level indices of one 128-element half of a Q6_K
-// super-block (layout: quant/sym_layout.h): vector k takes its low nibbles
-// from ql[32 (k & 1) ..] (low nibble for k < 2, high for k >= 2) and its two
-// high bits from qh bits 2k..2k+1, moved to bits 4..5. The 16-bit shifts leak
-// bits across bytes, but only into bits the mask then clears.
-inline void unpack_q6_half(const uint8_t* ql, const uint8_t* qh, __m256i u[4]) {
-  const __m256i m4 = _mm256_set1_epi8(0x0f);
-  const __m256i m30 = _mm256_set1_epi8(0x30);
-  const __m256i l0 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql));
-  const __m256i l1 = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(ql + 32));
-  const __m256i h = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(qh));
-  u[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m30));
-  u[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m30));
-  u[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m30));
-  u[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
-                         _mm256_and_si256(_mm256_srli_epi16(h, 2), m30));
-}
-
 // Q6_K row times NT Q8_K rows: each half super-block is unpacked once into
 // four registers and reused by every token (ksym::half_dot applies the
 // sub-block scales); the -32 offset is one madd against the token's bsums.
@@ -119,7 +101,7 @@ struct Q6KKernel {
       }
       for (int half = 0; half < 2; ++half) {
         __m256i u[4];
-        unpack_q6_half(x[b].ql + 64 * half, x[b].qh + 32 * half, u);
+        ksym::unpack_q6_half(x[b].ql + 64 * half, x[b].qh + 32 * half, u);
         for (int t = 0; t < NT; ++t) {
           sumi[t] = _mm256_add_epi32(
               sumi[t], ksym::half_dot(u, y[t][b].qs + 128 * half, x[b].scales + 8 * half));
