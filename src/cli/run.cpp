@@ -52,6 +52,7 @@ struct RunOptions {
   std::vector<std::string> stops;
   sampling::SamplingParams sampling;
   int64_t seed = -1;
+  std::string kv_type = "f16";
 };
 
 class Runner {
@@ -64,7 +65,11 @@ class Runner {
         tmpl_.emplace(*src);
       }
     }
-    auto [ctx, why] = engine::default_context(*model_);
+    const auto kv_type = tensor_type_from_name(o.kv_type);
+    if (!kv_type || (*kv_type != TensorType::F16 && *kv_type != TensorType::Q8_0 && *kv_type != TensorType::F32)) {
+      throw Error("--kv-type " + o.kv_type + " is not supported (f16, q8_0 or f32)");
+    }
+    auto [ctx, why] = engine::default_context(*model_, *kv_type);
     if (o.ctx > 0) {
       ctx = o.ctx;
       why = "--ctx";
@@ -72,7 +77,7 @@ class Runner {
     std::fprintf(stderr, "hearth: context %lld tokens (%s)%s\n", static_cast<long long>(ctx), why.c_str(),
                  tmpl_ ? "" : o.raw ? ", raw completion" : ", no chat template: raw completion");
     pool_.emplace(o.threads);
-    session_.emplace(*model_, *pool_, ctx);
+    session_.emplace(*model_, *pool_, ctx, *kv_type);
     auto sp = o.sampling;
     if (o.seed >= 0) sp.seed = static_cast<uint64_t>(o.seed);
     sampler_.emplace(sp);
@@ -214,6 +219,7 @@ void register_run(CLI::App& app, Handler& handler) {
   cmd->add_option("--ctx,-c", o->ctx, "Context length in tokens (default: trained length capped by memory)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   cmd->add_option("--threads,-t", o->threads, "Threads (default: all cores)");
+  cmd->add_option("--kv-type", o->kv_type, "KV cache type: f16 (default), q8_0 (half the memory) or f32");
   cmd->add_flag("--raw", o->raw, "Plain completion: do not apply the chat template");
   cmd->add_option("--system", o->system, "System message (chat mode)");
   cmd->add_option("--stop", o->stops, "Stop when this text is generated (repeatable)");

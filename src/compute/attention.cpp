@@ -6,21 +6,26 @@
 #include "core/cpu_features.h"
 #include "core/error.h"
 #include "core/fp16.h"
+#include "quant/blocks.h"
 
 namespace hearth::compute {
 
 namespace {
 
 void check_kv_type(TensorType t) {
-  if (t != TensorType::F16 && t != TensorType::F32) {
+  if (t != TensorType::F16 && t != TensorType::F32 && t != TensorType::Q8_0) {
     throw UnsupportedError("attention: KV type " + std::string(tensor_type_name(t)) +
-                           " is not supported (f16 or f32)");
+                           " is not supported (f16, q8_0 or f32)");
   }
 }
 
-// Element i of a KV row as float.
+// Element i of a KV row as float (a Q8_0 row is whole 32-element blocks).
 inline float kv_at(TensorType t, const uint8_t* row, int64_t i) {
   if (t == TensorType::F32) return reinterpret_cast<const float*>(row)[i];
+  if (t == TensorType::Q8_0) {
+    const auto& b = reinterpret_cast<const quant::BlockQ8_0*>(row)[i / quant::kQK];
+    return fp16_to_fp32(b.d) * static_cast<float>(b.qs[i % quant::kQK]);
+  }
   return fp16_to_fp32(reinterpret_cast<const uint16_t*>(row)[i]);
 }
 
@@ -51,7 +56,8 @@ void attend_generic(const AttentionGroup& g, std::vector<float>& scores) {
 
 void attend(const AttentionGroup& g, std::vector<float>& scores) {
   static const bool simd = cpu_features().has_avx2_kernels();
-  if (simd && g.d % 8 == 0 && g.dv % 8 == 0) {
+  // The AVX2 kernel reads F16 / F32 rows; a Q8_0 cache uses the portable one.
+  if (simd && g.kv_type != TensorType::Q8_0 && g.d % 8 == 0 && g.dv % 8 == 0) {
     check_kv_type(g.kv_type);
     avx2::attend(g, scores);
   } else {

@@ -3,7 +3,8 @@
 //   s[h][j] = scale * q_h . K[cell_j]     (then cap * tanh(s / cap) when softcap > 0)
 //   p[h]    = softmax(s[h])
 //   out_h   = sum_j p[h][j] V[cell_j]
-// Keys and values are F16 or F32 (the KV cache types). Sharing the group
+// Keys and values are F16, Q8_0 or F32 (the KV cache types; Q8_0 rows are
+// whole 32-element blocks, so head offsets are block-aligned). Sharing the group
 // means each key and value row is read and converted once for all n_q heads.
 //
 // The AVX2 kernel (attention_avx2.cpp: F16C conversion, FMA dots, a
@@ -20,7 +21,7 @@
 namespace hearth::compute {
 
 struct AttentionGroup {
-  TensorType kv_type = TensorType::F16;  // F16 or F32
+  TensorType kv_type = TensorType::F16;  // F16, Q8_0 or F32
   const float* q = nullptr;              // [n_q][d], row h at q + h * d
   int64_t n_q = 0;
   int64_t d = 0;                         // key (and query) head size
@@ -38,7 +39,7 @@ struct AttentionGroup {
 };
 
 // scores: scratch, resized to n_q * n_cells. Throws UnsupportedError for a
-// KV type other than F16 / F32.
+// KV type other than F16 / Q8_0 / F32.
 void attend(const AttentionGroup& g, std::vector<float>& scores);
 
 // The portable reference (for tests).

@@ -1,5 +1,7 @@
 #include "engine/generation.h"
 
+#include "model/kv_store.h"
+
 #include <algorithm>
 #include <cctype>
 
@@ -8,10 +10,9 @@
 
 namespace hearth::engine {
 
-ContextChoice default_context(const model::Model& m) {
+ContextChoice default_context(const model::Model& m, TensorType kv_type) {
   const auto& hp = m.hparams();
-  const uint64_t kv_per_token = static_cast<uint64_t>(hp.n_layer) *
-                                static_cast<uint64_t>(hp.n_embd_k() + hp.n_embd_v()) * 2;
+  const uint64_t kv_per_token = model::KvStore::bytes_per_cell(hp, kv_type);
   const SystemMemory mem = system_memory();
   ContextChoice c{hp.n_ctx_train, "the model's trained length"};
   if (mem.available_bytes > 0) {

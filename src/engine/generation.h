@@ -21,7 +21,7 @@ struct ContextChoice {
 
 // The model's trained context, capped by the memory left after the weights
 // (KV cache at f16 for every layer), rounded down to a multiple of 256.
-ContextChoice default_context(const model::Model& m);
+ContextChoice default_context(const model::Model& m, TensorType kv_type = TensorType::F16);
 
 // True for a token that ends a generation: EOS or any control token.
 bool ends_generation(const tokenizer::Tokenizer& tok, int32_t token);

@@ -169,10 +169,13 @@ void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
   const int64_t group = hp_.n_head / hp_.n_head_kv;
   const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
   const bool swa = hp_.is_swa(layer);
-  const uint64_t es = layout_of(kv.type()).type_size;
+  const auto& kv_layout = layout_of(kv.type());
   const int64_t dv = hp_.head_dim_v;
-  const uint64_t k_stride = static_cast<uint64_t>(hp_.n_embd_k()) * es;
-  const uint64_t v_stride = static_cast<uint64_t>(hp_.n_embd_v()) * es;
+  const uint64_t k_stride = row_bytes(kv_layout, static_cast<uint64_t>(hp_.n_embd_k()));
+  const uint64_t v_stride = row_bytes(kv_layout, static_cast<uint64_t>(hp_.n_embd_v()));
+  // Bytes from a cell's row start to KV head h (head sizes are whole blocks).
+  const uint64_t k_head = row_bytes(kv_layout, static_cast<uint64_t>(hp_.head_dim));
+  const uint64_t v_head = row_bytes(kv_layout, static_cast<uint64_t>(dv));
 
   pool_.parallel_for(n * hp_.n_head_kv, [&](int64_t begin, int64_t end, int thread) {
     ThreadScratch& s = scratch_[static_cast<size_t>(thread)];
@@ -190,9 +193,9 @@ void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
       g.n_q = group;
       g.d = hp_.head_dim;
       g.dv = dv;
-      g.k = kv.k_row(layer, 0) + static_cast<uint64_t>(kvh * hp_.head_dim) * es;
+      g.k = kv.k_row(layer, 0) + static_cast<uint64_t>(kvh) * k_head;
       g.k_stride = k_stride;
-      g.v = kv.v_row(layer, 0) + static_cast<uint64_t>(kvh * dv) * es;
+      g.v = kv.v_row(layer, 0) + static_cast<uint64_t>(kvh) * v_head;
       g.v_stride = v_stride;
       g.cells = cells.data();
       g.n_cells = static_cast<int64_t>(cells.size());

@@ -8,19 +8,31 @@ namespace hearth::model {
 
 KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
     : n_cells_(n_cells), type_(type) {
-  if (type != TensorType::F16 && type != TensorType::F32) {
+  if (type != TensorType::F16 && type != TensorType::F32 && type != TensorType::Q8_0) {
     throw UnsupportedError("KV cache type " + std::string(tensor_type_name(type)) +
-                           " is not supported (use f16 or f32)");
+                           " is not supported (use f16, q8_0 or f32)");
   }
-  const uint64_t es = layout_of(type).type_size;
-  k_row_bytes_ = static_cast<uint64_t>(hp.n_embd_k()) * es;
-  v_row_bytes_ = static_cast<uint64_t>(hp.n_embd_v()) * es;
+  const auto& layout = layout_of(type);
+  if (hp.head_dim % layout.block_size != 0 || hp.head_dim_v % layout.block_size != 0) {
+    throw UnsupportedError("a " + std::string(layout.name) + " KV cache needs head sizes that are multiples of " +
+                           std::to_string(layout.block_size) + " (this model's are " +
+                           std::to_string(hp.head_dim) + "); use f16");
+  }
+  k_row_bytes_ = row_bytes(layout, static_cast<uint64_t>(hp.n_embd_k()));
+  v_row_bytes_ = row_bytes(layout, static_cast<uint64_t>(hp.n_embd_v()));
   k_.resize(static_cast<size_t>(hp.n_layer));
   v_.resize(static_cast<size_t>(hp.n_layer));
   for (auto& k : k_) k.resize(k_row_bytes_ * static_cast<uint64_t>(n_cells));
   for (auto& v : v_) v.resize(v_row_bytes_ * static_cast<uint64_t>(n_cells));
   seq_.assign(static_cast<size_t>(n_cells), -1);
   pos_.assign(static_cast<size_t>(n_cells), 0);
+}
+
+uint64_t KvStore::bytes_per_cell(const HParams& hp, TensorType type) {
+  const auto& layout = layout_of(type);
+  return (row_bytes(layout, static_cast<uint64_t>(hp.n_embd_k())) +
+          row_bytes(layout, static_cast<uint64_t>(hp.n_embd_v()))) *
+         static_cast<uint64_t>(hp.n_layer);
 }
 
 uint64_t KvStore::bytes() const {

@@ -16,8 +16,13 @@ namespace hearth::model {
 
 class KvStore {
  public:
-  // type: F16 (default) or F32. n_cells: the total context of all sequences.
+  // type: F16 (default), Q8_0 (half the memory; head sizes must be multiples
+  // of 32) or F32. n_cells: the total context of all sequences.
   KvStore(const HParams& hp, int64_t n_cells, TensorType type = TensorType::F16);
+
+  // Bytes one cell takes (K and V of every layer): the figure context
+  // sizing uses, so the estimate and the allocation cannot drift apart.
+  static uint64_t bytes_per_cell(const HParams& hp, TensorType type);
 
   int64_t n_cells() const { return n_cells_; }
   TensorType type() const { return type_; }

@@ -81,3 +81,19 @@ TEST(Run, HelpListsOptions) {
 
 }  // namespace
 }  // namespace hearth
+
+namespace hearth {
+namespace {
+
+TEST(RunKvType, Q8_0CacheRunsAndBadTypeIsAClearError) {
+  const std::string tiny = test::data_path("tiny/tiny-llama-Q8_0.gguf").string();
+  const auto ok = test::run_hearth({"run", tiny, "The quick brown fox", "--temp", "0", "-n", "8", "--kv-type", "q8_0"});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_FALSE(ok.out.empty());
+  const auto bad = test::run_hearth({"run", tiny, "Hi", "--kv-type", "q4_0"});
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("--kv-type q4_0"), std::string::npos) << bad.err;
+}
+
+}  // namespace
+}  // namespace hearth

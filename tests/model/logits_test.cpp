@@ -53,31 +53,31 @@ bool is_float_type(const std::string& golden) {
          golden.find("-BF16.") != std::string::npos || golden.rfind("stories260K.", 0) == 0;
 }
 
-class Logits : public testing::TestWithParam<Case> {};
-
-TEST_P(Logits, MatchReference) {
-  const Case& c = GetParam();
+// Runs the golden's prompt and teacher-forced greedy steps with a KV cache
+// of `kv_type` and checks every row against the reference (bound: fraction
+// of each row's logit range); returns the worst fraction seen.
+double compare_with_reference(const Case& c, TensorType kv_type, double bound, int argmax_percent = 99) {
   const auto meta = nlohmann::json::parse(test::read_text(test::data_path("logits/" + c.golden + ".json")));
   const std::vector<float> want = test::read_f32(test::data_path("logits/" + c.golden + ".logits.f32"));
   const auto prompt = meta["prompt_tokens"].get<std::vector<int32_t>>();
   const auto greedy = meta["greedy_tokens"].get<std::vector<int32_t>>();
   const int64_t n_vocab = meta["n_vocab"];
   const size_t n_rows = prompt.size() + greedy.size() - 1;
-  ASSERT_EQ(want.size(), n_rows * static_cast<size_t>(n_vocab));
+  EXPECT_EQ(want.size(), n_rows * static_cast<size_t>(n_vocab));
 
   auto model = model::Model::load(c.model_file);
-  ASSERT_EQ(model->hparams().n_vocab, n_vocab);
+  EXPECT_EQ(model->hparams().n_vocab, n_vocab);
   ThreadPool pool(2);
-  engine::Session session(*model, pool, 256);
+  engine::Session session(*model, pool, 256, kv_type);
 
   std::vector<float> got = session.eval(prompt, /*all_logits=*/true);
   for (size_t i = 0; i + 1 < greedy.size(); ++i) {
     const auto& row = session.eval(std::span(&greedy[i], 1));
     got.insert(got.end(), row.begin(), row.end());
   }
-  ASSERT_EQ(got.size(), want.size());
+  EXPECT_EQ(got.size(), want.size());
+  if (got.size() != want.size()) return 1.0;
 
-  const double bound = is_float_type(c.golden) ? 0.005 : 0.02;
   size_t argmax_equal = 0;
   double worst = 0;
   for (size_t r = 0; r < n_rows; ++r) {
@@ -91,10 +91,30 @@ TEST_P(Logits, MatchReference) {
     EXPECT_LE(max_diff, bound * range) << c.golden << " row " << r;
     if (std::max_element(g, g + n_vocab) - g == std::max_element(w, w + n_vocab) - w) ++argmax_equal;
   }
+  EXPECT_GE(argmax_equal * 100, n_rows * static_cast<size_t>(argmax_percent)) << argmax_equal << " of " << n_rows << " rows";
+  std::printf("%s (KV %s): worst |Δ| = %.4f%% of range, argmax %zu/%zu\n", c.golden.c_str(),
+              std::string(tensor_type_name(kv_type)).c_str(), worst * 100, argmax_equal, n_rows);
+  return worst;
+}
+
+class Logits : public testing::TestWithParam<Case> {};
+
+TEST_P(Logits, MatchReference) {
+  const Case& c = GetParam();
+  const double worst = compare_with_reference(c, TensorType::F16, is_float_type(c.golden) ? 0.005 : 0.02);
   RecordProperty("worst_fraction_of_range", std::to_string(worst));
-  EXPECT_GE(argmax_equal * 100, n_rows * 99) << argmax_equal << " of " << n_rows << " rows";
-  std::printf("%s: worst |Δ| = %.4f%% of range, argmax %zu/%zu\n", c.golden.c_str(), worst * 100,
-              argmax_equal, n_rows);
+}
+
+// A Q8_0 KV cache (half the memory of F16) keeps logits within the bound of
+// quantized files (2% of the row range). The reference ran with an F16 cache,
+// so the extra rounding may flip a near-tie: argmax must agree on >= 95% of
+// rows here (one row in 55 flips for tiny-qwen3), not 99%.
+TEST(LogitsKvQ8_0, StaysWithinTheQuantizedBound) {
+  for (const char* golden : {"tiny-llama-F32.p2", "tiny-qwen3-Q8_0.p3", "tiny-gemma2-Q8_0.p2"}) {
+    const std::string g = golden;
+    const std::string model = g.substr(0, g.rfind('.'));
+    compare_with_reference({test::data_path("tiny/" + model + ".gguf").string(), g}, TensorType::Q8_0, 0.02, 95);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(Reference, Logits, testing::ValuesIn(cases()), case_name);
