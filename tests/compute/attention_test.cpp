@@ -1,5 +1,5 @@
 // compute::attend (the kernel picked for this CPU) against the portable
-// reference, for F16 and F32 caches, group sizes that exercise every head
+// reference, for F16 and F32 caches (Q8_0 against its dequantized values), group sizes that exercise every head
 // tile (4 and the 1..3 remainders), cell counts around the 8-wide vector
 // body, scattered cell lists and soft-capping.
 #include "compute/attention.h"
@@ -89,10 +89,50 @@ TEST(Attention, OneCellReturnsItsValues) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], v[i]);
 }
 
-TEST(Attention, RejectsQuantizedCache) {
+// A Q8_0 cache attends exactly like an F32 cache holding its dequantized
+// values (same maths on the same numbers; only float summation order differs).
+TEST(Attention, Q8_0CacheMatchesItsDequantizedValues) {
+  constexpr int64_t kD = 64, kCells = 40, kQ = 3;
+  std::mt19937 rng(11);
+  std::normal_distribution<float> dist;
+  std::vector<float> q(kQ * kD), kf(kCells * kD), vf(kCells * kD);
+  for (auto* vec : {&q, &kf, &vf}) for (auto& x : *vec) x = dist(rng);
+  const uint64_t row = row_bytes(layout_of(TensorType::Q8_0), kD);
+  std::vector<uint8_t> k8(kCells * row), v8(kCells * row);
+  quant::quantize(TensorType::Q8_0, kf.data(), k8.data(), kCells, kD, nullptr);
+  quant::quantize(TensorType::Q8_0, vf.data(), v8.data(), kCells, kD, nullptr);
+  quant::dequantize(TensorType::Q8_0, k8.data(), kf.data(), kCells * kD);
+  quant::dequantize(TensorType::Q8_0, v8.data(), vf.data(), kCells * kD);
+  std::vector<int64_t> cells;
+  for (int64_t j = 0; j < kCells; j += 3) cells.push_back(j);
+
+  std::vector<float> out8(kQ * kD), out32(kQ * kD), scratch;
+  AttentionGroup g;
+  g.q = q.data();
+  g.n_q = kQ;
+  g.d = g.dv = kD;
+  g.cells = cells.data();
+  g.n_cells = static_cast<int64_t>(cells.size());
+  g.scale = 0.125f;
+  g.kv_type = TensorType::Q8_0;
+  g.k = k8.data();
+  g.v = v8.data();
+  g.k_stride = g.v_stride = row;
+  g.out = out8.data();
+  attend(g, scratch);
+  g.kv_type = TensorType::F32;
+  g.k = reinterpret_cast<const uint8_t*>(kf.data());
+  g.v = reinterpret_cast<const uint8_t*>(vf.data());
+  g.k_stride = g.v_stride = kD * sizeof(float);
+  g.out = out32.data();
+  attend_generic(g, scratch);
+  for (size_t i = 0; i < out8.size(); ++i) ASSERT_NEAR(out8[i], out32[i], 2e-5) << i;
+}
+
+TEST(Attention, RejectsOtherQuantizedCaches) {
   std::vector<float> scratch;
   AttentionGroup g;
-  g.kv_type = TensorType::Q8_0;
+  g.kv_type = TensorType::Q4_0;
   g.n_q = 1;
   g.d = g.dv = 32;
   g.n_cells = 1;
