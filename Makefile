@@ -35,10 +35,9 @@ $(BUILD)/build.ninja: | deps
 build: deps $(BUILD)/build.ninja
 	cmake --build $(BUILD) -j $(JOBS)
 
-# The main job on the built-in model: what it is and how it tokenizes.
+# The main job on the built-in model: it tells a story.
 run: build
-	./$(BUILD)/hearth show models/stories260K.gguf
-	./$(BUILD)/hearth tokenize models/stories260K.gguf "Once upon a time, there was a little fox."
+	./$(BUILD)/hearth run models/stories260K.gguf "Once upon a time" -n 256 --seed 42 --verbose
 
 test: build
 	cd $(BUILD) && ctest --output-on-failure -j $(JOBS)
