@@ -10,7 +10,7 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcre2-dev \
   libgtest-dev libgmock-dev libbenchmark-dev clang lld libclang-rt-14-dev \
-  libboost-dev nodejs
+  libboost-dev nodejs chromium
 
 .PHONY: all deps build run test bench fuzz sanitize clean
 
@@ -25,9 +25,11 @@ deps:
 	  $(SUDO) apt-get update -qq && \
 	  DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq --no-install-recommends $$missing; \
 	fi
-	@# The e2e suite (tests/e2e) drives `hearth serve` with the official npm client.
+	@# The e2e suite (tests/e2e) drives `hearth serve` with the official npm
+	@# clients and headless Chromium; reinstalled whenever the lock file changes.
 	@command -v npm >/dev/null || DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq npm
-	@[ -d tests/e2e/node_modules/openai ] || (cd tests/e2e && npm ci --no-audit --no-fund)
+	@cmp -s tests/e2e/package-lock.json tests/e2e/.installed-lock.json || \
+	  (cd tests/e2e && npm ci --no-audit --no-fund && cp package-lock.json .installed-lock.json)
 
 $(BUILD)/build.ninja: | deps
 	cmake -S . -B $(BUILD) -G Ninja -DCMAKE_BUILD_TYPE=Release $(CMAKE_ARGS)
