@@ -54,19 +54,10 @@ void quantize_row_q3_K(const float* src, void* dst, int64_t n, const float* imat
 
 float vec_dot_q3_K_q8_K(int64_t n, const void* vx, const void* vy) {
   sym::check_whole_blocks("Q3_K dot", n, kQKK);
-  const auto* x = static_cast<const BlockQ3_K*>(vx);
-  const auto* y = static_cast<const BlockQ8_K*>(vy);
-  float sum = 0.0f;
-  for (int64_t i = 0; i < n / kQKK; ++i) {
-    int8_t v[kQKK];
-    sym::q3_K_values(x[i], v);
-    int32_t sumi = 0;
-    for (int j = 0; j < kQKK / kSub; ++j) {
-      sumi += sym::q3_K_scale(x[i].scales, j) * sym::dot_16(v + j * kSub, y[i].qs + j * kSub);
-    }
-    sum += fp16_to_fp32(x[i].d) * y[i].d * static_cast<float>(sumi);
-  }
-  return sum;
+  return sym::dot_sym_K_q8_K(
+      n, static_cast<const BlockQ3_K*>(vx), static_cast<const BlockQ8_K*>(vy),
+      [](const BlockQ3_K& b, int8_t* v) { sym::q3_K_values(b, v); },
+      [](const BlockQ3_K& b, int j) { return static_cast<int>(sym::q3_K_scale(b.scales, j)); });
 }
 
 }  // namespace hearth::quant::generic

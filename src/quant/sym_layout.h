@@ -4,11 +4,12 @@
 // dots and the quantizers (the AVX2 dots unpack whole vectors at once and say
 // which rule they mirror). e is the element index inside the block; the
 // *_values functions unpack a whole block. Also the 16-element integer dot
-// of the scalar K dots.
+// of the scalar K dots and their shared loop.
 #pragma once
 
 #include <cstdint>
 
+#include "core/fp16.h"
 #include "quant/blocks.h"
 
 namespace hearth::quant::sym {
@@ -97,6 +98,25 @@ inline int32_t dot_16(const int8_t* v, const int8_t* y) {
   int32_t s = 0;
   for (int i = 0; i < 16; ++i) s += v[i] * y[i];
   return s;
+}
+
+// The scalar dot of a symmetric K format (Q3_K, Q6_K: 16 sub-blocks of 16,
+// x = d * scale[j] * value) with Q8_K activations, n a multiple of 256.
+// `values(block, int8_t[256])` unpacks a block's values, `scale(block, j)`
+// gives sub-block j's integer scale. Integer sums per block (exact), one
+// float multiply-add per block, so the result does not depend on how a
+// format packs its bits.
+template <class Block, class Values, class Scale>
+float dot_sym_K_q8_K(int64_t n, const Block* x, const BlockQ8_K* y, Values values, Scale scale) {
+  float sum = 0.0f;
+  for (int64_t i = 0; i < n / kQKK; ++i) {
+    int8_t v[kQKK];
+    values(x[i], v);
+    int32_t sumi = 0;
+    for (int j = 0; j < kQKK / 16; ++j) sumi += scale(x[i], j) * dot_16(v + j * 16, y[i].qs + j * 16);
+    sum += fp16_to_fp32(x[i].d) * y[i].d * static_cast<float>(sumi);
+  }
+  return sum;
 }
 
 }  // namespace hearth::quant::sym

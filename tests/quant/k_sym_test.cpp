@@ -385,6 +385,37 @@ TEST_P(KSym, DotsOnExtremeBlocks) {
   }
 }
 
+// The scalar Q3_K and Q6_K dots share one loop (sym::dot_sym_K_q8_K); its
+// result is pinned bit for bit to the definition, spelled out here with no
+// shared code: per block, the exact integer sum of (scale * value) * q_y,
+// with scale * value recovered from the dequantizer as round(x / d) (exact:
+// |scale * value| <= 4096), then d * d_y * sum added in block order.
+TEST(KSymScalarDot, Q3_KAndQ6_KAreBitIdenticalToTheirDefinition) {
+  for (const TT t : {TT::Q3_K, TT::Q6_K}) {
+    std::mt19937 rng(11);
+    for (const int64_t n : {int64_t{kQKK}, int64_t{3 * kQKK}}) {
+      const DotRows r = random_rows(t, n, rng);
+      const std::vector<float> xd = dequantized(t, r.x, n);
+      const DField f = d_field(t);
+      const auto* y = reinterpret_cast<const BlockQ8_K*>(r.y.data());
+      float want = 0.0f;
+      for (int64_t b = 0; b < n / kQKK; ++b) {
+        uint16_t d16;
+        std::memcpy(&d16, r.x.data() + static_cast<size_t>(b) * f.block_bytes + f.offset, sizeof d16);
+        const float d = fp16_to_fp32(d16);
+        int32_t sumi = 0;
+        for (int e = 0; e < kQKK; ++e) {
+          sumi += static_cast<int32_t>(std::lround(xd[static_cast<size_t>(b * kQKK + e)] / d)) * y[b].qs[e];
+        }
+        want += d * y[b].d * static_cast<float>(sumi);
+      }
+      const float got = generic_traits(t).vec_dot(n, r.x.data(), r.y.data());
+      EXPECT_EQ(std::memcmp(&got, &want, sizeof got), 0)
+          << tensor_type_name(t) << " n " << n << ": " << got << " vs " << want;
+    }
+  }
+}
+
 INSTANTIATE_TEST_SUITE_P(Symmetric, KSym, testing::ValuesIn(kTypes), type_name);
 
 }  // namespace
