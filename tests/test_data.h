@@ -19,6 +19,7 @@ struct RunResult {
   int exit_code = -1;
   std::string out;  // stdout
   std::string err;  // stderr
+  int64_t peak_rss_bytes = -1;  // the child's peak resident set (rusage ru_maxrss), run_hearth only
 };
 // Runs the built hearth binary with `args` (each passed as one argv entry),
 // optional stdin text. Never goes through a shell.
