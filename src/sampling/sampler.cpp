@@ -28,11 +28,18 @@ Sampler::Sampler(const SamplingParams& params)
       history_(params.repeat_last_n) {}
 
 int32_t Sampler::sample(std::span<const float> logits) {
+  const int32_t token = choose(logits);
+  if (constraint_) constraint_->accept(token);
+  return token;
+}
+
+int32_t Sampler::choose(std::span<const float> logits) {
   check_logits(logits);
   std::span<const float> scores = logits;
-  if (params_.has_penalties()) {
+  if (constraint_ || params_.has_penalties()) {
     logits_.assign(logits.begin(), logits.end());
-    apply_penalties(logits_, history_, params_);
+    if (constraint_) constraint_->mask(logits_);
+    if (params_.has_penalties()) apply_penalties(logits_, history_, params_);
     scores = logits_;
     try {
       check_logits(scores);  // extreme penalties can overflow a logit
@@ -51,8 +58,13 @@ int32_t Sampler::sample(std::span<const float> logits) {
 
 void Sampler::accept(int32_t token) { history_.push(token); }
 
+void Sampler::set_constraint(std::unique_ptr<TokenConstraint> constraint) {
+  constraint_ = std::move(constraint);
+}
+
 void Sampler::reset() {
   history_.clear();
+  if (constraint_) constraint_->reset();
   rng_.seed(seed_);
 }
 

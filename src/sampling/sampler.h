@@ -6,6 +6,7 @@
 //   Logprobs lp = token_logprobs(logits_row, t, params.n_probs);
 //
 // The chain, in order (each step sees the previous step's output):
+//   0. constraint   set_constraint(): tokens it rules out get -inf logits
 //   1. penalties    repeat / presence / frequency over the accepted window
 //   2. greedy       temperature == 0: arg-max (ties to the lowest id), done
 //   3. top-k        keep the k best
@@ -29,11 +30,13 @@
 #pragma once
 
 #include <cstdint>
+#include <memory>
 #include <random>
 #include <span>
 #include <vector>
 
 #include "sampling/candidates.h"
+#include "sampling/constraint.h"
 #include "sampling/params.h"
 #include "sampling/penalties.h"
 
@@ -51,8 +54,17 @@ class Sampler {
   // Records a token that is now part of the sequence (for the penalties).
   void accept(int32_t token);
 
-  // Forgets the history and restarts the random stream from seed(): after
-  // reset the sampler repeats its first run exactly.
+  // Constrains every later sample() (step 0 of the chain); sample() itself
+  // passes each token it returns to the constraint, so prompt tokens given
+  // to accept() never reach it. nullptr removes the constraint. Throws
+  // hearth::Error from sample() when the constraint leaves no token.
+  void set_constraint(std::unique_ptr<TokenConstraint> constraint);
+
+  // A constraint is set and only the end of the generation may follow.
+  bool constraint_done() const { return constraint_ && constraint_->done(); }
+
+  // Forgets the history, rewinds the constraint and restarts the random
+  // stream from seed(): after reset the sampler repeats its first run exactly.
   void reset();
 
   // The seed in use: params.seed, or the random one drawn when it was unset.
@@ -60,6 +72,9 @@ class Sampler {
   const SamplingParams& params() const { return params_; }
 
  private:
+  // Steps 0-7 of the chain: the next token, before the constraint sees it.
+  int32_t choose(std::span<const float> logits);
+
   // A uniform double in [0, 1) from the top 53 bits of one mt19937_64 output.
   double next_uniform();
 
@@ -67,6 +82,7 @@ class Sampler {
   uint64_t seed_;
   std::mt19937_64 rng_;
   TokenHistory history_;
+  std::unique_ptr<TokenConstraint> constraint_;
   // Scratch reused across calls (a 150k vocabulary is ~2.4 MB of it).
   std::vector<float> logits_;
   Candidates candidates_;

@@ -1,0 +1,51 @@
+#include "sampling/json_constraint.h"
+
+#include <limits>
+#include <string>
+
+#include "core/error.h"
+
+namespace hearth::sampling {
+
+JsonConstraint::JsonConstraint(std::shared_ptr<const TokenVocab> vocab) : vocab_(std::move(vocab)) {
+  if (!vocab_) throw Error("JSON constraint: no vocabulary");
+}
+
+void JsonConstraint::mask(std::span<float> logits) const {
+  if (static_cast<int64_t>(logits.size()) != vocab_->n_vocab()) {
+    throw Error("JSON constraint: " + std::to_string(logits.size()) + " logits for a vocabulary of " +
+                std::to_string(vocab_->n_vocab()));
+  }
+  allowed_.assign(logits.size(), 0);
+  size_t n_allowed = 0;
+  if (state_.complete()) {
+    for (const int32_t id : vocab_->end_tokens()) allowed_[static_cast<size_t>(id)] = 1;
+    n_allowed = vocab_->end_tokens().size();
+  } else {
+    vocab_->walk(
+        state_, [](JsonRecognizer& s, uint8_t b) { return s.feed(b); },
+        [&](int32_t id) {
+          allowed_[static_cast<size_t>(id)] = 1;
+          ++n_allowed;
+        });
+  }
+  if (n_allowed == 0) {
+    throw Error(state_.complete() ? "JSON mode: the object is complete but the vocabulary has no end token"
+                                  : "JSON mode: no token of the vocabulary can continue the JSON text");
+  }
+  constexpr float kNever = -std::numeric_limits<float>::infinity();
+  for (size_t i = 0; i < logits.size(); ++i) {
+    if (!allowed_[i]) logits[i] = kNever;
+  }
+}
+
+void JsonConstraint::accept(int32_t token) {
+  if (token < 0 || token >= vocab_->n_vocab()) {
+    throw Error("JSON constraint: token " + std::to_string(token) + " is outside the vocabulary");
+  }
+  const bool ok = vocab_->ends_generation(token) ? state_.complete()
+                                                 : !vocab_->bytes(token).empty() && state_.feed(vocab_->bytes(token));
+  if (!ok) throw Error("JSON constraint: token " + std::to_string(token) + " cannot continue the JSON text");
+}
+
+}  // namespace hearth::sampling
