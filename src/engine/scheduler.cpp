@@ -33,7 +33,7 @@ struct Scheduler::Sequence {
 Scheduler::Scheduler(const model::Model& model, const tokenizer::Tokenizer& tok, ThreadPool& pool,
                      SchedulerConfig config)
     : model_(model), tok_(tok), config_(config), kv_(model.hparams(), config.n_ctx, config.kv_type),
-      forward_(model, pool) {
+      forward_(model, pool), constraints_(tok) {
   if (config_.max_running < 1 || config_.prefill_chunk < 1) {
     throw Error("scheduler: max_running and prefill_chunk must be >= 1");
   }
@@ -81,6 +81,7 @@ std::shared_ptr<TokenStream> Scheduler::submit(GenerationRequest request) {
   }
   const int64_t reserve = reservation(request);
   auto seq = std::make_unique<Sequence>(std::move(request), reserve);  // validates sampling and stops
+  seq->sampler.set_constraint(constraints_.make(seq->req.format, reserve - n_prompt));
   auto stream = seq->stream;
   {
     std::lock_guard lock(mu_);
@@ -225,7 +226,7 @@ void Scheduler::run_step() {
       ev.text = std::move(out.text);
       s.stream->push(std::move(ev));
       s.last = t;
-      if (out.stop) {
+      if (out.stop || s.sampler.constraint_done()) {  // a stop string, or the JSON object is complete
         finish(s, FinishReason::stop);
       } else if (s.req.max_tokens >= 0 && s.n_generated >= s.req.max_tokens) {
         finish(s, FinishReason::length);

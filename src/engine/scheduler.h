@@ -38,6 +38,7 @@
 
 #include "core/error.h"
 #include "core/thread_pool.h"
+#include "engine/constraints.h"
 #include "engine/token_stream.h"
 #include "gguf/tensor_type.h"
 #include "model/forward.h"
@@ -60,6 +61,7 @@ struct GenerationRequest {
   std::vector<std::string> stops;     // stop strings (not shown in the output)
   int64_t max_tokens = -1;            // -1: until the context is full
   bool logprobs = false;              // report each token's logprob (+ sampling.n_probs alternatives)
+  ResponseFormat format = ResponseFormat::text;  // json_object: the output is one JSON object, then it stops
 };
 
 struct SchedulerConfig {
@@ -116,6 +118,7 @@ class Scheduler {
   model::KvStore kv_;
   model::Forward forward_;
   model::Batch batch_;
+  Constraints constraints_;  // sampler constraints of ResponseFormat, vocabulary built on first use
 
   // Shared with submit() (any thread), under mu_.
   mutable std::mutex mu_;

@@ -7,7 +7,8 @@
 
 namespace hearth::sampling {
 
-JsonConstraint::JsonConstraint(std::shared_ptr<const TokenVocab> vocab) : vocab_(std::move(vocab)) {
+JsonConstraint::JsonConstraint(std::shared_ptr<const TokenVocab> vocab, int64_t max_tokens)
+    : vocab_(std::move(vocab)), max_tokens_(max_tokens) {
   if (!vocab_) throw Error("JSON constraint: no vocabulary");
 }
 
@@ -22,12 +23,19 @@ void JsonConstraint::mask(std::span<float> logits) const {
     for (const int32_t id : vocab_->end_tokens()) allowed_[static_cast<size_t>(id)] = 1;
     n_allowed = vocab_->end_tokens().size();
   } else {
-    vocab_->walk(
-        state_, [](JsonRecognizer& s, uint8_t b) { return s.feed(b); },
-        [&](int32_t id) {
-          allowed_[static_cast<size_t>(id)] = 1;
-          ++n_allowed;
-        });
+    // Tokens left after this one; the object must still close within them.
+    const int64_t left = max_tokens_ < 0 ? -1 : max_tokens_ - n_accepted_ - 1;
+    const auto walk = [&](bool budgeted) {
+      vocab_->walk(
+          state_, [](JsonRecognizer& s, uint8_t b) { return s.feed(b); },
+          [&](int32_t id, const JsonRecognizer& after) {
+            if (budgeted && after.closing_bytes() > left) return;
+            allowed_[static_cast<size_t>(id)] = 1;
+            ++n_allowed;
+          });
+    };
+    walk(left >= 0);
+    if (n_allowed == 0 && left >= 0) walk(false);
   }
   if (n_allowed == 0) {
     throw Error(state_.complete() ? "JSON mode: the object is complete but the vocabulary has no end token"
@@ -46,6 +54,7 @@ void JsonConstraint::accept(int32_t token) {
   const bool ok = vocab_->ends_generation(token) ? state_.complete()
                                                  : !vocab_->bytes(token).empty() && state_.feed(vocab_->bytes(token));
   if (!ok) throw Error("JSON constraint: token " + std::to_string(token) + " cannot continue the JSON text");
+  if (!vocab_->ends_generation(token)) ++n_accepted_;
 }
 
 }  // namespace hearth::sampling

@@ -7,8 +7,14 @@
 //   sampler.set_constraint(std::make_unique<JsonConstraint>(vocab));
 //
 // The output is the concatenation of the tokens' bytes (TokenVocab), so it
-// always parses as a JSON object once done(); a generation cut short by a
-// token limit is a valid prefix.
+// always parses as a JSON object once done().
+//
+// Token budget: given max_tokens, a token is allowed only if the object can
+// still be closed in the tokens left after it (JsonRecognizer::closing_bytes,
+// one single-byte token per byte), so a generation that would otherwise run
+// on closes its object in time instead of being cut off mid-document. When
+// the vocabulary lacks a single-byte token the closing path needs, the mask
+// falls back to plain validity rather than leaving no token.
 #pragma once
 
 #include <memory>
@@ -22,17 +28,23 @@ namespace hearth::sampling {
 
 class JsonConstraint : public TokenConstraint {
  public:
-  explicit JsonConstraint(std::shared_ptr<const TokenVocab> vocab);
+  // max_tokens: the tokens this generation may still produce (-1: no limit).
+  explicit JsonConstraint(std::shared_ptr<const TokenVocab> vocab, int64_t max_tokens = -1);
 
   // logits.size() must be the vocabulary's size.
   void mask(std::span<float> logits) const override;
   void accept(int32_t token) override;
   bool done() const override { return state_.complete(); }
-  void reset() override { state_ = JsonRecognizer{}; }
+  void reset() override {
+    state_ = JsonRecognizer{};
+    n_accepted_ = 0;
+  }
 
  private:
   std::shared_ptr<const TokenVocab> vocab_;
   JsonRecognizer state_;
+  int64_t max_tokens_;
+  int64_t n_accepted_ = 0;
   mutable std::vector<uint8_t> allowed_;  // scratch of mask(), [n_vocab]
 };
 

@@ -3,7 +3,6 @@
 namespace hearth::sampling {
 namespace {
 
-bool is_whitespace(uint8_t c) { return c == ' ' || c == '\t' || c == '\n' || c == '\r'; }
 bool is_digit(uint8_t c) { return c >= '0' && c <= '9'; }
 int hex_value(uint8_t c) {
   if (c >= '0' && c <= '9') return c - '0';
@@ -52,11 +51,20 @@ bool JsonRecognizer::step(uint8_t c) {
   }
 }
 
-// Between tokens: whitespace (a bounded run), then what the mode expects.
+// Between tokens: whitespace (one space, or a newline and an indent of at
+// most kMaxIndent spaces or tabs; length_ is 1 after the space, 2 + indent
+// after the newline), then what the mode expects.
 bool JsonRecognizer::structural(uint8_t c) {
-  if (is_whitespace(c)) {
-    if (length_ >= JsonLimits::kMaxWhitespaceRun) return false;
-    ++length_;
+  if (c == ' ' || c == '\t' || c == '\n' || c == '\r') {
+    if (c == '\n' && length_ == 0) {
+      length_ = 2;
+    } else if (c == ' ' && length_ == 0) {
+      length_ = 1;
+    } else if ((c == ' ' || c == '\t') && length_ >= 2 && length_ - 2 < JsonLimits::kMaxIndent) {
+      ++length_;
+    } else {
+      return false;
+    }
     return true;
   }
   length_ = 0;
@@ -247,6 +255,25 @@ bool JsonRecognizer::in_number(uint8_t c) {
   mode_ = Mode::after_value;
   length_ = 0;
   return structural(c);
+}
+
+int JsonRecognizer::closing_bytes() const {
+  int n = 0;
+  switch (mode_) {
+    case Mode::done: return 0;
+    case Mode::start: return 2;                            // {}
+    case Mode::object_key: n = 4; break;                   // "":0
+    case Mode::colon: n = 2; break;                        // :0
+    case Mode::value: n = 1; break;                        // 0
+    case Mode::number: n = number_can_end(sub_) ? 0 : 1; break;
+    case Mode::literal: n = static_cast<int>(kLiterals[lit_].size()) - sub_; break;
+    case Mode::string: n = utf8_left_ + (need_low_ ? 6 : 0) + 1; break;     // [\uDC00] "
+    case Mode::escape: n = (need_low_ ? 5 : 1) + 1; break;                   // uDC00 or n, then "
+    case Mode::unicode: n = 4 - sub_ + (sub_ >= 2 && high_surrogate_ ? 6 : 0) + 1; break;
+    default: break;                                        // object_open, array_open, after_value
+  }
+  const bool in_key = key_ && (mode_ == Mode::string || mode_ == Mode::escape || mode_ == Mode::unicode);
+  return n + (in_key ? 2 : 0) + depth_;                    // :0 after a key, then the closes
 }
 
 bool JsonRecognizer::in_literal(uint8_t c) {

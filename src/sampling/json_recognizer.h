@@ -13,7 +13,8 @@
 //
 // Limits (JsonLimits) keep a constrained generation from running on without
 // progress: nesting depth, whitespace between tokens, string and number
-// length. At a limit the only bytes accepted are those that finish the
+// length. closing_bytes() is the length of the shortest completion, so a
+// caller with a byte or token budget can steer to a complete document. At a limit the only bytes accepted are those that finish the
 // current element (a string then accepts only its closing quote), so every
 // string, number and run of whitespace ends (and every number fits a
 // double, as strict parsers demand); the total length is left to
@@ -29,7 +30,10 @@ namespace hearth::sampling {
 
 struct JsonLimits {
   static constexpr int kMaxDepth = 32;          // nested objects and arrays (<= 64: a bit stack)
-  static constexpr int kMaxWhitespaceRun = 16;  // consecutive whitespace bytes between tokens
+  // Whitespace between tokens: one space, or one newline and up to
+  // kMaxIndent spaces or tabs (no blank lines, no runs of spaces: the ways
+  // a constrained model would otherwise pad forever).
+  static constexpr int kMaxIndent = 20;
   static constexpr int kMaxStringBytes = 2048;  // bytes inside one string (then it must close)
   static constexpr int kMaxNumberBytes = 24;    // bytes of one number
   static constexpr int kMaxExponentDigits = 2;  // |exponent| <= 99: every number fits a double
@@ -47,6 +51,11 @@ class JsonRecognizer {
 
   // A whole top-level object has been read; only the end may follow.
   bool complete() const { return mode_ == Mode::done; }
+
+  // The fewest bytes that complete the document from here (0 once
+  // complete): finish the current string / number / literal, give a
+  // pending key the value 0, then close every open container.
+  int closing_bytes() const;
 
  private:
   enum class Mode : uint8_t {
@@ -77,7 +86,7 @@ class JsonRecognizer {
   bool in_object() const { return (stack_ >> (depth_ - 1)) & 1u; }
 
   uint64_t stack_ = 0;       // bit d: container d (0 = outermost) is an object
-  uint32_t length_ = 0;      // bytes of the current string / number / whitespace run
+  uint32_t length_ = 0;      // bytes of the current string / number; whitespace: see structural()
   Mode mode_ = Mode::start;
   uint8_t depth_ = 0;        // open containers
   uint8_t sub_ = 0;          // per-mode progress (see Mode)

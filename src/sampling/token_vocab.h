@@ -8,7 +8,8 @@
 //
 //   vocab.walk(state, feed, allow);
 //     feed(State&, uint8_t) -> bool  advances a copy of the state by a byte
-//     allow(int32_t id)              called for every token whose bytes all fed
+//     allow(int32_t id, const State&) called for every token whose bytes all
+//                                     fed, with the state after them
 //
 // Cost: one feed per trie node reached, at most the total bytes of the
 // vocabulary (~1 M nodes for a 150k BPE vocabulary), far fewer when the
@@ -67,7 +68,7 @@ void TokenVocab::walk(const State& root, Feed feed, Allow allow) const {
       continue;
     }
     states[n.depth] = s;
-    for (uint32_t t = n.tok_begin; t < n.tok_end; ++t) allow(ids_[t]);
+    for (uint32_t t = n.tok_begin; t < n.tok_end; ++t) allow(ids_[t], states[n.depth]);
     ++i;
   }
 }

@@ -38,6 +38,21 @@ bool boolean(const json& b, const char* key, bool fallback) {
   return b[key].get<bool>();
 }
 
+// response_format: {"type": "text"} (the default) or {"type": "json_object"}
+// (the output is one JSON object); json_schema is not supported yet.
+engine::ResponseFormat response_format(const json& b) {
+  if (!b.contains("response_format") || b["response_format"].is_null()) return engine::ResponseFormat::text;
+  const json& f = b["response_format"];
+  if (!f.is_object() || !f.contains("type") || !f["type"].is_string()) {
+    throw bad_request("response_format must be an object with a string \"type\"", "response_format");
+  }
+  const std::string type = f["type"].get<std::string>();
+  if (type == "text") return engine::ResponseFormat::text;
+  if (type == "json_object") return engine::ResponseFormat::json_object;
+  throw bad_request("response_format type \"" + type + "\" is not supported (use \"text\" or \"json_object\")",
+                    "response_format");
+}
+
 std::vector<std::string> stop_strings(const json& b, const Limits& limits) {
   std::vector<std::string> out;
   if (!b.contains("stop") || b["stop"].is_null()) return out;
@@ -108,10 +123,7 @@ ParsedRequest parse_request(const std::string& body, Endpoint ep, const ModelSer
   p.opts.model_id = model.id();
 
   if (integer(b, "n", 1, 1) != 1) throw bad_request("n > 1 is not supported yet", "n");
-  if (b.contains("response_format") && b["response_format"].is_object() &&
-      b["response_format"].value("type", "text") != "text") {
-    throw bad_request("response_format other than text is not supported yet", "response_format");
-  }
+  p.gen.format = response_format(b);
 
   auto& sp = p.gen.sampling;
   sp.temperature = static_cast<float>(number(b, "temperature", 1.0, 0.0, 2.0));

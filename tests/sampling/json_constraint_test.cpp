@@ -133,6 +133,50 @@ TEST(JsonConstraint, RandomGenerationsAlwaysParse) {
   }
 }
 
+// With a token budget and no help from the logits, every generation still
+// closes its object within the budget (the budget check trusts
+// closing_bytes(), so this also pins that it is never too small).
+TEST(JsonConstraint, TokenBudgetClosesTheObjectInTime) {
+  const auto vocab = test_vocab();
+  const int32_t eog = vocab->n_vocab() - 1;
+  for (const int64_t budget : {2, 3, 7, 20, 60}) {
+    for (uint64_t seed = 1; seed <= 25; ++seed) {
+      SamplingParams params;
+      params.temperature = 1.0f;
+      params.seed = seed;
+      Sampler sampler(params);
+      sampler.set_constraint(std::make_unique<JsonConstraint>(vocab, budget));
+      std::mt19937 rng(static_cast<uint32_t>(seed));
+      std::normal_distribution<float> dist(0.0f, 2.0f);
+      std::vector<float> logits(static_cast<size_t>(vocab->n_vocab()));
+      std::string text;
+      int64_t n = 0;
+      for (; n <= budget; ++n) {
+        for (auto& l : logits) l = dist(rng);
+        const int32_t t = sampler.sample(logits);
+        if (t == eog) break;
+        text += vocab->bytes(t);
+      }
+      EXPECT_LE(n, budget) << "budget " << budget << " seed " << seed;
+      ASSERT_TRUE(nlohmann::json::accept(text)) << "budget " << budget << ": " << testing::PrintToString(text);
+      EXPECT_TRUE(nlohmann::json::parse(text).is_object());
+    }
+  }
+}
+
+TEST(JsonRecognizerClosing, CountsTheShortestCompletion) {
+  const std::pair<const char*, int> cases[] = {
+      {"", 2}, {"{", 1}, {"{\"a", 4}, {"{\"a\"", 3}, {"{\"a\":", 2}, {"{\"a\":[", 2}, {"{\"a\":[1", 2},
+      {"{\"a\":[1.", 3}, {"{\"a\":tru", 2}, {"{\"a\":\"\\", 3}, {"{\"a\":\"\\u0", 5},
+      {"{\"a\":\"\\uD83D", 8}, {"{\"a\":\"\xe2", 4}, {"{\"a\":1,", 5}, {"{}", 0},
+  };
+  for (const auto& [prefix, want] : cases) {
+    JsonRecognizer r;
+    ASSERT_TRUE(r.feed(std::string_view(prefix))) << prefix;
+    EXPECT_EQ(r.closing_bytes(), want) << prefix;
+  }
+}
+
 TEST(JsonConstraint, ResetRewindsWithTheSampler) {
   const auto vocab = test_vocab();
   SamplingParams params;

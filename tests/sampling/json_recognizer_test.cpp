@@ -100,13 +100,17 @@ TEST(JsonRecognizer, RefusedByteLeavesTheStateUnchanged) {
 }
 
 TEST(JsonRecognizer, LimitsEndEveryElement) {
-  {  // whitespace runs
+  {  // whitespace: one space, or a newline and a bounded indent
     JsonRecognizer r;
-    ASSERT_TRUE(r.feed('{'));
-    for (int i = 0; i < JsonLimits::kMaxWhitespaceRun; ++i) ASSERT_TRUE(r.feed(' '));
+    ASSERT_TRUE(r.feed(std::string_view("{ ")));
     EXPECT_FALSE(r.feed(' '));
     EXPECT_FALSE(r.feed('\n'));
-    EXPECT_TRUE(r.feed('}'));
+    ASSERT_TRUE(r.feed(std::string_view("\"a\":\n\t")));
+    for (int i = 1; i < JsonLimits::kMaxIndent; ++i) ASSERT_TRUE(r.feed(' '));
+    EXPECT_FALSE(r.feed(' '));
+    EXPECT_FALSE(r.feed('\n'));  // no blank lines
+    EXPECT_FALSE(r.feed('\r'));
+    EXPECT_TRUE(r.feed(std::string_view("1}")));
   }
   {  // strings: at the limit only the closing quote
     JsonRecognizer r;
