@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <memory>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
 
@@ -220,6 +221,36 @@ TEST_F(SchedulerTest, LogprobsComeWithEachTokenWhenAsked) {
     ++n;
   }
   EXPECT_EQ(n, 4);
+}
+
+// JSON mode on a random-weight model (which never ends by itself): every
+// batched JSON request stops with one JSON object within its max_tokens
+// (the constraint closes the object in time), while a text request in the
+// same batch keeps exactly the tokens it has alone.
+TEST_F(SchedulerTest, JsonObjectRequestsStopWithAnObjectWithinMaxTokens) {
+  auto json_request = [](size_t i, int64_t max_tokens) {
+    GenerationRequest r = request(kPrompts[i], 300 + i, max_tokens);
+    r.format = ResponseFormat::json_object;
+    return r;
+  };
+  std::vector<int32_t> text_alone;
+  {
+    auto s = make({.n_ctx = 512, .max_running = 1});
+    text_alone = drain(*s->submit(request(kPrompts[0], 9, 24))).tokens;
+  }
+  auto s = make({.n_ctx = 512, .max_running = 8, .prefill_chunk = 7});
+  auto text_stream = s->submit(request(kPrompts[0], 9, 24));
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  const int64_t budgets[] = {2, 6, 20, 40};
+  for (size_t i = 0; i < 4; ++i) streams.push_back(s->submit(json_request(i + 1, budgets[i])));
+  for (size_t i = 0; i < 4; ++i) {
+    const Result r = drain(*streams[i]);
+    EXPECT_EQ(r.last.finish, FinishReason::stop) << r.text;
+    EXPECT_LE(r.last.completion_tokens, budgets[i]);
+    ASSERT_TRUE(nlohmann::json::accept(r.text)) << testing::PrintToString(r.text);
+    EXPECT_TRUE(nlohmann::json::parse(r.text).is_object()) << r.text;
+  }
+  EXPECT_EQ(drain(*text_stream).tokens, text_alone);
 }
 
 TEST(PlainChat, RendersRolesAndPromptsTheAssistant) {
