@@ -137,7 +137,11 @@ ScratchBytes forward_scratch_bytes(const ModelDims& m, int64_t n_tokens, int64_t
   s.visible += 2 * n * sizeof(std::vector<int64_t>);  // the two outer lists
   const int64_t group = hp.n_head / std::max<int64_t>(1, hp.n_head_kv);
   const int64_t busy = std::min<int64_t>(n_threads, n_tokens * hp.n_head_kv);
-  s.attention = static_cast<uint64_t>(busy * group * most) * sizeof(float);
+  // Each busy thread's scores vector is resized task after task; when a
+  // later token sees more cells, std::vector grows to twice its old size,
+  // so a step of several tokens ends with up to twice the largest need.
+  const int64_t growth = n_tokens > 1 ? 2 : 1;
+  s.attention = static_cast<uint64_t>(busy * group * most * growth) * sizeof(float);
   return s;
 }
 
