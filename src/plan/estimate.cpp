@@ -65,7 +65,7 @@ std::vector<DevicePlan> place(const model::ModelDims& m, const Hardware& hw, con
     layer += p.n_layers;
     if (d == 0) p.weights += lb.embd;
     if (d == n_dev - 1) p.weights += lb.head;
-    p.kv = kv_layer * static_cast<uint64_t>(p.n_layers) + tags;
+    p.kv = kv_layer * static_cast<uint64_t>(p.n_layers) + (d == 0 ? tags : 0);  // the tags live once
     p.buffers = buffers;
     p.overhead = p.device.kind == DeviceKind::Gpu ? p.device.overhead_bytes : model::runtime_overhead_bytes(m);
     out.push_back(p);
