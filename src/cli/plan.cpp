@@ -25,6 +25,9 @@ namespace hearth::cli {
 
 namespace {
 
+// The type a --shape is planned at when --type is not given.
+constexpr const char* kDefaultShapeType = "Q4_K_M";
+
 struct PlanOptions {
   std::string model, shape, type, kv_type = "f16", hardware = "this", finetune;
   int64_t ctx = 0, batch = 512, finetune_seq = 2048;
@@ -39,7 +42,7 @@ model::ModelDims open_dims(const PlanOptions& o) {
     return model::dims_of(gguf::File::open(o.model));
   }
   const model::ModelShape& shape = model::shape_or_throw(o.shape);
-  return model::dims_of(shape, model::file_type_or_throw(o.type.empty() ? "Q4_K_M" : o.type));
+  return model::dims_of(shape, model::file_type_or_throw(o.type.empty() ? kDefaultShapeType : o.type));
 }
 
 TensorType kv_type_or_throw(const std::string& name) {
@@ -64,9 +67,9 @@ int run_plan(const PlanOptions& o) {
   const plan::Plan p = plan::make_plan(dims, hw, req);
 
   const server::ServerConfig defaults;
-  const std::string path = o.model.empty() ? dims.label.substr(0, dims.label.find(' ')) + "-" +
-                                                 dims.label.substr(dims.label.find(' ') + 1) + ".gguf"
-                                           : o.model;
+  // A shape has no file yet: the serve command names the one the user will have.
+  const std::string path =
+      o.model.empty() ? o.shape + "-" + (o.type.empty() ? std::string(kDefaultShapeType) : o.type) + ".gguf" : o.model;
   const plan::ServeSnippets snip = plan::serve_snippets(p, path, defaults.host, defaults.port);
   std::optional<plan::FinetuneEstimate> ft;
   if (!o.finetune.empty()) {

@@ -131,12 +131,12 @@ Plan make_plan(const model::ModelDims& m, const Hardware& hw, PlanRequest r) {
   p.request = r;
   const LayerBytes lb = layer_bytes(m);
   p.devices = place(m, hw, r, r.ctx, lb);
-  for (const auto& d : p.devices) {
+  for (const auto& d : p.devices) {  // each device holds its own step buffers
     p.weights += d.weights;
     p.kv += d.kv;
+    p.buffers += d.buffers;
     p.overhead += d.overhead;
   }
-  p.buffers = step_buffers(m, r, r.ctx);  // each device holds one set; the total counts one
   p.fits = all_fit(p.devices);
   p.max_context = max_fitting_context(m, hw, r, std::max(r.ctx, m.hp.n_ctx_train), lb);
   p.kv_windowed = model::kv_bytes_windowed(m.hp, r.ctx * r.parallel, r.kv_type);

@@ -60,7 +60,7 @@ struct Plan {
   uint64_t params = 0;
   int64_t n_layer = 0, n_ctx_train = 0;
   PlanRequest request;              // ctx resolved
-  uint64_t weights = 0, kv = 0, kv_windowed = 0, buffers = 0, overhead = 0;
+  uint64_t weights = 0, kv = 0, kv_windowed = 0, buffers = 0, overhead = 0;  // sums over the devices
   uint64_t total() const { return weights + kv + buffers + overhead; }
   std::vector<DevicePlan> devices;
   bool fits = false;
