@@ -19,5 +19,7 @@ void register_bench(CLI::App& app, Handler& handler);
 void register_logits(CLI::App& app, Handler& handler);
 void register_run(CLI::App& app, Handler& handler);
 void register_serve(CLI::App& app, Handler& handler);
+void register_plan(CLI::App& app, Handler& handler);
+void register_fit(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

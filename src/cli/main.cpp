@@ -18,6 +18,8 @@ int main(int argc, char** argv) {
   hearth::cli::register_logits(app, handler);
   hearth::cli::register_run(app, handler);
   hearth::cli::register_serve(app, handler);
+  hearth::cli::register_plan(app, handler);
+  hearth::cli::register_fit(app, handler);
 
   try {
     app.parse(argc, argv);

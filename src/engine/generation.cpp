@@ -1,6 +1,7 @@
 #include "engine/generation.h"
 
 #include "model/kv_store.h"
+#include "model/memory.h"
 
 #include <algorithm>
 #include <cctype>
@@ -12,13 +13,13 @@ namespace hearth::engine {
 
 ContextChoice default_context(const model::Model& m, TensorType kv_type) {
   const auto& hp = m.hparams();
-  const uint64_t kv_per_token = model::KvStore::bytes_per_cell(hp, kv_type);
+  const uint64_t kv_per_token = model::kv_bytes_per_cell(hp, kv_type);
   const SystemMemory mem = system_memory();
   ContextChoice c{hp.n_ctx_train, "the model's trained length"};
   if (mem.available_bytes > 0) {
     // Keep 10% of available memory free; the weights are mapped, not copied,
     // but they need page cache to run at speed.
-    const double budget = 0.9 * static_cast<double>(mem.available_bytes) -
+    const double budget = model::kUsableMemoryFraction * static_cast<double>(mem.available_bytes) -
                           static_cast<double>(m.file().file_size());
     const auto fits = static_cast<int64_t>(std::max(0.0, budget) / static_cast<double>(kv_per_token));
     if (fits < c.n_ctx) {

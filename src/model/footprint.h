@@ -11,6 +11,7 @@
 #include <cstdint>
 
 #include "gguf/tensor_type.h"
+#include "model/memory.h"
 #include "model/model.h"
 
 namespace hearth::model {
@@ -25,5 +26,7 @@ struct DecodeTraffic {
 // Traffic of one decode step that sees `n_ctx` cells (the mean context of a
 // run), with a KV cache of `kv_type` (F16 or F32).
 DecodeTraffic decode_traffic(const Model& model, double n_ctx, TensorType kv_type = TensorType::F16);
+// The same from a model's dimensions (a file or a catalog shape, model/memory.h).
+DecodeTraffic decode_traffic(const ModelDims& model, double n_ctx, TensorType kv_type = TensorType::F16);
 
 }  // namespace hearth::model

@@ -45,6 +45,19 @@ void Forward::resize(int64_t n) {
   up_.resize(sz(hp_.n_ff));
 }
 
+uint64_t Forward::scratch_bytes() const {
+  uint64_t total = mm_.act.capacity();
+  for (const auto* v : {&x_, &h_, &q_, &k_, &v_, &attn_, &o_, &gate_, &up_, &logits_, &norm_rows_}) {
+    total += v->capacity() * sizeof(float);
+  }
+  for (const auto& s : scratch_) total += s.scores.capacity() * sizeof(float);
+  for (const auto* lists : {&visible_, &visible_swa_}) {
+    total += lists->capacity() * sizeof(std::vector<int64_t>);
+    for (const auto& l : *lists) total += l.capacity() * sizeof(int64_t);
+  }
+  return total;
+}
+
 namespace {
 
 void add_bias(float* rows, const float* bias, int64_t n_rows, int64_t width) {

@@ -44,6 +44,10 @@ class Forward {
   // already be tagged (KvStore::assign) with each token's sequence and position.
   const std::vector<float>& run(const Batch& batch, KvStore& kv);
 
+  // Heap bytes the step buffers hold now (capacities): what
+  // model::forward_scratch_bytes (model/memory.h) predicts for the largest step run so far.
+  uint64_t scratch_bytes() const;
+
  private:
   void attention(int64_t layer, const Batch& batch, KvStore& kv);
   void resize(int64_t n_tokens);

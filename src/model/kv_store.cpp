@@ -3,6 +3,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "model/memory.h"
 
 namespace hearth::model {
 
@@ -18,8 +19,9 @@ KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
                            std::to_string(layout.block_size) + " (this model's are " +
                            std::to_string(hp.head_dim) + "); use f16");
   }
-  k_row_bytes_ = row_bytes(layout, static_cast<uint64_t>(hp.n_embd_k()));
-  v_row_bytes_ = row_bytes(layout, static_cast<uint64_t>(hp.n_embd_v()));
+  const KvRowBytes rows = kv_row_bytes(hp, type);
+  k_row_bytes_ = rows.k;
+  v_row_bytes_ = rows.v;
   k_.resize(static_cast<size_t>(hp.n_layer));
   v_.resize(static_cast<size_t>(hp.n_layer));
   for (auto& k : k_) k.resize(k_row_bytes_ * static_cast<uint64_t>(n_cells));
@@ -28,15 +30,17 @@ KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
   pos_.assign(static_cast<size_t>(n_cells), 0);
 }
 
-uint64_t KvStore::bytes_per_cell(const HParams& hp, TensorType type) {
-  const auto& layout = layout_of(type);
-  return (row_bytes(layout, static_cast<uint64_t>(hp.n_embd_k())) +
-          row_bytes(layout, static_cast<uint64_t>(hp.n_embd_v()))) *
-         static_cast<uint64_t>(hp.n_layer);
-}
+uint64_t KvStore::bytes_per_cell(const HParams& hp, TensorType type) { return kv_bytes_per_cell(hp, type); }
 
 uint64_t KvStore::bytes() const {
   return (k_row_bytes_ + v_row_bytes_) * static_cast<uint64_t>(n_cells_) * k_.size();
+}
+
+uint64_t KvStore::allocated_bytes() const {
+  uint64_t total = seq_.capacity() * sizeof(int32_t) + pos_.capacity() * sizeof(int64_t);
+  for (const auto& k : k_) total += k.capacity();
+  for (const auto& v : v_) total += v.capacity();
+  return total;
 }
 
 void KvStore::clear() { seq_.assign(seq_.size(), -1); }

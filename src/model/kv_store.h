@@ -20,13 +20,16 @@ class KvStore {
   // of 32) or F32. n_cells: the total context of all sequences.
   KvStore(const HParams& hp, int64_t n_cells, TensorType type = TensorType::F16);
 
-  // Bytes one cell takes (K and V of every layer): the figure context
-  // sizing uses, so the estimate and the allocation cannot drift apart.
+  // Bytes one cell takes (K and V of every layer): model::kv_bytes_per_cell
+  // (model/memory.h), the formula sizing and planning use.
   static uint64_t bytes_per_cell(const HParams& hp, TensorType type);
 
   int64_t n_cells() const { return n_cells_; }
   TensorType type() const { return type_; }
-  uint64_t bytes() const;
+  uint64_t bytes() const;  // K and V rows
+  // Everything this store holds on the heap (K/V rows and cell tags), as
+  // allocated: what model::kv_store_bytes predicts.
+  uint64_t allocated_bytes() const;
 
   // Per layer, row `cell` of K: [n_cells][n_embd_k], of V: [n_cells][n_embd_v].
   uint8_t* k_row(int64_t layer, int64_t cell) { return k_[layer].data() + cell * k_row_bytes_; }
