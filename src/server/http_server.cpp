@@ -90,8 +90,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     source_ = reply.source;
     streamed_ = reply.streamed;
     if (streamed_) {
-      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                 "Connection: close\r\n\r\n";
+      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: " + reply.content_type +
+                 "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
     }
     watch_for_disconnect();
     std::weak_ptr<Connection> weak = shared_from_this();
