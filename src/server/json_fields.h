@@ -34,8 +34,9 @@ void check_model(const Json& body, const char* key, const ModelService& model, b
 class Fields {
  public:
   // obj: a JSON object (or null: every field absent); anything else is a
-  // 400 naming `prefix` without its dot.
+  // 400 naming `prefix` without its dot. obj must outlive the Fields.
   explicit Fields(const Json& obj, std::string prefix = {});
+  Fields(Json&&, std::string = {}) = delete;  // would dangle
 
   bool has(const char* key) const;
   const Json& at(const char* key) const;  // has(key) must hold
@@ -45,7 +46,7 @@ class Fields {
   std::optional<bool> boolean(const char* key) const;
   std::optional<std::string> string(const char* key) const;
 
-  // A string or an array of strings (as_array_only: only an array), bounded
+  // A string or an array of strings (array_only: only an array), bounded
   // by the limits on stop strings; empty when absent.
   std::vector<std::string> stops(const char* key, const Limits& limits, bool array_only = false) const;
 

@@ -45,6 +45,7 @@ class ModelService {
 
   const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
   engine::Scheduler& scheduler() { return *scheduler_; }
+  int64_t n_ctx() const { return scheduler_->n_ctx(); }  // KV cells shared by all requests
 
  private:
   std::string id_, path_;
