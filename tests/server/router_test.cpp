@@ -3,64 +3,16 @@
 // routing, the OpenAI error shape and the JSON of a completion.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
-#include "server/router.h"
-#include "test_data.h"
+#include "router_fixture.h"
 
 namespace hearth::server {
 namespace {
 
 using json = nlohmann::json;
 
-class RouterTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    engine::SchedulerConfig sc;
-    sc.n_ctx = 256;
-    model_ = new ModelService(test::data_path("tiny/tiny-llama-Q8_0.gguf"), sc, 2);
-    config_.api_key = "k1";
-  }
-  static void TearDownTestSuite() { delete model_; }
-
-  static HttpRequest post(const std::string& path, const std::string& body, bool with_key = true) {
-    HttpRequest r{"POST", path, {}, body};
-    if (with_key) r.headers["authorization"] = "Bearer k1";
-    return r;
-  }
-
-  // Pulls the source to the end, waiting on its ready bell like a connection.
-  static std::string drain(BodySource& src) {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool rung = false;
-    src.start([&] {
-      std::lock_guard lock(mu);
-      rung = true;
-      cv.notify_all();
-    });
-    std::string out;
-    for (;;) {
-      if (!src.pull(out)) return out;
-      std::unique_lock lock(mu);
-      if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return rung; })) {
-        ADD_FAILURE() << "source stalled";
-        return out;
-      }
-      rung = false;
-    }
-  }
-
-  static ModelService* model_;
-  static ServerConfig config_;
-};
-
-ModelService* RouterTest::model_ = nullptr;
-ServerConfig RouterTest::config_;
+using RouterTest = RouterFixture;
 
 void expect_error_shape(const HttpReply& r, int status, const std::string& code = {}) {
   EXPECT_EQ(r.status, status) << r.body;
