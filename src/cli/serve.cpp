@@ -1,4 +1,5 @@
-// hearth serve MODEL: an OpenAI-compatible HTTP endpoint for many clients at
+// hearth serve MODEL: an OpenAI-compatible HTTP endpoint (with the Anthropic
+// and Ollama dialects beside it) for many clients at
 // once (continuous batching over one shared KV store; see engine/scheduler.h
 // and server/router.h for the request flow).
 //
@@ -64,7 +65,7 @@ int serve(ServeOptions& o) {
 
 void register_serve(CLI::App& app, Handler& handler) {
   auto o = std::make_shared<ServeOptions>();
-  auto* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  auto* cmd = app.add_subcommand("serve", "Serve a model over OpenAI-, Anthropic- and Ollama-compatible HTTP APIs");
   cmd->add_option("model", o->model, "GGUF model file")->required();
   cmd->add_option("--host", o->server.host, "Address to listen on (non-loopback needs --api-key or --no-auth)");
   cmd->add_option("--port", o->server.port, "Port (0: any free port, logged)");
