@@ -56,7 +56,8 @@ int serve(ServeOptions& o) {
   server::Router router(model, o.server);
   std::fprintf(stderr, "hearth: serving %s on http://%s:%u (%s)\n", model.id().c_str(), o.server.host.c_str(),
                static_cast<unsigned>(http.port()), o.server.api_key.empty() ? "no API key" : "API key required");
-  http.run([&router](const server::HttpRequest& r) { return router.handle(r); });
+  http.run([&router](const server::HttpRequest& r) { return router.handle(r); },
+           [&router](const std::string& path, const server::ApiError& e) { return router.error_reply_for(path, e); });
   std::fprintf(stderr, "hearth: stopped\n");
   return 0;
 }

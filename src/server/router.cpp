@@ -74,8 +74,17 @@ ErrorBody Router::error_body_for(const std::string& path) const {
   return error_body;
 }
 
+HttpReply Router::error_reply_for(const std::string& path, const ApiError& e) const {
+  return error_reply(e, static_cast<int>(config_.limits.retry_after.count()), error_body_for(path));
+}
+
+std::vector<std::string> Router::endpoints() const {
+  std::vector<std::string> out;
+  for (const auto& route : routes_) out.push_back(route.method + " " + route.path);
+  return out;
+}
+
 HttpReply Router::handle(const HttpRequest& req) const {
-  const int retry = static_cast<int>(config_.limits.retry_after.count());
   try {
     bool path_known = false;
     for (const auto& route : routes_) {
@@ -91,7 +100,7 @@ HttpReply Router::handle(const HttpRequest& req) const {
     if (path_known) throw ApiError(405, "invalid_request_error", req.method + " is not allowed on " + req.path);
     throw ApiError(404, "invalid_request_error", "no such endpoint: " + req.method + " " + req.path, {}, "not_found");
   } catch (const std::exception& e) {
-    return error_reply(to_api_error(e), retry, error_body_for(req.path));
+    return error_reply_for(req.path, to_api_error(e));
   }
 }
 

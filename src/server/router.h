@@ -46,6 +46,13 @@ class Router {
   // Never throws: errors come back as error replies.
   HttpReply handle(const HttpRequest& req) const;
 
+  // The reply for an error on `path`, in the shape of the path's dialect
+  // (for requests the HTTP layer refuses before routing: 413, 431, 400).
+  HttpReply error_reply_for(const std::string& path, const ApiError& e) const;
+
+  // "METHOD /path" of every registered route, in registration order.
+  std::vector<std::string> endpoints() const;
+
  private:
   struct Route {
     std::string method, path;

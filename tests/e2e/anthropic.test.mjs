@@ -146,7 +146,7 @@ test('errors: unknown model 404, context overflow 400 with both numbers, bad fie
   await expectError(client.messages.create(noMax), 400, 'invalid_request_error', /max_tokens/);
 });
 
-test('errors: malformed JSON 400 in Anthropic shape', async () => {
+test('errors: malformed JSON 400 and oversize body 413, in Anthropic shape', async () => {
   const r = await fetch(`${server.url}/v1/messages`, {
     method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"model": "stories260K", "messages": [',
   });
@@ -155,6 +155,15 @@ test('errors: malformed JSON 400 in Anthropic shape', async () => {
   assert.equal(body.type, 'error');
   assert.equal(body.error.type, 'invalid_request_error');
   assert.match(body.error.message, /not valid JSON/);
+
+  const big = await fetch(`${server.url}/v1/messages`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ ...request(), system: 'x'.repeat(9 << 20) }),
+  });
+  assert.equal(big.status, 413);
+  const bigBody = await big.json();
+  assert.equal(bigBody.type, 'error');
+  assert.equal(bigBody.error.type, 'request_too_large');
 });
 
 test('API key: x-api-key accepted, a wrong one is 401 authentication_error', async () => {

@@ -167,12 +167,15 @@ test('tags, show and version describe the served model', async () => {
   assert.equal(typeof (await ollama.version()).version, 'string');
 });
 
-test('errors: unknown model 404, malformed JSON 400, wrong key 401, all as {"error": ...}', async () => {
+test('errors: unknown model 404, malformed JSON 400, oversize body 413, wrong key 401, all as {"error": ...}', async () => {
   await assert.rejects(ollama.generate(gen({ model: 'llama3.2' })), (e) => e.status_code === 404 && /llama3\.2/.test(e.error));
   await assert.rejects(ollama.show({ model: 'llama3.2' }), (e) => e.status_code === 404);
   const bad = await fetch(`${server.url}/api/chat`, { method: 'POST', body: '{"model": "stories260K", "messages": [' });
   assert.equal(bad.status, 400);
   assert.match((await bad.json()).error, /not valid JSON/);
+  const big = await fetch(`${server.url}/api/generate`, { method: 'POST', body: JSON.stringify({ model, prompt: 'x'.repeat(9 << 20) }) });
+  assert.equal(big.status, 413);
+  assert.match((await big.json()).error, /larger than the limit/);
 
   const keyed = await startServer(['--api-key', 'sesame', '--ctx', '256']);
   try {

@@ -73,3 +73,43 @@ TEST_F(RouterTest, AuthRoutingAndErrorsHaveOpenAiShape) {
 
 }  // namespace
 }  // namespace hearth::server
+
+namespace hearth::server {
+namespace {
+
+// Every registered route: without a key it answers 401 in its dialect's
+// error shape (by path prefix), except the open ones; so a route added
+// later is checked here too.
+TEST_F(RouterTest, EveryRouteRefusesAMissingKeyInItsDialectsShape) {
+  Router router(*model_, config_);
+  const auto endpoints = router.endpoints();
+  ASSERT_GE(endpoints.size(), 12u);
+  for (const std::string& ep : endpoints) {
+    SCOPED_TRACE(ep);
+    const auto space = ep.find(' ');
+    const HttpRequest req{ep.substr(0, space), ep.substr(space + 1), {}, "{}"};
+    const HttpReply r = router.handle(req);
+    if (req.path == "/health" || req.path == "/api/version") {
+      EXPECT_EQ(r.status, 200);
+      continue;
+    }
+    ASSERT_EQ(r.status, 401) << r.body;
+    const json j = json::parse(r.body);
+    if (req.path.starts_with("/api/")) {
+      EXPECT_TRUE(j["error"].is_string()) << r.body;
+    } else if (req.path.starts_with("/v1/messages")) {
+      EXPECT_EQ(j["type"], "error") << r.body;
+      EXPECT_EQ(j["error"]["type"], "authentication_error") << r.body;
+    } else {
+      EXPECT_EQ(j["error"]["code"], "invalid_api_key") << r.body;
+    }
+  }
+  // Errors the HTTP layer raises before routing take the path's shape too.
+  const ApiError too_big(413, "invalid_request_error", "too large", {}, "request_too_large");
+  EXPECT_EQ(json::parse(router.error_reply_for("/v1/messages", too_big).body)["error"]["type"], "request_too_large");
+  EXPECT_EQ(json::parse(router.error_reply_for("/api/chat", too_big).body)["error"], "too large");
+  EXPECT_EQ(json::parse(router.error_reply_for("/v1/completions", too_big).body)["error"]["code"], "request_too_large");
+}
+
+}  // namespace
+}  // namespace hearth::server
