@@ -54,8 +54,7 @@ MessagesRequest parse_messages(const Json& b, const ModelService& model, const L
   r.gen.max_tokens = *max_tokens;
   auto& sp = r.gen.sampling;
   sp.temperature = static_cast<float>(f.number("temperature", 0.0, 1.0).value_or(1.0));
-  sp.top_p = static_cast<float>(f.number("top_p", 0.0, 1.0).value_or(1.0));
-  if (sp.top_p <= 0.0f) sp.top_p = 1e-6f;  // 0: keep only the top token
+  sp.top_p = nucleus_top_p(f.number("top_p", 0.0, 1.0).value_or(1.0));
   sp.top_k = static_cast<int32_t>(f.integer("top_k", 0, INT32_MAX).value_or(0));
   sp.min_p = 0.0f;
   sp.repeat_last_n = 0;  // no penalties in this API

@@ -40,6 +40,8 @@ void check_model(const Json& body, const char* key, const ModelService& model, b
   }
 }
 
+float nucleus_top_p(double top_p) { return top_p <= 0.0 ? 1e-6f : static_cast<float>(top_p); }
+
 Fields::Fields(const Json& obj, std::string prefix) : obj_(&obj), prefix_(std::move(prefix)) {
   if (obj.is_null()) {
     obj_ = &null_json();

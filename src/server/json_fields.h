@@ -31,6 +31,10 @@ Json parse_body(const std::string& body);
 // field is not a string; when absent, 400 if `required`.
 void check_model(const Json& body, const char* key, const ModelService& model, bool required);
 
+// top_p as the sampler takes it: the APIs accept 0 to mean "only the most
+// likely token"; the sampler needs a value in (0, 1].
+float nucleus_top_p(double top_p);
+
 class Fields {
  public:
   // obj: a JSON object (or null: every field absent); anything else is a

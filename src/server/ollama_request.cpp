@@ -36,8 +36,7 @@ Budget parse_options(const Json& body, const Limits& limits, sampling::SamplingP
                     "repeat_last_n", "presence_penalty", "frequency_penalty", "num_ctx"});
   sp.temperature = static_cast<float>(o.number("temperature", 0.0, 100.0).value_or(0.8));
   sp.top_k = static_cast<int32_t>(o.integer("top_k", 0, INT32_MAX).value_or(40));
-  sp.top_p = static_cast<float>(o.number("top_p", 0.0, 1.0).value_or(0.9));
-  if (sp.top_p <= 0.0f) sp.top_p = 1e-6f;  // 0: keep only the top token
+  sp.top_p = nucleus_top_p(o.number("top_p", 0.0, 1.0).value_or(0.9));
   sp.min_p = static_cast<float>(o.number("min_p", 0.0, 1.0).value_or(0.0));
   sp.repeat_penalty = static_cast<float>(o.number("repeat_penalty", 1e-6, 100.0).value_or(1.1));
   sp.repeat_last_n = static_cast<int32_t>(o.integer("repeat_last_n", -1, INT32_MAX).value_or(64));

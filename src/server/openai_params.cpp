@@ -39,8 +39,7 @@ ParsedRequest parse_request(const std::string& body, Endpoint ep, const ModelSer
 
   auto& sp = p.gen.sampling;
   sp.temperature = static_cast<float>(f.number("temperature", 0.0, 2.0).value_or(1.0));
-  sp.top_p = static_cast<float>(f.number("top_p", 0.0, 1.0).value_or(1.0));
-  if (sp.top_p <= 0.0f) sp.top_p = 1e-6f;  // OpenAI accepts 0: keep only the top token
+  sp.top_p = nucleus_top_p(f.number("top_p", 0.0, 1.0).value_or(1.0));
   sp.top_k = 0;
   sp.min_p = 0.0f;
   sp.repeat_penalty = 1.0f;
