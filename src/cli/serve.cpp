@@ -1,4 +1,5 @@
-// hearth serve MODEL: an OpenAI-compatible HTTP endpoint for many clients at
+// hearth serve MODEL: an OpenAI-compatible HTTP endpoint (with the Anthropic
+// and Ollama dialects beside it) for many clients at
 // once (continuous batching over one shared KV store; see engine/scheduler.h
 // and server/router.h for the request flow).
 //
@@ -55,7 +56,8 @@ int serve(ServeOptions& o) {
   server::Router router(model, o.server);
   std::fprintf(stderr, "hearth: serving %s on http://%s:%u (%s)\n", model.id().c_str(), o.server.host.c_str(),
                static_cast<unsigned>(http.port()), o.server.api_key.empty() ? "no API key" : "API key required");
-  http.run([&router](const server::HttpRequest& r) { return router.handle(r); });
+  http.run([&router](const server::HttpRequest& r) { return router.handle(r); },
+           [&router](const std::string& path, const server::ApiError& e) { return router.error_reply_for(path, e); });
   std::fprintf(stderr, "hearth: stopped\n");
   return 0;
 }
@@ -64,7 +66,7 @@ int serve(ServeOptions& o) {
 
 void register_serve(CLI::App& app, Handler& handler) {
   auto o = std::make_shared<ServeOptions>();
-  auto* cmd = app.add_subcommand("serve", "Serve a model over an OpenAI-compatible HTTP API");
+  auto* cmd = app.add_subcommand("serve", "Serve a model over OpenAI-, Anthropic- and Ollama-compatible HTTP APIs");
   cmd->add_option("model", o->model, "GGUF model file")->required();
   cmd->add_option("--host", o->server.host, "Address to listen on (non-loopback needs --api-key or --no-auth)");
   cmd->add_option("--port", o->server.port, "Port (0: any free port, logged)");

@@ -260,6 +260,7 @@ void Scheduler::finish(Sequence& s, FinishReason why, std::string error) {
   ev.finish = why;
   ev.error = std::move(error);
   if (why == FinishReason::stop || why == FinishReason::length) ev.text = s.stop.flush();
+  if (why == FinishReason::stop) ev.stop_index = s.stop.stopped();
   ev.prompt_tokens = static_cast<int64_t>(s.req.prompt.size());
   ev.completion_tokens = s.n_generated;
   s.stream->push(std::move(ev));

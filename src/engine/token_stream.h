@@ -37,6 +37,9 @@ struct StreamEvent {
   // The last event of the stream carries done = true and the totals.
   bool done = false;
   FinishReason finish = FinishReason::stop;
+  // finish == stop because a stop string appeared: its index in the
+  // request's stops (unset when the model ended the text itself).
+  std::optional<size_t> stop_index;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;  // tokens sampled, end-of-generation token excluded
   std::string error;              // finish == error: what went wrong

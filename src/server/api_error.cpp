@@ -19,10 +19,10 @@ std::string error_body(const ApiError& e) {
   return j.dump();
 }
 
-HttpReply error_reply(const ApiError& e, int retry_after_s) {
+HttpReply error_reply(const ApiError& e, int retry_after_s, ErrorBody body) {
   HttpReply r;
   r.status = e.status();
-  r.body = error_body(e);
+  r.body = body(e);
   if (e.status() == 503) r.headers.emplace_back("Retry-After", std::to_string(retry_after_s));
   return r;
 }

@@ -31,11 +31,16 @@ class ApiError : public Error {
 // 400 invalid_request_error naming the offending field.
 ApiError bad_request(const std::string& message, const std::string& param = {});
 
-// The JSON text of the error body.
+// The JSON text of the error body (OpenAI's shape).
 std::string error_body(const ApiError& e);
 
+// How a dialect writes an error body (error_body above, anthropic::error_body,
+// ollama::error_body): routes carry theirs so every error, from auth to a
+// failed generation, reaches a client in the shape its SDK parses.
+using ErrorBody = std::string (*)(const ApiError&);
+
 // A complete reply for the error (Retry-After added for 503).
-HttpReply error_reply(const ApiError& e, int retry_after_s = 1);
+HttpReply error_reply(const ApiError& e, int retry_after_s = 1, ErrorBody body = error_body);
 
 // Maps an exception from a handler: ApiError as is, ContextFullError 400
 // (code context_length_exceeded), QueueFullError 503, FormatError and

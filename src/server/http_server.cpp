@@ -43,8 +43,9 @@ HttpRequest to_request(const http::request<http::string_body>& in) {
 // frees the sequence's KV cells).
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, net::io_context& ioc, const Limits& limits, const Handler& handler)
-      : stream_(std::move(socket)), ioc_(ioc), limits_(limits), handler_(handler) {}
+  Connection(tcp::socket socket, net::io_context& ioc, const Limits& limits, const Handler& handler,
+             const ErrorShaper& shape_error)
+      : stream_(std::move(socket)), ioc_(ioc), limits_(limits), handler_(handler), shape_error_(shape_error) {}
 
   ~Connection() {
     if (source_ && !source_done_) source_->cancel();
@@ -90,8 +91,8 @@ class Connection : public std::enable_shared_from_this<Connection> {
     source_ = reply.source;
     streamed_ = reply.streamed;
     if (streamed_) {
-      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                 "Connection: close\r\n\r\n";
+      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: " + reply.content_type +
+                 "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
     }
     watch_for_disconnect();
     std::weak_ptr<Connection> weak = shared_from_this();
@@ -106,7 +107,14 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Error before the request could be read whole: answer, then close.
   void reject(const ApiError& e) {
     keep_alive_ = false;
-    send(error_reply(e));
+    if (!shape_error_) return send(error_reply(e));
+    std::string path;
+    if (parser_) {  // the request line is parsed before any limit is checked
+      const auto target = parser_->get().target();
+      path = std::string(target.data(), target.size());
+      path = path.substr(0, path.find('?'));
+    }
+    send(shape_error_(path, e));
   }
 
   void send(HttpReply reply) {
@@ -208,6 +216,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   net::io_context& ioc_;
   const Limits& limits_;
   const Handler& handler_;
+  const ErrorShaper& shape_error_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
@@ -225,7 +234,7 @@ struct HttpServer::Impl {
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Connection>(std::move(socket), ioc, config.limits, handler)->start();
+      if (!ec) std::make_shared<Connection>(std::move(socket), ioc, config.limits, handler, shape_error)->start();
       accept();
     });
   }
@@ -234,6 +243,7 @@ struct HttpServer::Impl {
   net::io_context ioc{1};
   tcp::acceptor acceptor;
   Handler handler;
+  ErrorShaper shape_error;
 };
 
 HttpServer::HttpServer(const ServerConfig& config) : impl_(std::make_unique<Impl>(config)) {
@@ -255,8 +265,9 @@ HttpServer::~HttpServer() = default;
 
 uint16_t HttpServer::port() const { return impl_->acceptor.local_endpoint().port(); }
 
-void HttpServer::run(Handler handler) {
+void HttpServer::run(Handler handler, ErrorShaper shape_error) {
   impl_->handler = std::move(handler);
+  impl_->shape_error = std::move(shape_error);
   net::signal_set signals(impl_->ioc, SIGINT, SIGTERM);
   signals.async_wait([this](beast::error_code, int) {
     beast::error_code ec;

@@ -4,12 +4,17 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
+#include <string>
 #include <memory>
 
+#include "server/api_error.h"
 #include "server/config.h"
 #include "server/http_types.h"
 
 namespace hearth::server {
+
+using ErrorShaper = std::function<HttpReply(const std::string& path, const ApiError& e)>;
 
 class HttpServer {
  public:
@@ -22,7 +27,10 @@ class HttpServer {
 
   // Serves with `handler` until SIGINT or SIGTERM. Objects that ring a
   // BodySource's ready bell must be destroyed before the server.
-  void run(Handler handler);
+  // shape_error: how to answer a request refused before it reached the
+  // handler (413, 431, malformed), given its path ("" when unparsed), so
+  // the error comes in the shape of the path's API dialect; unset: OpenAI's.
+  void run(Handler handler, ErrorShaper shape_error = {});
 
  private:
   struct Impl;

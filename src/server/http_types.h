@@ -44,8 +44,9 @@ struct HttpReply {
   std::string body;
   std::vector<std::pair<std::string, std::string>> headers;
   // Set: the body comes from here. streamed: sent as it is produced
-  // (text/event-stream, connection closed at the end); else buffered and
-  // sent whole once complete.
+  // (with content_type, e.g. text/event-stream or application/x-ndjson;
+  // connection closed at the end); else buffered and sent whole once
+  // complete.
   std::shared_ptr<BodySource> source;
   bool streamed = false;
 };

@@ -6,28 +6,22 @@
 #include "core/error.h"
 #include "engine/generation.h"
 #include "server/api_error.h"
+#include "server/chat_content.h"
 
 namespace hearth::server {
 
 namespace {
 
-// OpenAI allows content as an array of parts; text parts are joined, other
-// kinds are refused (no image input yet).
+// Content as a string or an array of text blocks (OpenAI parts, Anthropic
+// blocks) becomes one string per message.
 nlohmann::ordered_json flatten_content(const nlohmann::ordered_json& messages) {
   if (!messages.is_array() || messages.empty()) throw bad_request("messages must be a non-empty array", "messages");
   nlohmann::ordered_json out = messages;
   for (size_t i = 0; i < out.size(); ++i) {
     auto& m = out[i];
-    if (!m.is_object()) throw bad_request("messages[" + std::to_string(i) + "] must be an object", "messages");
-    if (!m.contains("content") || !m["content"].is_array()) continue;
-    std::string text;
-    for (const auto& part : m["content"]) {
-      if (!part.is_object() || part.value("type", "") != "text" || !part.contains("text") || !part["text"].is_string()) {
-        throw bad_request("messages[" + std::to_string(i) + "]: only text content parts are supported", "messages");
-      }
-      text += part["text"].get<std::string>();
-    }
-    m["content"] = text;
+    const std::string where = "messages[" + std::to_string(i) + "]";
+    if (!m.is_object()) throw bad_request(where + " must be an object", "messages");
+    if (m.contains("content") && m["content"].is_array()) m["content"] = content_text(m["content"], where + ".content", "messages");
   }
   return out;
 }

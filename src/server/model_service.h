@@ -37,8 +37,15 @@ class ModelService {
   std::vector<int32_t> chat_prompt(const nlohmann::ordered_json& messages) const;
   std::vector<int32_t> text_prompt(const std::string& prompt) const;
 
+  const std::string& path() const { return path_; }  // as given on the command line
+  const model::Model& model() const { return *model_; }
+  // False when the model has no chat template (chats then use a plain
+  // "Role: content" prompt).
+  bool has_chat_template() const { return tmpl_.has_value(); }
+
   const tokenizer::Tokenizer& tokenizer() const { return *tok_; }
   engine::Scheduler& scheduler() { return *scheduler_; }
+  int64_t n_ctx() const { return scheduler_->n_ctx(); }  // KV cells shared by all requests
 
  private:
   std::string id_, path_;

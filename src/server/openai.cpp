@@ -1,10 +1,9 @@
 #include "server/openai.h"
 
-#include <atomic>
-#include <chrono>
 #include <memory>
 
 #include "server/api_error.h"
+#include "server/generation_reply.h"
 #include "server/openai_params.h"
 
 namespace hearth::server::openai {
@@ -12,16 +11,6 @@ namespace hearth::server::openai {
 namespace {
 
 using json = nlohmann::ordered_json;
-
-int64_t unix_now() {
-  return std::chrono::duration_cast<std::chrono::seconds>(std::chrono::system_clock::now().time_since_epoch())
-      .count();
-}
-
-std::string new_id(const char* prefix) {
-  static std::atomic<uint64_t> counter{0};
-  return std::string(prefix) + std::to_string(unix_now()) + "-" + std::to_string(counter.fetch_add(1));
-}
 
 json bytes_of(const std::string& s) {
   json a = json::array();
@@ -59,28 +48,59 @@ struct LegacyLogprobs {
 };
 
 // Renders one request's token stream as OpenAI JSON: SSE chunks when
-// streaming, else one object once the stream is done. Lives on the
-// connection's thread except for the `ready` bell.
-class GenerationSource : public BodySource {
+// streaming, else one object at the end.
+class OpenAiRenderer : public Renderer {
  public:
-  GenerationSource(Endpoint ep, ResponseOptions opts, const tokenizer::Tokenizer& tok,
-                   std::shared_ptr<engine::TokenStream> stream)
-      : ep_(ep), opts_(std::move(opts)), tok_(tok), stream_(std::move(stream)),
-        id_(new_id(ep == Endpoint::chat ? "chatcmpl-" : "cmpl-")), created_(unix_now()) {}
+  OpenAiRenderer(Endpoint ep, ResponseOptions opts, const tokenizer::Tokenizer& tok)
+      : ep_(ep), opts_(std::move(opts)), tok_(tok), id_(new_response_id(ep == Endpoint::chat ? "chatcmpl-" : "cmpl-")),
+        created_(unix_now()) {}
 
-  void start(std::function<void()> ready) override { stream_->set_notify(std::move(ready)); }
-  void cancel() override { stream_->cancel(); }
-  int status() const override { return status_; }
-
-  bool pull(std::string& out) override {
-    while (auto ev = stream_->try_pop()) {
-      if (ev->done) {
-        finish(*ev, out);
-        return false;
+  void token(const engine::StreamEvent& ev, std::string& out) override {
+    if (opts_.stream) {
+      // A chunk per token: the text may be empty while a stop string or a
+      // UTF-8 character is pending, but the token's logprobs still go out.
+      if (!ev.text.empty() || ev.logprobs || !sent_role_) send_chunk(out, ev.text, token_logprobs_json(ev), nullptr);
+    } else if (ev.logprobs) {
+      if (ep_ == Endpoint::chat) {
+        chat_logprobs_.push_back(chat_logprob(tok_, *ev.logprobs));
+      } else {
+        legacy_.add(tok_, *ev.logprobs, text_size_);
       }
-      on_token(*ev, out);
     }
-    return true;
+    text_size_ += ev.text.size();
+  }
+
+  void done(const Outcome& o, const std::string& tail, std::string& out) override {
+    const char* reason = o.finish == engine::FinishReason::length ? "length" : "stop";
+    if (opts_.stream) {
+      send_chunk(out, tail, nullptr, reason);
+      if (opts_.include_usage) {
+        json j = envelope(true);
+        j["choices"] = json::array();
+        j["usage"] = usage(o);
+        out += "data: " + j.dump() + "\n\n";
+      }
+      out += "data: [DONE]\n\n";
+      return;
+    }
+    json j = envelope(false);
+    json choice;
+    choice["index"] = 0;
+    if (ep_ == Endpoint::chat) {
+      choice["message"] = {{"role", "assistant"}, {"content", o.text}};
+      choice["logprobs"] = chat_logprobs_.empty() ? json(nullptr) : json{{"content", chat_logprobs_}};
+    } else {
+      choice["text"] = o.text;
+      choice["logprobs"] = legacy_.tokens.empty() ? json(nullptr) : legacy_.to_json();
+    }
+    choice["finish_reason"] = reason;
+    j["choices"] = json::array({choice});
+    j["usage"] = usage(o);
+    out += j.dump();
+  }
+
+  void fail(const ApiError& e, std::string& out) override {
+    out += opts_.stream ? "data: " + error_body(e) + "\n\ndata: [DONE]\n\n" : error_body(e);
   }
 
  private:
@@ -120,87 +140,31 @@ class GenerationSource : public BodySource {
     if (!ev.logprobs) return nullptr;
     if (ep_ == Endpoint::chat) return {{"content", json::array({chat_logprob(tok_, *ev.logprobs)})}};
     LegacyLogprobs one;
-    one.add(tok_, *ev.logprobs, text_.size());
+    one.add(tok_, *ev.logprobs, text_size_);
     return one.to_json();
   }
 
-  void on_token(const engine::StreamEvent& ev, std::string& out) {
-    if (opts_.stream) {
-      // A chunk per token: the text may be empty while a stop string or a
-      // UTF-8 character is pending, but the token's logprobs still go out.
-      if (!ev.text.empty() || ev.logprobs || !sent_role_) send_chunk(out, ev.text, token_logprobs_json(ev), nullptr);
-    } else if (ev.logprobs) {
-      if (ep_ == Endpoint::chat) {
-        chat_logprobs_.push_back(chat_logprob(tok_, *ev.logprobs));
-      } else {
-        legacy_.add(tok_, *ev.logprobs, text_.size());
-      }
-    }
-    text_ += ev.text;
-  }
-
-  json usage(const engine::StreamEvent& ev) const {
-    return {{"prompt_tokens", ev.prompt_tokens},
-            {"completion_tokens", ev.completion_tokens},
-            {"total_tokens", ev.prompt_tokens + ev.completion_tokens}};
-  }
-
-  void finish(const engine::StreamEvent& ev, std::string& out) {
-    text_ += ev.text;
-    if (ev.finish == engine::FinishReason::error) {
-      const ApiError err(500, "server_error", "generation failed: " + ev.error);
-      status_ = 500;
-      out += opts_.stream ? "data: " + error_body(err) + "\n\ndata: [DONE]\n\n" : error_body(err);
-      return;
-    }
-    const char* reason = ev.finish == engine::FinishReason::length ? "length" : "stop";
-    if (opts_.stream) {
-      send_chunk(out, ev.text, nullptr, reason);
-      if (opts_.include_usage) {
-        json j = envelope(true);
-        j["choices"] = json::array();
-        j["usage"] = usage(ev);
-        out += "data: " + j.dump() + "\n\n";
-      }
-      out += "data: [DONE]\n\n";
-      return;
-    }
-    json j = envelope(false);
-    json choice;
-    choice["index"] = 0;
-    if (ep_ == Endpoint::chat) {
-      choice["message"] = {{"role", "assistant"}, {"content", text_}};
-      choice["logprobs"] = chat_logprobs_.empty() ? json(nullptr) : json{{"content", chat_logprobs_}};
-    } else {
-      choice["text"] = text_;
-      choice["logprobs"] = legacy_.tokens.empty() ? json(nullptr) : legacy_.to_json();
-    }
-    choice["finish_reason"] = reason;
-    j["choices"] = json::array({choice});
-    j["usage"] = usage(ev);
-    out += j.dump();
+  static json usage(const Outcome& o) {
+    return {{"prompt_tokens", o.prompt_tokens},
+            {"completion_tokens", o.completion_tokens},
+            {"total_tokens", o.prompt_tokens + o.completion_tokens}};
   }
 
   Endpoint ep_;
   ResponseOptions opts_;
   const tokenizer::Tokenizer& tok_;
-  std::shared_ptr<engine::TokenStream> stream_;
   std::string id_;
   int64_t created_;
-  int status_ = 200;
   bool sent_role_ = false;
-  std::string text_;
+  size_t text_size_ = 0;  // bytes of text so far (legacy logprobs' text_offset)
   json chat_logprobs_ = json::array();
   LegacyLogprobs legacy_;
 };
 
 HttpReply generate(ModelService& model, ParsedRequest p, Endpoint ep) {
-  auto stream = model.scheduler().submit(std::move(p.gen));
-  HttpReply r;
-  r.streamed = p.opts.stream;
-  if (r.streamed) r.content_type = "text/event-stream";
-  r.source = std::make_shared<GenerationSource>(ep, std::move(p.opts), model.tokenizer(), std::move(stream));
-  return r;
+  const ReplyFormat format{p.opts.stream, "text/event-stream"};
+  auto renderer = std::make_unique<OpenAiRenderer>(ep, std::move(p.opts), model.tokenizer());
+  return generation_reply(model, std::move(p.gen), format, std::move(renderer), p.received);
 }
 
 }  // namespace

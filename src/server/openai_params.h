@@ -8,6 +8,7 @@
 
 #include "engine/scheduler.h"
 #include "server/config.h"
+#include "server/generation_reply.h"
 #include "server/model_service.h"
 
 namespace hearth::server::openai {
@@ -21,6 +22,7 @@ struct ResponseOptions {
 };
 
 struct ParsedRequest {
+  Clock::time_point received = Clock::now();
   nlohmann::ordered_json body;
   engine::GenerationRequest gen;
   ResponseOptions opts;

@@ -2,7 +2,9 @@
 
 #include <nlohmann/json.hpp>
 
+#include "server/anthropic.h"
 #include "server/api_error.h"
+#include "server/ollama.h"
 #include "server/openai.h"
 
 namespace hearth::server {
@@ -15,8 +17,10 @@ const std::string& HttpRequest::header(const std::string& name) const {
 
 Router::Router(ModelService& model, const ServerConfig& config) : config_(config) {
   const Limits& lim = config_.limits;
+  auto residency = std::make_shared<ModelResidency>();
+  const ErrorBody oai = error_body, claude = anthropic::error_body, olm = ollama::error_body;
   routes_ = {
-      {"GET", "/health", false,
+      {"GET", "/health", false, oai,
        [&model](const HttpRequest&) {
          const auto st = model.scheduler().stats();
          HttpReply r;
@@ -30,11 +34,26 @@ Router::Router(ModelService& model, const ServerConfig& config) : config_(config
                       .dump();
          return r;
        }},
-      {"GET", "/v1/models", true, [&model](const HttpRequest&) { return openai::list_models(model); }},
-      {"POST", "/v1/chat/completions", true,
+      // OpenAI (server/openai.h)
+      {"GET", "/v1/models", true, oai, [&model](const HttpRequest&) { return openai::list_models(model); }},
+      {"POST", "/v1/chat/completions", true, oai,
        [&model, &lim](const HttpRequest& r) { return openai::chat_completions(model, lim, r); }},
-      {"POST", "/v1/completions", true,
+      {"POST", "/v1/completions", true, oai,
        [&model, &lim](const HttpRequest& r) { return openai::completions(model, lim, r); }},
+      // Anthropic (server/anthropic.h)
+      {"POST", "/v1/messages", true, claude,
+       [&model, &lim](const HttpRequest& r) { return anthropic::messages(model, lim, r); }},
+      {"POST", "/v1/messages/count_tokens", true, claude,
+       [&model](const HttpRequest& r) { return anthropic::count_tokens(model, r); }},
+      // Ollama (server/ollama.h)
+      {"POST", "/api/generate", true, olm,
+       [&model, &lim, residency](const HttpRequest& r) { return ollama::generate(model, *residency, lim, r); }},
+      {"POST", "/api/chat", true, olm,
+       [&model, &lim, residency](const HttpRequest& r) { return ollama::chat(model, *residency, lim, r); }},
+      {"GET", "/api/tags", true, olm, [&model](const HttpRequest&) { return ollama::tags(model); }},
+      {"POST", "/api/show", true, olm, [&model](const HttpRequest& r) { return ollama::show(model, r); }},
+      {"GET", "/api/ps", true, olm, [&model, residency](const HttpRequest&) { return ollama::ps(model, *residency); }},
+      {"GET", "/api/version", false, olm, [](const HttpRequest&) { return ollama::version(); }},
   };
 }
 
@@ -45,8 +64,27 @@ bool Router::authorized(const HttpRequest& req) const {
   return req.header("x-api-key") == config_.api_key;
 }
 
+// The error shape for a path no route claims: by the dialect's prefix.
+ErrorBody Router::error_body_for(const std::string& path) const {
+  for (const auto& route : routes_) {
+    if (route.path == path) return route.error_body;
+  }
+  if (path.starts_with("/api/")) return ollama::error_body;
+  if (path.starts_with("/v1/messages")) return anthropic::error_body;
+  return error_body;
+}
+
+HttpReply Router::error_reply_for(const std::string& path, const ApiError& e) const {
+  return error_reply(e, static_cast<int>(config_.limits.retry_after.count()), error_body_for(path));
+}
+
+std::vector<std::string> Router::endpoints() const {
+  std::vector<std::string> out;
+  for (const auto& route : routes_) out.push_back(route.method + " " + route.path);
+  return out;
+}
+
 HttpReply Router::handle(const HttpRequest& req) const {
-  const int retry = static_cast<int>(config_.limits.retry_after.count());
   try {
     bool path_known = false;
     for (const auto& route : routes_) {
@@ -62,7 +100,7 @@ HttpReply Router::handle(const HttpRequest& req) const {
     if (path_known) throw ApiError(405, "invalid_request_error", req.method + " is not allowed on " + req.path);
     throw ApiError(404, "invalid_request_error", "no such endpoint: " + req.method + " " + req.path, {}, "not_found");
   } catch (const std::exception& e) {
-    return error_reply(to_api_error(e), retry);
+    return error_reply_for(req.path, to_api_error(e));
   }
 }
 

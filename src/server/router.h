@@ -6,22 +6,32 @@
 //           Router::handle ─► auth (401) ─► route by method + path (404 / 405)
 //               │                              │
 //               │                              ▼
-//               │              dialect handler (openai::*): parse (400 / 404),
-//               │              tokenize, Scheduler::submit (400 context, 503 queue)
+//               │              dialect handler (openai::*, anthropic::*, ollama::*):
+//               │              parse into the shared GenerationRequest (400 / 404),
+//               │              tokenize, generation_reply: Scheduler::submit
+//               │              (400 context, 503 queue)
 //               ▼
 //           HttpReply: complete ─► written, connection kept alive
 //                      source   ─► engine thread pushes tokens ─► ready bell
-//                                  ─► connection pulls and writes (SSE) or
+//                                  ─► connection pulls (the dialect's Renderer
+//                                  formats) and writes (SSE / NDJSON) or
 //                                  buffers to the end (JSON); a client that
 //                                  disconnects cancels the sequence
 //
 // Every handler has the signature HttpReply(const HttpRequest&); every
-// exception from one becomes an OpenAI-shaped error reply here.
+// exception from one becomes an error reply here, in the shape of the
+// route's dialect (OpenAI, Anthropic or Ollama; by path prefix for an
+// unknown path).
+//
+// Adding a dialect: a header declaring its handlers and its error_body, a
+// Renderer (server/generation_reply.h) for its replies, request parsing with
+// server/json_fields.h onto engine::GenerationRequest, its routes below.
 #pragma once
 
 #include <string>
 #include <vector>
 
+#include "server/api_error.h"
 #include "server/config.h"
 #include "server/http_types.h"
 #include "server/model_service.h"
@@ -30,19 +40,28 @@ namespace hearth::server {
 
 class Router {
  public:
-  // Registers the OpenAI dialect and /health over `model`.
+  // Registers the OpenAI, Anthropic and Ollama dialects and /health over `model`.
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
   HttpReply handle(const HttpRequest& req) const;
 
+  // The reply for an error on `path`, in the shape of the path's dialect
+  // (for requests the HTTP layer refuses before routing: 413, 431, 400).
+  HttpReply error_reply_for(const std::string& path, const ApiError& e) const;
+
+  // "METHOD /path" of every registered route, in registration order.
+  std::vector<std::string> endpoints() const;
+
  private:
   struct Route {
     std::string method, path;
     bool needs_auth;
+    ErrorBody error_body;
     Handler handler;
   };
   bool authorized(const HttpRequest& req) const;
+  ErrorBody error_body_for(const std::string& path) const;
 
   const ServerConfig& config_;
   std::vector<Route> routes_;

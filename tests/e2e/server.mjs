@@ -45,3 +45,15 @@ export function runHearth(args) {
     child.once('exit', (code) => resolve({ code, stderr }));
   });
 }
+
+// The number of tokens `hearth tokenize` gives for text on the served model.
+export function tokenCount(text, model = modelPath) {
+  return new Promise((resolve, reject) => {
+    const child = spawn(binary, ['tokenize', model, text, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    let err = '';
+    child.stdout.on('data', (d) => { out += d; });
+    child.stderr.on('data', (d) => { err += d; });
+    child.once('exit', (code) => (code === 0 ? resolve(JSON.parse(out).n_tokens) : reject(new Error(err))));
+  });
+}

@@ -181,10 +181,12 @@ TEST_F(SchedulerTest, StopStringsEndTheStreamWithoutShowingThem) {
   // what came before its first occurrence.
   const std::string stop = free_run.text.substr(free_run.text.size() / 2, 3);
   auto req = request("Once upon a time", 11, 32);
-  req.stops = {stop};
+  req.stops = {"zz-never", stop};
   const Result r = drain(*s->submit(req));
   EXPECT_EQ(r.last.finish, FinishReason::stop);
+  EXPECT_EQ(r.last.stop_index, 1u);  // which stop string ended it
   EXPECT_EQ(r.text, free_run.text.substr(0, free_run.text.find(stop)));
+  EXPECT_FALSE(free_run.last.stop_index);  // ended by length: no stop string
 }
 
 TEST_F(SchedulerTest, QueueFullIsReported) {

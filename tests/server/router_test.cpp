@@ -3,64 +3,16 @@
 // routing, the OpenAI error shape and the JSON of a completion.
 #include <gtest/gtest.h>
 
-#include <chrono>
-#include <condition_variable>
-#include <mutex>
 #include <nlohmann/json.hpp>
-#include <thread>
 
-#include "server/router.h"
-#include "test_data.h"
+#include "router_fixture.h"
 
 namespace hearth::server {
 namespace {
 
 using json = nlohmann::json;
 
-class RouterTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    engine::SchedulerConfig sc;
-    sc.n_ctx = 256;
-    model_ = new ModelService(test::data_path("tiny/tiny-llama-Q8_0.gguf"), sc, 2);
-    config_.api_key = "k1";
-  }
-  static void TearDownTestSuite() { delete model_; }
-
-  static HttpRequest post(const std::string& path, const std::string& body, bool with_key = true) {
-    HttpRequest r{"POST", path, {}, body};
-    if (with_key) r.headers["authorization"] = "Bearer k1";
-    return r;
-  }
-
-  // Pulls the source to the end, waiting on its ready bell like a connection.
-  static std::string drain(BodySource& src) {
-    std::mutex mu;
-    std::condition_variable cv;
-    bool rung = false;
-    src.start([&] {
-      std::lock_guard lock(mu);
-      rung = true;
-      cv.notify_all();
-    });
-    std::string out;
-    for (;;) {
-      if (!src.pull(out)) return out;
-      std::unique_lock lock(mu);
-      if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return rung; })) {
-        ADD_FAILURE() << "source stalled";
-        return out;
-      }
-      rung = false;
-    }
-  }
-
-  static ModelService* model_;
-  static ServerConfig config_;
-};
-
-ModelService* RouterTest::model_ = nullptr;
-ServerConfig RouterTest::config_;
+using RouterTest = RouterFixture;
 
 void expect_error_shape(const HttpReply& r, int status, const std::string& code = {}) {
   EXPECT_EQ(r.status, status) << r.body;
@@ -117,6 +69,46 @@ TEST_F(RouterTest, AuthRoutingAndErrorsHaveOpenAiShape) {
   expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","top_p":1.5})")), 400);
   expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","stop":[""]})")), 400);
   expect_error_shape(router.handle(post("/v1/chat/completions", R"({"messages":[]})")), 400);
+}
+
+}  // namespace
+}  // namespace hearth::server
+
+namespace hearth::server {
+namespace {
+
+// Every registered route: without a key it answers 401 in its dialect's
+// error shape (by path prefix), except the open ones; so a route added
+// later is checked here too.
+TEST_F(RouterTest, EveryRouteRefusesAMissingKeyInItsDialectsShape) {
+  Router router(*model_, config_);
+  const auto endpoints = router.endpoints();
+  ASSERT_GE(endpoints.size(), 12u);
+  for (const std::string& ep : endpoints) {
+    SCOPED_TRACE(ep);
+    const auto space = ep.find(' ');
+    const HttpRequest req{ep.substr(0, space), ep.substr(space + 1), {}, "{}"};
+    const HttpReply r = router.handle(req);
+    if (req.path == "/health" || req.path == "/api/version") {
+      EXPECT_EQ(r.status, 200);
+      continue;
+    }
+    ASSERT_EQ(r.status, 401) << r.body;
+    const json j = json::parse(r.body);
+    if (req.path.starts_with("/api/")) {
+      EXPECT_TRUE(j["error"].is_string()) << r.body;
+    } else if (req.path.starts_with("/v1/messages")) {
+      EXPECT_EQ(j["type"], "error") << r.body;
+      EXPECT_EQ(j["error"]["type"], "authentication_error") << r.body;
+    } else {
+      EXPECT_EQ(j["error"]["code"], "invalid_api_key") << r.body;
+    }
+  }
+  // Errors the HTTP layer raises before routing take the path's shape too.
+  const ApiError too_big(413, "invalid_request_error", "too large", {}, "request_too_large");
+  EXPECT_EQ(json::parse(router.error_reply_for("/v1/messages", too_big).body)["error"]["type"], "request_too_large");
+  EXPECT_EQ(json::parse(router.error_reply_for("/api/chat", too_big).body)["error"], "too large");
+  EXPECT_EQ(json::parse(router.error_reply_for("/v1/completions", too_big).body)["error"]["code"], "request_too_large");
 }
 
 }  // namespace

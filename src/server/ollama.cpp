@@ -1,0 +1,112 @@
+#include "server/ollama.h"
+
+#include <ctime>
+#include <memory>
+
+#include "server/generation_reply.h"
+#include "server/ollama_request.h"
+
+namespace hearth::server::ollama {
+
+namespace {
+
+int64_t ns(std::chrono::nanoseconds d) { return d.count(); }
+
+// Renders a generation as Ollama objects: one line per token while
+// streaming, the final object (done: true, counts, durations) at the end.
+class OllamaRenderer : public Renderer {
+ public:
+  OllamaRenderer(Endpoint ep, bool stream, std::string model_id, ModelResidency& residency, KeepAlive keep_alive)
+      : ep_(ep), stream_(stream), model_(std::move(model_id)), residency_(residency), keep_alive_(keep_alive) {}
+
+  void token(const engine::StreamEvent& ev, std::string& out) override {
+    if (stream_ && !ev.text.empty()) line(out, object(ev.text, false));
+  }
+
+  void done(const Outcome& o, const std::string& tail, std::string& out) override {
+    residency_.touch(keep_alive_);
+    if (stream_ && !tail.empty()) line(out, object(tail, false));
+    Json j = object(stream_ ? std::string() : o.text, true);
+    j["done_reason"] = o.finish == engine::FinishReason::length ? "length" : "stop";
+    j["total_duration"] = ns(o.total);
+    j["load_duration"] = 0;  // loaded at start-up
+    j["prompt_eval_count"] = o.prompt_tokens;
+    j["prompt_eval_duration"] = ns(o.prompt_eval);
+    j["eval_count"] = o.completion_tokens;
+    j["eval_duration"] = ns(o.eval);
+    line(out, j);
+  }
+
+  void fail(const ApiError& e, std::string& out) override { line(out, Json::parse(ollama::error_body(e))); }
+
+ private:
+  Json object(const std::string& text, bool done) const {
+    Json j{{"model", model_}, {"created_at", rfc3339(std::chrono::system_clock::now())}};
+    if (ep_ == Endpoint::chat) {
+      j["message"] = {{"role", "assistant"}, {"content", text}};
+    } else {
+      j["response"] = text;
+    }
+    j["done"] = done;
+    return j;
+  }
+
+  void line(std::string& out, const Json& j) const {
+    out += j.dump();
+    if (stream_) out += "\n";
+  }
+
+  Endpoint ep_;
+  bool stream_;
+  std::string model_;
+  ModelResidency& residency_;
+  KeepAlive keep_alive_;
+};
+
+HttpReply run(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req,
+              Endpoint ep) {
+  const auto received = Clock::now();
+  OllamaRequest r = parse_request(parse_body(req.body), ep, model, limits);
+  if (r.load_only) {  // Ollama's "load the model" call: nothing to generate
+    residency.touch(r.keep_alive);
+    HttpReply reply;
+    reply.body = Json{{"model", model.id()},
+                      {"created_at", rfc3339(std::chrono::system_clock::now())},
+                      {"response", ""},
+                      {"done", true},
+                      {"done_reason", "load"}}
+                     .dump();
+    return reply;
+  }
+  residency.touch(r.keep_alive);
+  auto renderer = std::make_unique<OllamaRenderer>(ep, r.stream, model.id(), residency, r.keep_alive);
+  return generation_reply(model, std::move(r.gen), {r.stream, "application/x-ndjson"}, std::move(renderer), received);
+}
+
+}  // namespace
+
+HttpReply generate(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req) {
+  return run(model, residency, limits, req, Endpoint::generate);
+}
+
+HttpReply chat(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req) {
+  return run(model, residency, limits, req, Endpoint::chat);
+}
+
+std::string error_body(const ApiError& e) { return Json{{"error", e.what()}}.dump(); }
+
+std::string rfc3339(std::chrono::system_clock::time_point t) {
+  const auto since = t.time_since_epoch();
+  const auto secs = std::chrono::floor<std::chrono::seconds>(since);
+  const auto nanos = std::chrono::duration_cast<std::chrono::nanoseconds>(since - secs).count();
+  const std::time_t tt = secs.count();
+  std::tm tm{};
+  gmtime_r(&tt, &tm);
+  char buf[64];
+  const size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
+  char frac[16];
+  std::snprintf(frac, sizeof frac, ".%09lldZ", static_cast<long long>(nanos));
+  return std::string(buf, n) + frac;
+}
+
+}  // namespace hearth::server::ollama

@@ -1,0 +1,49 @@
+// The Ollama dialect: /api/generate, /api/chat, /api/tags, /api/show,
+// /api/ps, /api/version.
+//
+// generate and chat map onto the shared request model (server/
+// generation_reply.h) and stream by default (stream: true), one JSON object
+// per line (application/x-ndjson); the last has done: true, done_reason
+// ("stop" or "length"), the counts (prompt_eval_count, eval_count: exact
+// token counts) and the durations in nanoseconds (total, load: 0 since the
+// model is loaded at start-up, prompt_eval: arrival to first token, eval:
+// first token to the end).
+//
+// options (anything else is a 400 naming it): temperature, top_k, top_p,
+// min_p, seed, num_predict, stop, repeat_penalty, repeat_last_n,
+// presence_penalty, frequency_penalty, num_ctx — with Ollama's defaults
+// (0.8, 40, 0.9, 0, random, -1, none, 1.1, 64, 0, 0). num_ctx bounds the
+// request: a prompt + num_predict over it (or over the server's context)
+// is a 400 giving both numbers, never a silent truncation.
+// keep_alive is validated and reported by /api/ps (server/keep_alive.h).
+// Unsupported (400): format (JSON mode), images, tools, suffix, template,
+// context.
+// Errors: {"error": "message"} with the HTTP status.
+#pragma once
+
+#include <chrono>
+#include <string>
+
+#include "server/api_error.h"
+#include "server/config.h"
+#include "server/http_types.h"
+#include "server/keep_alive.h"
+#include "server/model_service.h"
+
+namespace hearth::server::ollama {
+
+HttpReply generate(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req);
+HttpReply chat(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req);
+
+HttpReply tags(const ModelService& model);
+HttpReply show(const ModelService& model, const HttpRequest& req);
+HttpReply ps(ModelService& model, const ModelResidency& residency);
+HttpReply version();
+
+// The error body in Ollama's shape.
+std::string error_body(const ApiError& e);
+
+// RFC 3339 UTC time with nanoseconds, as Ollama writes times.
+std::string rfc3339(std::chrono::system_clock::time_point t);
+
+}  // namespace hearth::server::ollama
