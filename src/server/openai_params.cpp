@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "server/api_error.h"
+#include "server/json_body.h"
 
 namespace hearth::server::openai {
 
@@ -32,11 +33,7 @@ int64_t integer(const json& b, const char* key, int64_t fallback, int64_t lo) {
   return v;
 }
 
-bool boolean(const json& b, const char* key, bool fallback) {
-  if (!b.contains(key) || b[key].is_null()) return fallback;
-  if (!b[key].is_boolean()) throw bad_request(std::string(key) + " must be a boolean", key);
-  return b[key].get<bool>();
-}
+using json_body::boolean;
 
 std::vector<std::string> stop_strings(const json& b, const Limits& limits) {
   std::vector<std::string> out;
@@ -88,13 +85,8 @@ void parse_logprobs(const json& b, Endpoint ep, const Limits& limits, engine::Ge
 
 ParsedRequest parse_request(const std::string& body, Endpoint ep, const ModelService& model, const Limits& limits) {
   ParsedRequest p;
-  try {
-    p.body = json::parse(body);
-  } catch (const json::parse_error& e) {
-    throw bad_request(std::string("the request body is not valid JSON: ") + e.what());
-  }
+  p.body = json_body::parse_object(body);
   const json& b = p.body;
-  if (!b.is_object()) throw bad_request("the request body must be a JSON object");
 
   if (b.contains("model")) {
     if (!b["model"].is_string()) throw bad_request("model must be a string", "model");
@@ -107,7 +99,11 @@ ParsedRequest parse_request(const std::string& body, Endpoint ep, const ModelSer
   }
   p.opts.model_id = model.id();
 
-  if (integer(b, "n", 1, 1) != 1) throw bad_request("n > 1 is not supported yet", "n");
+  p.opts.n = integer(b, "n", 1, 1);
+  if (p.opts.n > limits.max_choices) {
+    throw bad_request("n must be <= " + std::to_string(limits.max_choices) + " (got " + std::to_string(p.opts.n) + ")",
+                      "n");
+  }
   if (b.contains("response_format") && b["response_format"].is_object() &&
       b["response_format"].value("type", "text") != "text") {
     throw bad_request("response_format other than text is not supported yet", "response_format");

@@ -3,7 +3,9 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api_error.h"
+#include "server/embeddings.h"
 #include "server/openai.h"
+#include "server/tokenize_api.h"
 
 namespace hearth::server {
 
@@ -35,6 +37,13 @@ Router::Router(ModelService& model, const ServerConfig& config) : config_(config
        [&model, &lim](const HttpRequest& r) { return openai::chat_completions(model, lim, r); }},
       {"POST", "/v1/completions", true,
        [&model, &lim](const HttpRequest& r) { return openai::completions(model, lim, r); }},
+      {"POST", "/v1/embeddings", true,
+       [&model, &lim](const HttpRequest& r) { return openai_embeddings(model, lim, r); }},
+      {"POST", "/api/embed", true, [&model, &lim](const HttpRequest& r) { return ollama_embed(model, lim, r); }},
+      {"POST", "/tokenize", true, [&model](const HttpRequest& r) { return tokenize(model, r); }},
+      {"POST", "/detokenize", true, [&model](const HttpRequest& r) { return detokenize(model, r); }},
+      {"GET", "/metrics", false,
+       [&model, requests = requests_](const HttpRequest&) { return metrics_reply(*requests, {&model}); }},
   };
 }
 
@@ -47,22 +56,24 @@ bool Router::authorized(const HttpRequest& req) const {
 
 HttpReply Router::handle(const HttpRequest& req) const {
   const int retry = static_cast<int>(config_.limits.retry_after.count());
+  std::string route_label = "other";  // unknown paths share one label (bounded cardinality)
   try {
     bool path_known = false;
     for (const auto& route : routes_) {
       if (route.path != req.path) continue;
       path_known = true;
+      route_label = route.path;
       if (route.method != req.method) continue;
       if (route.needs_auth && !authorized(req)) {
         throw ApiError(401, "invalid_request_error", "Incorrect or missing API key (send Authorization: Bearer KEY or x-api-key: KEY)",
                        {}, "invalid_api_key");
       }
-      return route.handler(req);
+      return counted(requests_, route_label, route.handler(req));
     }
     if (path_known) throw ApiError(405, "invalid_request_error", req.method + " is not allowed on " + req.path);
     throw ApiError(404, "invalid_request_error", "no such endpoint: " + req.method + " " + req.path, {}, "not_found");
   } catch (const std::exception& e) {
-    return error_reply(to_api_error(e), retry);
+    return counted(requests_, route_label, error_reply(to_api_error(e), retry));
   }
 }
 

@@ -19,18 +19,22 @@
 // exception from one becomes an OpenAI-shaped error reply here.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/config.h"
 #include "server/http_types.h"
+#include "server/metrics.h"
 #include "server/model_service.h"
 
 namespace hearth::server {
 
 class Router {
  public:
-  // Registers the OpenAI dialect and /health over `model`.
+  // Registers the OpenAI dialect, embeddings (OpenAI and Ollama),
+  // /tokenize, /detokenize, /metrics and /health over `model`. Every reply
+  // is counted by route and final status for /metrics.
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
@@ -46,6 +50,7 @@ class Router {
 
   const ServerConfig& config_;
   std::vector<Route> routes_;
+  std::shared_ptr<RequestCounter> requests_ = std::make_shared<RequestCounter>();  // for /metrics
 };
 
 }  // namespace hearth::server
