@@ -95,6 +95,15 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
         visible_swa_[static_cast<size_t>(t)].push_back(c);
       }
     }
+    // Attention sums over the cells in list order; in position order the
+    // result does not depend on where the scheduler's free list put the
+    // cells, so the same input gives bit-identical results on a fresh or a
+    // long-running KV store. Cells usually come in order already (checked
+    // in O(n) first).
+    const auto by_pos = [&kv](int64_t a, int64_t b2) { return kv.pos(a) < kv.pos(b2); };
+    for (auto* list : {&visible_[static_cast<size_t>(t)], &visible_swa_[static_cast<size_t>(t)]}) {
+      if (!std::is_sorted(list->begin(), list->end(), by_pos)) std::sort(list->begin(), list->end(), by_pos);
+    }
   }
 
   const auto& kv_tr = quant::traits(kv.type());
