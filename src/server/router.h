@@ -8,6 +8,7 @@
 //               │                              ▼
 //               │              dialect handler (openai::*): parse (400 / 404),
 //               │              tokenize, Scheduler::submit (400 context, 503 queue)
+//               │              (embeddings: one embed request per input, same scheduler)
 //               ▼
 //           HttpReply: complete ─► written, connection kept alive
 //                      source   ─► engine thread pushes tokens ─► ready bell
@@ -17,6 +18,7 @@
 //
 // Every handler has the signature HttpReply(const HttpRequest&); every
 // exception from one becomes an OpenAI-shaped error reply here.
+// Every reply is counted by route and final status (server/metrics.h).
 #pragma once
 
 #include <memory>
