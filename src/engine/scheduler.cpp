@@ -1,8 +1,11 @@
 #include "engine/scheduler.h"
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <span>
 
+#include "engine/embedding.h"
 #include "engine/generation.h"
 #include "sampling/logprobs.h"
 #include "sampling/sampler.h"
@@ -10,10 +13,22 @@
 
 namespace hearth::engine {
 
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double seconds_between(Clock::time_point a, Clock::time_point b) {
+  return std::chrono::duration<double>(b - a).count();
+}
+
+}  // namespace
+
 struct Scheduler::Sequence {
-  Sequence(GenerationRequest r, int64_t reserve)
+  Sequence(GenerationRequest r, int64_t reserve, int64_t n_embd)
       : req(std::move(r)), sampler(req.sampling), stop(req.stops), reserved(reserve),
-        stream(std::make_shared<TokenStream>()) {}
+        stream(std::make_shared<TokenStream>()) {
+    if (req.embed) pool.emplace(n_embd);
+  }
 
   GenerationRequest req;
   sampling::Sampler sampler;
@@ -26,6 +41,8 @@ struct Scheduler::Sequence {
   int64_t n_generated = 0;
   int32_t last = -1;                   // last sampled token, next to evaluate
   bool done = false;
+  std::optional<MeanPool> pool;        // embedding requests: hidden states summed so far
+  Clock::time_point submitted = Clock::now(), last_token_at;
 
   bool prefilling() const { return n_prefilled < static_cast<int64_t>(req.prompt.size()); }
 };
@@ -55,6 +72,7 @@ Scheduler::~Scheduler() {
 
 int64_t Scheduler::reservation(const GenerationRequest& r) const {
   const auto n_prompt = static_cast<int64_t>(r.prompt.size());
+  if (r.embed) return n_prompt;
   return r.max_tokens < 0 ? config_.n_ctx : n_prompt + r.max_tokens;
 }
 
@@ -68,19 +86,23 @@ std::shared_ptr<TokenStream> Scheduler::submit(GenerationRequest request) {
                   std::to_string(n_vocab - 1) + ")");
     }
   }
-  if (request.max_tokens >= 0 && n_prompt + request.max_tokens > config_.n_ctx) {
+  if (request.embed && n_prompt > config_.n_ctx) {
+    throw ContextFullError("the input is " + std::to_string(n_prompt) + " tokens but the context holds " +
+                           std::to_string(config_.n_ctx));
+  }
+  if (!request.embed && request.max_tokens >= 0 && n_prompt + request.max_tokens > config_.n_ctx) {
     throw ContextFullError("the request needs " + std::to_string(n_prompt + request.max_tokens) +
                            " tokens of context (" + std::to_string(n_prompt) + " prompt + " +
                            std::to_string(request.max_tokens) + " max_tokens) but the context holds " +
                            std::to_string(config_.n_ctx));
   }
-  if (n_prompt >= config_.n_ctx) {
+  if (!request.embed && n_prompt >= config_.n_ctx) {
     throw ContextFullError("the prompt is " + std::to_string(n_prompt) +
                            " tokens but the context holds " + std::to_string(config_.n_ctx) +
                            " (at least one more is needed to generate)");
   }
   const int64_t reserve = reservation(request);
-  auto seq = std::make_unique<Sequence>(std::move(request), reserve);  // validates sampling and stops
+  auto seq = std::make_unique<Sequence>(std::move(request), reserve, model_.hparams().n_embd);  // validates sampling and stops
   seq->sampler.set_constraint(constraints_.make(seq->req.format, reserve - n_prompt));
   auto stream = seq->stream;
   {
@@ -171,6 +193,7 @@ int64_t Scheduler::take_cell() {
 void Scheduler::build_batch() {
   batch_.clear();
   rows_.clear();
+  hidden_rows_.clear();
   for (auto& s : running_) {
     if (s->prefilling()) continue;
     const auto pos = static_cast<int64_t>(s->cells.size());
@@ -192,10 +215,16 @@ void Scheduler::build_batch() {
       kv_.assign(cell, s->id, pos);
       s->cells.push_back(cell);
       const bool last = pos == n_prompt - 1;
-      batch_.add(s->req.prompt[static_cast<size_t>(pos)], pos, s->id, cell, last);
-      if (last) rows_.emplace_back(s.get(), -1);
+      const bool embed = s->req.embed;
+      batch_.add(s->req.prompt[static_cast<size_t>(pos)], pos, s->id, cell, last && !embed, embed);
+      if (embed) {
+        hidden_rows_.push_back(s.get());
+      } else if (last) {
+        rows_.emplace_back(s.get(), -1);
+      }
     }
     s->n_prefilled += take;
+    metrics_.prompt_tokens.fetch_add(static_cast<uint64_t>(take));
     budget -= take;
   }
 }
@@ -204,6 +233,7 @@ void Scheduler::run_step() {
   build_batch();
   const std::vector<float>& logits = forward_.run(batch_, kv_);
   steps_.fetch_add(1);
+  pool_hidden_states();
   const int64_t n_vocab = model_.hparams().n_vocab;
   for (size_t r = 0; r < rows_.size(); ++r) {
     Sequence& s = *rows_[r].first;
@@ -217,6 +247,11 @@ void Scheduler::run_step() {
         continue;
       }
       ++s.n_generated;
+      const auto now = Clock::now();
+      (s.n_generated == 1 ? metrics_.time_to_first_token : metrics_.inter_token_latency)
+          .observe(seconds_between(s.n_generated == 1 ? s.submitted : s.last_token_at, now));
+      s.last_token_at = now;
+      metrics_.generated_tokens.fetch_add(1);
       StreamEvent ev;
       ev.token = t;
       if (s.req.logprobs) {
@@ -235,6 +270,21 @@ void Scheduler::run_step() {
       }
     } catch (const std::exception& e) {
       finish(s, FinishReason::error, e.what());
+    }
+  }
+}
+
+// Adds each hidden-state row to its embedding sequence; a sequence whose
+// whole input is in finishes with the pooled vector.
+void Scheduler::pool_hidden_states() {
+  const std::vector<float>& hidden = forward_.hidden();
+  const auto E = static_cast<size_t>(model_.hparams().n_embd);
+  for (size_t r = 0; r < hidden_rows_.size(); ++r) {
+    Sequence& s = *hidden_rows_[r];
+    s.pool->add(std::span<const float>(hidden.data() + r * E, E));
+    if (s.pool->count() == static_cast<int64_t>(s.req.prompt.size())) {
+      metrics_.embedded_inputs.fetch_add(1);
+      finish(s, FinishReason::stop);
     }
   }
 }
@@ -263,6 +313,7 @@ void Scheduler::finish(Sequence& s, FinishReason why, std::string error) {
   if (why == FinishReason::stop) ev.stop_index = s.stop.stopped();
   ev.prompt_tokens = static_cast<int64_t>(s.req.prompt.size());
   ev.completion_tokens = s.n_generated;
+  if (s.pool && why == FinishReason::stop) ev.embedding = s.pool->normalised_mean();
   s.stream->push(std::move(ev));
 }
 

@@ -21,6 +21,15 @@
 // rest of the context. A request that could never fit throws
 // ContextFullError with both numbers (never truncated).
 //
+// Embedding requests (GenerationRequest::embed) go through the same queue
+// and batches: their prompt tokens are prefilled with want_hidden instead of
+// logits, mean-pooled (engine/embedding.h), and the final event carries the
+// embedding; they reserve just their prompt and generate nothing.
+//
+// Metrics (engine/metrics.h): token counters and the time-to-first-token
+// and inter-token latency histograms are measured here, where tokens are
+// produced.
+//
 // Determinism: the forward pass computes each token's row independently of
 // the others in the batch and each sequence samples with its own seeded
 // Sampler, so a seeded request gives the same tokens alone or batched.
@@ -39,6 +48,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/constraints.h"
+#include "engine/metrics.h"
 #include "engine/token_stream.h"
 #include "gguf/tensor_type.h"
 #include "model/forward.h"
@@ -62,6 +72,8 @@ struct GenerationRequest {
   int64_t max_tokens = -1;            // -1: until the context is full
   bool logprobs = false;              // report each token's logprob (+ sampling.n_probs alternatives)
   ResponseFormat format = ResponseFormat::text;  // json_object: the output is one JSON object, then it stops
+  bool embed = false;                 // embed the prompt (pooled hidden states) instead of generating;
+                                      // sampling, stops and max_tokens are ignored
 };
 
 struct SchedulerConfig {
@@ -99,6 +111,7 @@ class Scheduler {
     uint64_t cancelled = 0;  // sequences ended by cancel() so far
   };
   Stats stats() const;
+  const SchedulerMetrics& metrics() const { return metrics_; }
 
  private:
   struct Sequence;
@@ -108,6 +121,7 @@ class Scheduler {
   void drop_cancelled();
   void build_batch();
   void run_step();
+  void pool_hidden_states();
   void finish(Sequence& s, FinishReason why, std::string error = {});
   int64_t take_cell();
   int64_t reservation(const GenerationRequest& r) const;
@@ -131,6 +145,8 @@ class Scheduler {
   std::vector<int64_t> free_cells_;  // stack; the lowest cell on top
   int64_t reserved_ = 0;             // sum of the running sequences' reservations
   std::vector<std::pair<Sequence*, int64_t>> rows_;  // logits row -> sequence
+  std::vector<Sequence*> hidden_rows_;               // hidden-state row -> (embedding) sequence
+  SchedulerMetrics metrics_;
   int32_t next_seq_id_ = 0;
 
   std::atomic<size_t> n_running_{0};

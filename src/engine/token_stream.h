@@ -18,6 +18,7 @@
 #include <mutex>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "sampling/logprobs.h"
 
@@ -43,6 +44,7 @@ struct StreamEvent {
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;  // tokens sampled, end-of-generation token excluded
   std::string error;              // finish == error: what went wrong
+  std::vector<float> embedding;   // embedding requests: the pooled, normalised vector (final event)
 };
 
 class TokenStream {

@@ -17,14 +17,16 @@ void Batch::clear() {
   seq.clear();
   cell.clear();
   want_logits.clear();
+  want_hidden.clear();
 }
 
-void Batch::add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits) {
+void Batch::add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool hidden) {
   token.push_back(tok);
   pos.push_back(p);
   seq.push_back(s);
   cell.push_back(c);
   want_logits.push_back(logits ? 1 : 0);
+  want_hidden.push_back(hidden ? 1 : 0);
 }
 
 Forward::Forward(const Model& model, ThreadPool& pool)
@@ -106,6 +108,15 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
         visible_swa_[static_cast<size_t>(t)].push_back(c);
       }
     }
+    // Attention sums over the cells in list order; in position order the
+    // result does not depend on where the scheduler's free list put the
+    // cells, so the same input gives bit-identical results on a fresh or a
+    // long-running KV store. Cells usually come in order already (checked
+    // in O(n) first).
+    const auto by_pos = [&kv](int64_t a, int64_t b2) { return kv.pos(a) < kv.pos(b2); };
+    for (auto* list : {&visible_[static_cast<size_t>(t)], &visible_swa_[static_cast<size_t>(t)]}) {
+      if (!std::is_sorted(list->begin(), list->end(), by_pos)) std::sort(list->begin(), list->end(), by_pos);
+    }
   }
 
   const auto& kv_tr = quant::traits(kv.type());
@@ -156,13 +167,19 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     compute::add(x_.data(), o_.data(), n * E);
   }
 
-  // Output head, only for the rows that want logits.
+  // Final norm for the rows that want their hidden state or logits; the
+  // output head only for the latter.
   norm_rows_.clear();
+  hidden_.clear();
   for (int64_t t = 0; t < n; ++t) {
-    if (!b.want_logits[static_cast<size_t>(t)]) continue;
-    const size_t at = norm_rows_.size();
-    norm_rows_.resize(at + static_cast<size_t>(E));
-    compute::rms_norm(x_.data() + t * E, w.output_norm, norm_rows_.data() + at, E, hp_.norm_eps);
+    const bool logits = b.want_logits[static_cast<size_t>(t)] != 0;
+    const bool hidden = b.want_hidden.size() == b.size() && b.want_hidden[static_cast<size_t>(t)] != 0;
+    if (!logits && !hidden) continue;
+    std::vector<float>& dst = logits ? norm_rows_ : hidden_;
+    const size_t at = dst.size();
+    dst.resize(at + static_cast<size_t>(E));
+    compute::rms_norm(x_.data() + t * E, w.output_norm, dst.data() + at, E, hp_.norm_eps);
+    if (logits && hidden) hidden_.insert(hidden_.end(), dst.begin() + static_cast<ptrdiff_t>(at), dst.end());
   }
   const int64_t n_out = static_cast<int64_t>(norm_rows_.size()) / E;
   logits_.resize(static_cast<size_t>(n_out * hp_.n_vocab));

@@ -11,6 +11,8 @@
 //   h = rms_norm(x) * ffn_norm
 //   f = Wdown (act(Wgate h) * Wup h) (rms_norm * post_ffn_norm);  x += f
 // then logits = Wout (rms_norm(x) * output_norm), soft-capped when final_softcap.
+// Rows may ask for that final hidden state rms_norm(x) * output_norm instead
+// of (or besides) their logits (embeddings: want_hidden).
 #pragma once
 
 #include <cstdint>
@@ -29,10 +31,11 @@ struct Batch {
   std::vector<int32_t> seq;
   std::vector<int64_t> cell;          // KV cell each token writes
   std::vector<uint8_t> want_logits;   // 1: return this token's logits
+  std::vector<uint8_t> want_hidden;   // 1: return this token's final hidden state
 
   size_t size() const { return token.size(); }
   void clear();
-  void add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits);
+  void add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool hidden = false);
 };
 
 class Forward {
@@ -47,6 +50,10 @@ class Forward {
   // Heap bytes the step buffers hold now (capacities): what
   // model::forward_scratch_bytes (model/memory.h) predicts for the largest step run so far.
   uint64_t scratch_bytes() const;
+  // After run(): the final hidden states (rms_norm(x) * output_norm, the
+  // vector the output head multiplies) of the tokens with want_hidden, in
+  // batch order: [n_wanted][n_embd].
+  const std::vector<float>& hidden() const { return hidden_; }
 
  private:
   void attention(int64_t layer, const Batch& batch, KvStore& kv);
@@ -58,7 +65,7 @@ class Forward {
   compute::MatmulScratch mm_;
   // Activations, [n_tokens][width].
   std::vector<float> x_, h_, q_, k_, v_, attn_, o_, gate_, up_, logits_;
-  std::vector<float> norm_rows_;
+  std::vector<float> norm_rows_, hidden_;
   // Per-thread attention scratch.
   struct ThreadScratch {
     std::vector<float> scores;

@@ -91,11 +91,11 @@ class MessageRenderer : public Renderer {
     event(out, "ping", {{"type", "ping"}});
   }
 
-  void token(const engine::StreamEvent& ev, std::string& out) override {
+  void token(size_t /*choice: one per request*/, const engine::StreamEvent& ev, std::string& out) override {
     if (stream_) delta(ev.text, out);
   }
 
-  void done(const Outcome& o, const std::string& tail, std::string& out) override {
+  void done(size_t /*choice*/, const Outcome& o, const std::string& tail, std::string& out) override {
     if (!stream_) {
       const Json content = Json::array({{{"type", "text"}, {"text", o.text}}});
       out += message(content, stop_reason(o), stop_sequence(o), o.completion_tokens).dump();

@@ -18,6 +18,9 @@ struct Limits {
   size_t max_stop_bytes = 256;               // each stop string; over it: 400
   int32_t max_top_logprobs = 20;             // `top_logprobs`; over it: 400
   std::chrono::seconds retry_after{1};       // told to clients when the queue is full (503)
+  int64_t max_choices = 16;                  // `n` of a completion; over it: 400
+  size_t max_embedding_inputs = 2048;        // inputs of one embeddings request; over it: 400
+  size_t embedding_inputs_in_flight = 8;     // inputs of one embeddings request queued at a time
 };
 
 struct ServerConfig {

@@ -1,19 +1,21 @@
-// The part of every generating endpoint that no dialect owns: submit one
-// engine::GenerationRequest to the model's scheduler and drain its
-// TokenStream into the reply, buffered (one body at the end) or streamed
-// (written as produced). A dialect supplies only a Renderer that turns the
-// events into its own JSON / SSE / NDJSON.
+// The part of every generating endpoint that no dialect owns: submit the
+// request's engine::GenerationRequests (one per choice; OpenAI's n) to the
+// model's scheduler and drain their TokenStreams into the reply, buffered
+// (one body at the end) or streamed (written as produced). A dialect
+// supplies only a Renderer that turns the events into its own JSON / SSE /
+// NDJSON.
 //
-//   handler ─► parse (dialect) ─► GenerationRequest ─► generation_reply()
+//   handler ─► parse (dialect) ─► GenerationRequest(s) ─► generation_reply()
 //                                                        │ Scheduler::submit
 //                                                        ▼
 //   connection pulls ◄─ GenerationSource ◄─ TokenStream events
-//                          │ token()  per generated token
-//                          │ done()   once, with the Outcome (usage, timings,
-//                          │          the stop string that ended it)
-//                          └ fail()   generation failed (500 in the dialect's shape)
+//                          │ token(i)  per generated token of choice i
+//                          │ done(i)   once per choice, with its Outcome
+//                          │           (usage, timings, the stop string)
+//                          │ close()   once, after every choice is done
+//                          └ fail()    generation failed (500 in the dialect's shape)
 //
-// A client that disconnects cancels the stream; nothing more is rendered.
+// A client that disconnects cancels every stream; nothing more is rendered.
 #pragma once
 
 #include <chrono>
@@ -21,6 +23,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <vector>
 
 #include "engine/scheduler.h"
 #include "server/api_error.h"
@@ -49,11 +52,14 @@ class Renderer {
   virtual ~Renderer() = default;
   // Streamed replies: called once before any token (stream preamble).
   virtual void open(std::string& out) { (void)out; }
-  // One generated token; ev.text is the text safe to show now (may be
-  // empty while a stop string or a UTF-8 character is pending).
-  virtual void token(const engine::StreamEvent& ev, std::string& out) = 0;
-  // The end. tail: text held back until the end (already in o.text).
-  virtual void done(const Outcome& o, const std::string& tail, std::string& out) = 0;
+  // One generated token of choice `choice` (0 when the request has one);
+  // ev.text is the text safe to show now (may be empty while a stop string
+  // or a UTF-8 character is pending).
+  virtual void token(size_t choice, const engine::StreamEvent& ev, std::string& out) = 0;
+  // The end of one choice. tail: text held back until the end (already in o.text).
+  virtual void done(size_t choice, const Outcome& o, const std::string& tail, std::string& out) = 0;
+  // Every choice is done (after the last done()).
+  virtual void close(std::string& out) { (void)out; }
   // Generation failed after the reply began; e.status() is the buffered
   // reply's status.
   virtual void fail(const ApiError& e, std::string& out) = 0;
@@ -64,9 +70,14 @@ struct ReplyFormat {
   std::string content_type = "application/json";  // of the streamed body (buffered bodies are JSON)
 };
 
-// Submits `gen` (throws what Scheduler::submit throws: ContextFullError,
-// QueueFullError, hearth::Error) and returns the reply that renders it.
-// received: when the request arrived (for Outcome's timings).
+// Submits every request of `choices` (all or none: when one is refused the
+// others are cancelled and the error propagates; throws what
+// Scheduler::submit throws: ContextFullError, QueueFullError, hearth::Error)
+// and returns the reply that renders them. received: when the request
+// arrived (for Outcome's timings).
+HttpReply generation_reply(ModelService& model, std::vector<engine::GenerationRequest> choices,
+                           const ReplyFormat& format, std::unique_ptr<Renderer> renderer, Clock::time_point received);
+// One choice.
 HttpReply generation_reply(ModelService& model, engine::GenerationRequest gen, const ReplyFormat& format,
                            std::unique_ptr<Renderer> renderer, Clock::time_point received);
 

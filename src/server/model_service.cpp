@@ -30,6 +30,7 @@ nlohmann::ordered_json flatten_content(const nlohmann::ordered_json& messages) {
 
 ModelService::ModelService(const std::filesystem::path& path, engine::SchedulerConfig config, int threads)
     : id_(path.stem().string()), path_(path.string()) {
+  const auto load_start = std::chrono::steady_clock::now();
   model_ = model::Model::load(path);
   tok_.emplace(tokenizer::Tokenizer::from_gguf(model_->file()));
   if (auto src = model_->file().get_string("tokenizer.chat_template")) tmpl_.emplace(*src);
@@ -51,6 +52,7 @@ ModelService::ModelService(const std::filesystem::path& path, engine::SchedulerC
                tmpl_ ? "" : "; no chat template: chats use a plain \"Role: content\" prompt");
   pool_.emplace(threads);
   scheduler_.emplace(*model_, *tok_, *pool_, config);
+  load_seconds_ = std::chrono::duration<double>(std::chrono::steady_clock::now() - load_start).count();
 }
 
 bool ModelService::answers_to(std::string_view requested) const { return requested == id_ || requested == path_; }

@@ -47,9 +47,16 @@ class ModelService {
   engine::Scheduler& scheduler() { return *scheduler_; }
   int64_t n_ctx() const { return scheduler_->n_ctx(); }  // KV cells shared by all requests
 
+  // For /metrics and the embeddings endpoints.
+  const engine::SchedulerMetrics& scheduler_metrics() const { return scheduler_->metrics(); }
+  engine::Scheduler::Stats scheduler_stats() const { return scheduler_->stats(); }
+  int64_t n_embd() const { return model_->hparams().n_embd; }
+  double load_seconds() const { return load_seconds_; }  // weights, tokenizer, template, KV cache
+
  private:
   std::string id_, path_;
   int64_t created_ = 0;
+  double load_seconds_ = 0;
   std::unique_ptr<model::Model> model_;
   std::optional<tokenizer::Tokenizer> tok_;
   std::optional<chat::ChatTemplate> tmpl_;

@@ -19,11 +19,11 @@ class OllamaRenderer : public Renderer {
   OllamaRenderer(Endpoint ep, bool stream, std::string model_id, ModelResidency& residency, KeepAlive keep_alive)
       : ep_(ep), stream_(stream), model_(std::move(model_id)), residency_(residency), keep_alive_(keep_alive) {}
 
-  void token(const engine::StreamEvent& ev, std::string& out) override {
+  void token(size_t /*choice: one per request*/, const engine::StreamEvent& ev, std::string& out) override {
     if (stream_ && !ev.text.empty()) line(out, object(ev.text, false));
   }
 
-  void done(const Outcome& o, const std::string& tail, std::string& out) override {
+  void done(size_t /*choice*/, const Outcome& o, const std::string& tail, std::string& out) override {
     residency_.touch(keep_alive_);
     if (stream_ && !tail.empty()) line(out, object(tail, false));
     Json j = object(stream_ ? std::string() : o.text, true);

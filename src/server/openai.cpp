@@ -1,6 +1,7 @@
 #include "server/openai.h"
 
 #include <memory>
+#include <vector>
 
 #include "server/api_error.h"
 #include "server/generation_reply.h"
@@ -47,55 +48,68 @@ struct LegacyLogprobs {
   }
 };
 
-// Renders one request's token stream as OpenAI JSON: SSE chunks when
-// streaming, else one object at the end.
+// Renders the token streams of one request's n choices as OpenAI JSON: SSE
+// chunks when streaming (each carries its choice's index; a choice's finish
+// chunk goes out when it ends, the usage chunk and [DONE] once all have),
+// else one object once every choice is done.
 class OpenAiRenderer : public Renderer {
  public:
   OpenAiRenderer(Endpoint ep, ResponseOptions opts, const tokenizer::Tokenizer& tok)
       : ep_(ep), opts_(std::move(opts)), tok_(tok), id_(new_response_id(ep == Endpoint::chat ? "chatcmpl-" : "cmpl-")),
-        created_(unix_now()) {}
+        created_(unix_now()), choices_(static_cast<size_t>(opts_.n)) {}
 
-  void token(const engine::StreamEvent& ev, std::string& out) override {
+  void token(size_t index, const engine::StreamEvent& ev, std::string& out) override {
+    Choice& c = choices_[index];
     if (opts_.stream) {
       // A chunk per token: the text may be empty while a stop string or a
       // UTF-8 character is pending, but the token's logprobs still go out.
-      if (!ev.text.empty() || ev.logprobs || !sent_role_) send_chunk(out, ev.text, token_logprobs_json(ev), nullptr);
+      if (!ev.text.empty() || ev.logprobs || !c.sent_role) {
+        send_chunk(out, index, ev.text, token_logprobs_json(c, ev), nullptr);
+      }
     } else if (ev.logprobs) {
       if (ep_ == Endpoint::chat) {
-        chat_logprobs_.push_back(chat_logprob(tok_, *ev.logprobs));
+        c.chat_logprobs.push_back(chat_logprob(tok_, *ev.logprobs));
       } else {
-        legacy_.add(tok_, *ev.logprobs, text_size_);
+        c.legacy.add(tok_, *ev.logprobs, c.text_size);
       }
     }
-    text_size_ += ev.text.size();
+    c.text_size += ev.text.size();
   }
 
-  void done(const Outcome& o, const std::string& tail, std::string& out) override {
-    const char* reason = o.finish == engine::FinishReason::length ? "length" : "stop";
+  void done(size_t index, const Outcome& o, const std::string& tail, std::string& out) override {
+    Choice& c = choices_[index];
+    c.outcome = o;
+    if (opts_.stream) send_chunk(out, index, tail, nullptr, finish_reason(o));
+  }
+
+  void close(std::string& out) override {
     if (opts_.stream) {
-      send_chunk(out, tail, nullptr, reason);
       if (opts_.include_usage) {
         json j = envelope(true);
         j["choices"] = json::array();
-        j["usage"] = usage(o);
+        j["usage"] = usage();
         out += "data: " + j.dump() + "\n\n";
       }
       out += "data: [DONE]\n\n";
       return;
     }
     json j = envelope(false);
-    json choice;
-    choice["index"] = 0;
-    if (ep_ == Endpoint::chat) {
-      choice["message"] = {{"role", "assistant"}, {"content", o.text}};
-      choice["logprobs"] = chat_logprobs_.empty() ? json(nullptr) : json{{"content", chat_logprobs_}};
-    } else {
-      choice["text"] = o.text;
-      choice["logprobs"] = legacy_.tokens.empty() ? json(nullptr) : legacy_.to_json();
+    j["choices"] = json::array();
+    for (size_t i = 0; i < choices_.size(); ++i) {
+      const Choice& c = choices_[i];
+      json choice;
+      choice["index"] = i;
+      if (ep_ == Endpoint::chat) {
+        choice["message"] = {{"role", "assistant"}, {"content", c.outcome.text}};
+        choice["logprobs"] = c.chat_logprobs.empty() ? json(nullptr) : json{{"content", c.chat_logprobs}};
+      } else {
+        choice["text"] = c.outcome.text;
+        choice["logprobs"] = c.legacy.tokens.empty() ? json(nullptr) : c.legacy.to_json();
+      }
+      choice["finish_reason"] = finish_reason(c.outcome);
+      j["choices"].push_back(choice);
     }
-    choice["finish_reason"] = reason;
-    j["choices"] = json::array({choice});
-    j["usage"] = usage(o);
+    j["usage"] = usage();
     out += j.dump();
   }
 
@@ -104,6 +118,19 @@ class OpenAiRenderer : public Renderer {
   }
 
  private:
+  // What one of the n independent sequences has produced so far.
+  struct Choice {
+    bool sent_role = false;
+    size_t text_size = 0;  // bytes of text so far (legacy logprobs' text_offset)
+    json chat_logprobs = json::array();
+    LegacyLogprobs legacy;
+    Outcome outcome;  // set by done()
+  };
+
+  static const char* finish_reason(const Outcome& o) {
+    return o.finish == engine::FinishReason::length ? "length" : "stop";
+  }
+
   json envelope(bool chunk) const {
     json j;
     j["id"] = id_;
@@ -114,15 +141,16 @@ class OpenAiRenderer : public Renderer {
   }
 
   // A streamed chunk with one choice (text delta, logprobs, finish reason).
-  void send_chunk(std::string& out, const std::string& text, const json& logprobs, const json& finish) {
+  void send_chunk(std::string& out, size_t index, const std::string& text, const json& logprobs, const json& finish) {
+    Choice& c = choices_[index];
     json j = envelope(true);
     json choice;
-    choice["index"] = 0;
+    choice["index"] = index;
     if (ep_ == Endpoint::chat) {
       json delta = json::object();
-      if (!sent_role_) {
+      if (!c.sent_role) {
         delta["role"] = "assistant";
-        sent_role_ = true;
+        c.sent_role = true;
       }
       if (!text.empty() || finish.is_null()) delta["content"] = text;
       choice["delta"] = delta;
@@ -136,18 +164,20 @@ class OpenAiRenderer : public Renderer {
     out += "data: " + j.dump() + "\n\n";
   }
 
-  json token_logprobs_json(const engine::StreamEvent& ev) {
+  json token_logprobs_json(const Choice& c, const engine::StreamEvent& ev) {
     if (!ev.logprobs) return nullptr;
     if (ep_ == Endpoint::chat) return {{"content", json::array({chat_logprob(tok_, *ev.logprobs)})}};
     LegacyLogprobs one;
-    one.add(tok_, *ev.logprobs, text_size_);
+    one.add(tok_, *ev.logprobs, c.text_size);
     return one.to_json();
   }
 
-  static json usage(const Outcome& o) {
-    return {{"prompt_tokens", o.prompt_tokens},
-            {"completion_tokens", o.completion_tokens},
-            {"total_tokens", o.prompt_tokens + o.completion_tokens}};
+  // The prompt counts once; completion tokens are summed over the choices.
+  json usage() const {
+    const int64_t prompt = choices_.front().outcome.prompt_tokens;
+    int64_t completion = 0;
+    for (const auto& c : choices_) completion += c.outcome.completion_tokens;
+    return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
   }
 
   Endpoint ep_;
@@ -155,16 +185,35 @@ class OpenAiRenderer : public Renderer {
   const tokenizer::Tokenizer& tok_;
   std::string id_;
   int64_t created_;
-  bool sent_role_ = false;
-  size_t text_size_ = 0;  // bytes of text so far (legacy logprobs' text_offset)
-  json chat_logprobs_ = json::array();
-  LegacyLogprobs legacy_;
+  std::vector<Choice> choices_;
 };
 
+// n > 1: the n sequences together must fit the context (each reserves its
+// prompt + max_tokens; without max_tokens at least one token each).
+void check_choices_fit(const engine::GenerationRequest& gen, int64_t n, int64_t n_ctx) {
+  if (n == 1) return;
+  const auto n_prompt = static_cast<int64_t>(gen.prompt.size());
+  const int64_t each = n_prompt + (gen.max_tokens < 0 ? 1 : gen.max_tokens);
+  if (n * each <= n_ctx) return;
+  throw ContextFullError("the request needs " + std::to_string(n * each) + " tokens of context (n = " +
+                         std::to_string(n) + " choices of " + std::to_string(n_prompt) + " prompt + " +
+                         (gen.max_tokens < 0 ? std::string("at least 1") : std::to_string(gen.max_tokens) + " max_tokens") +
+                         ") but the context holds " + std::to_string(n_ctx));
+}
+
 HttpReply generate(ModelService& model, ParsedRequest p, Endpoint ep) {
+  check_choices_fit(p.gen, p.opts.n, model.scheduler().n_ctx());
+  // Choice i is seeded with seed + i, so a seeded request is reproducible
+  // and its choices differ.
+  std::vector<engine::GenerationRequest> choices;
+  for (int64_t i = 0; i < p.opts.n; ++i) {
+    engine::GenerationRequest one = p.gen;
+    if (one.sampling.seed) one.sampling.seed = *one.sampling.seed + static_cast<uint64_t>(i);
+    choices.push_back(std::move(one));
+  }
   const ReplyFormat format{p.opts.stream, "text/event-stream"};
   auto renderer = std::make_unique<OpenAiRenderer>(ep, std::move(p.opts), model.tokenizer());
-  return generation_reply(model, std::move(p.gen), format, std::move(renderer), p.received);
+  return generation_reply(model, std::move(choices), format, std::move(renderer), p.received);
 }
 
 }  // namespace

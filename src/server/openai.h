@@ -6,7 +6,10 @@
 // or SSE chunks `data: {...}\n\n` ... `data: [DONE]\n\n` when stream=true.
 //
 // Defaults are OpenAI's (temperature 1, top_p 1, no top-k/min-p, penalties
-// over the generated tokens only). Unsupported: n > 1 (400), tools,
+// over the generated tokens only). n > 1 (up to Limits::max_choices): n
+// independent sequences, choice i seeded with seed + i when a seed is given;
+// usage counts the prompt once and sums the completions; the n sequences'
+// reservations together must fit the context. Unsupported: tools,
 // response_format other than text (400).
 #pragma once
 

@@ -46,7 +46,7 @@ ParsedRequest parse_request(const std::string& body, Endpoint ep, const ModelSer
   check_model(b, "model", model, /*required=*/false);
   p.opts.model_id = model.id();
 
-  if (f.integer("n", 1).value_or(1) != 1) throw bad_request("n > 1 is not supported yet", "n");
+  p.opts.n = f.integer("n", 1, limits.max_choices).value_or(1);
   p.gen.format = response_format(b);
 
   auto& sp = p.gen.sampling;

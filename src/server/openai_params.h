@@ -19,6 +19,7 @@ struct ResponseOptions {
   bool stream = false;
   bool include_usage = false;  // stream_options.include_usage
   std::string model_id;
+  int64_t n = 1;  // choices: independent sequences (seeded: choice i uses seed + i)
 };
 
 struct ParsedRequest {

@@ -5,7 +5,9 @@
 #include "server/anthropic.h"
 #include "server/api_error.h"
 #include "server/ollama.h"
+#include "server/embeddings.h"
 #include "server/openai.h"
+#include "server/tokenize_api.h"
 
 namespace hearth::server {
 
@@ -54,6 +56,15 @@ Router::Router(ModelService& model, const ServerConfig& config) : config_(config
       {"POST", "/api/show", true, olm, [&model](const HttpRequest& r) { return ollama::show(model, r); }},
       {"GET", "/api/ps", true, olm, [&model, residency](const HttpRequest&) { return ollama::ps(model, *residency); }},
       {"GET", "/api/version", false, olm, [](const HttpRequest&) { return ollama::version(); }},
+      // Embeddings (server/embeddings.h), in the OpenAI and Ollama shapes
+      {"POST", "/v1/embeddings", true, oai,
+       [&model, &lim](const HttpRequest& r) { return openai_embeddings(model, lim, r); }},
+      {"POST", "/api/embed", true, olm, [&model, &lim](const HttpRequest& r) { return ollama_embed(model, lim, r); }},
+      // llama-server's token endpoints (server/tokenize_api.h) and Prometheus metrics (server/metrics.h)
+      {"POST", "/tokenize", true, oai, [&model](const HttpRequest& r) { return tokenize(model, r); }},
+      {"POST", "/detokenize", true, oai, [&model](const HttpRequest& r) { return detokenize(model, r); }},
+      {"GET", "/metrics", false, oai,
+       [&model, requests = requests_](const HttpRequest&) { return metrics_reply(*requests, {&model}); }},
   };
 }
 
@@ -85,22 +96,24 @@ std::vector<std::string> Router::endpoints() const {
 }
 
 HttpReply Router::handle(const HttpRequest& req) const {
+  std::string route_label = "other";  // unknown paths share one label (bounded cardinality)
   try {
     bool path_known = false;
     for (const auto& route : routes_) {
       if (route.path != req.path) continue;
       path_known = true;
+      route_label = route.path;
       if (route.method != req.method) continue;
       if (route.needs_auth && !authorized(req)) {
         throw ApiError(401, "invalid_request_error", "Incorrect or missing API key (send Authorization: Bearer KEY or x-api-key: KEY)",
                        {}, "invalid_api_key");
       }
-      return route.handler(req);
+      return counted(requests_, route_label, route.handler(req));
     }
     if (path_known) throw ApiError(405, "invalid_request_error", req.method + " is not allowed on " + req.path);
     throw ApiError(404, "invalid_request_error", "no such endpoint: " + req.method + " " + req.path, {}, "not_found");
   } catch (const std::exception& e) {
-    return error_reply_for(req.path, to_api_error(e));
+    return counted(requests_, route_label, error_reply_for(req.path, to_api_error(e)));
   }
 }
 

@@ -10,6 +10,7 @@
 //               │              parse into the shared GenerationRequest (400 / 404),
 //               │              tokenize, generation_reply: Scheduler::submit
 //               │              (400 context, 503 queue)
+//               │              (embeddings: one embed request per input, same scheduler)
 //               ▼
 //           HttpReply: complete ─► written, connection kept alive
 //                      source   ─► engine thread pushes tokens ─► ready bell
@@ -26,21 +27,26 @@
 // Adding a dialect: a header declaring its handlers and its error_body, a
 // Renderer (server/generation_reply.h) for its replies, request parsing with
 // server/json_fields.h onto engine::GenerationRequest, its routes below.
+// Every reply is counted by route and final status (server/metrics.h).
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/api_error.h"
 #include "server/config.h"
 #include "server/http_types.h"
+#include "server/metrics.h"
 #include "server/model_service.h"
 
 namespace hearth::server {
 
 class Router {
  public:
-  // Registers the OpenAI, Anthropic and Ollama dialects and /health over `model`.
+  // Registers the OpenAI, Anthropic and Ollama dialects, embeddings (OpenAI
+  // and Ollama shapes), /tokenize, /detokenize, /metrics and /health over
+  // `model`. Every reply is counted by route and final status for /metrics.
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
@@ -65,6 +71,7 @@ class Router {
 
   const ServerConfig& config_;
   std::vector<Route> routes_;
+  std::shared_ptr<RequestCounter> requests_ = std::make_shared<RequestCounter>();  // for /metrics
 };
 
 }  // namespace hearth::server

@@ -163,7 +163,7 @@ async function expectError(promise, status, code) {
   });
 }
 
-test('errors: unknown model 404, context overflow 400, n>1 400, bad field 400', async () => {
+test('errors: unknown model 404, context overflow 400, n over 16 400, bad field 400', async () => {
   await expectError(client.chat.completions.create({ ...chatReq(1), model: 'no-such-model' }), 404, 'model_not_found');
   await expectError(client.chat.completions.create(chatReq(1, { max_tokens: 5000 })), 400, 'context_length_exceeded');
   try {
@@ -172,7 +172,7 @@ test('errors: unknown model 404, context overflow 400, n>1 400, bad field 400', 
     assert.match(e.error.message, /5\d\d\d/, 'the message gives the tokens needed');
     assert.match(e.error.message, /2048/, 'and the context size');
   }
-  await expectError(client.chat.completions.create(chatReq(1, { n: 2 })), 400);
+  await expectError(client.chat.completions.create(chatReq(1, { n: 17 })), 400);  // over the cap of 16
   await expectError(client.chat.completions.create(chatReq(1, { temperature: 'hot' })), 400);
 });
 

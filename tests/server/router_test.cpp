@@ -65,7 +65,7 @@ TEST_F(RouterTest, AuthRoutingAndErrorsHaveOpenAiShape) {
                      "model_not_found");
   expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","max_tokens":300})")), 400,
                      "context_length_exceeded");
-  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","n":3})")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","n":17})")), 400);  // over Limits::max_choices
   expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","top_p":1.5})")), 400);
   expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","stop":[""]})")), 400);
   expect_error_shape(router.handle(post("/v1/chat/completions", R"({"messages":[]})")), 400);

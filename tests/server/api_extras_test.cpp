@@ -1,0 +1,263 @@
+// /metrics, /tokenize, /detokenize, n > 1 and /v1/embeddings through
+// Router::handle on the tiny model, bodies drained as a connection would.
+// /metrics is parsed line by line as a Prometheus scraper would (the text
+// exposition format 0.0.4): every sample belongs to a declared family,
+// histogram buckets are cumulative and end in +Inf == _count.
+#include <gtest/gtest.h>
+
+#include <chrono>
+#include <condition_variable>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <regex>
+#include <sstream>
+#include <string>
+#include <cstring>
+
+#include "server/router.h"
+#include "test_data.h"
+
+namespace hearth::server {
+namespace {
+
+using json = nlohmann::json;
+
+std::string drain(BodySource& src) {
+  std::mutex mu;
+  std::condition_variable cv;
+  bool rung = false;
+  src.start([&] {
+    std::lock_guard lock(mu);
+    rung = true;
+    cv.notify_all();
+  });
+  std::string out;
+  for (;;) {
+    if (!src.pull(out)) return out;
+    std::unique_lock lock(mu);
+    if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return rung; })) {
+      ADD_FAILURE() << "source stalled";
+      return out;
+    }
+    rung = false;
+  }
+}
+
+// The body of a reply, drained when it has a source.
+std::string body_of(HttpReply& r) { return r.source ? drain(*r.source) : r.body; }
+
+// A parsed exposition: sample "name{labels}" -> value, and each family's type.
+struct Exposition {
+  std::map<std::string, double> samples;
+  std::map<std::string, std::string> types;
+
+  double at(const std::string& key) const {
+    const auto it = samples.find(key);
+    if (it == samples.end()) {
+      ADD_FAILURE() << "no sample " << key;
+      return -1;
+    }
+    return it->second;
+  }
+};
+
+Exposition parse_exposition(const std::string& text) {
+  Exposition e;
+  std::istringstream in(text);
+  std::string line;
+  const std::regex type_re(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
+  const std::regex help_re(R"(# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+)");
+  const std::regex sample_re(R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+))");
+  const std::regex labels_re(R"(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})");
+  while (std::getline(in, line)) {
+    std::smatch m;
+    if (std::regex_match(line, m, type_re)) {
+      EXPECT_FALSE(e.types.contains(m[1])) << "family declared twice: " << line;
+      e.types[m[1]] = m[2];
+    } else if (std::regex_match(line, help_re)) {
+      continue;
+    } else if (std::regex_match(line, m, sample_re)) {
+      const std::string name = m[1], labels = m[2];
+      if (!labels.empty()) {
+        EXPECT_TRUE(std::regex_match(labels, labels_re)) << line;
+      }
+      std::string family = name;
+      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+        if (family.ends_with(suffix) && e.types.contains(family.substr(0, family.size() - std::strlen(suffix)))) {
+          family.resize(family.size() - std::strlen(suffix));
+        }
+      }
+      EXPECT_TRUE(e.types.contains(family)) << "sample before its # TYPE: " << line;
+      size_t used = 0;
+      const double v = std::stod(m[3].str(), &used);
+      EXPECT_EQ(used, m[3].str().size()) << line;
+      e.samples[name + labels] = v;
+    } else {
+      ADD_FAILURE() << "not exposition format: " << line;
+    }
+  }
+  return e;
+}
+
+class ApiExtrasTest : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    engine::SchedulerConfig sc;
+    sc.n_ctx = 256;
+    model_ = new ModelService(test::data_path("tiny/tiny-llama-Q8_0.gguf"), sc, 2);
+  }
+  static void TearDownTestSuite() { delete model_; }
+
+  static HttpRequest post(const std::string& path, const std::string& body) { return {"POST", path, {}, body}; }
+
+  static ModelService* model_;
+  ServerConfig config_;
+};
+
+ModelService* ApiExtrasTest::model_ = nullptr;
+
+TEST_F(ApiExtrasTest, MetricsParseAndCountRequestsTokensAndLatencies) {
+  Router router(*model_, config_);
+  HttpReply r = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":6,"seed":1})"));
+  const json done = json::parse(body_of(r));
+  router.handle(post("/v1/nothing", "{}"));
+  HttpRequest get{"GET", "/metrics", {}, ""};
+  HttpReply m = router.handle(get);
+  ASSERT_EQ(m.status, 200);
+  EXPECT_EQ(m.content_type, "text/plain; version=0.0.4; charset=utf-8");
+  const Exposition e = parse_exposition(m.body);
+
+  EXPECT_EQ(e.types.at("hearth_http_requests_total"), "counter");
+  EXPECT_EQ(e.at(R"(hearth_http_requests_total{route="/v1/completions",status="200"})"), 1);
+  EXPECT_EQ(e.at(R"(hearth_http_requests_total{route="other",status="404"})"), 1);
+  const std::string model = R"({model="tiny-llama-Q8_0"})";
+  // The suite's model is shared: earlier tests may have run, so compare
+  // with what this completion reported rather than with absolute numbers.
+  EXPECT_GE(e.at("hearth_generated_tokens_total" + model), 6);
+  EXPECT_GE(e.at("hearth_prompt_tokens_total" + model), done["usage"]["prompt_tokens"].get<double>());
+  EXPECT_EQ(e.at("hearth_kv_cells_total" + model), 256);
+  EXPECT_EQ(e.at("hearth_kv_cells_used" + model), 0);
+  EXPECT_EQ(e.at("hearth_queue_depth" + model), 0);
+  EXPECT_EQ(e.at("hearth_running_sequences" + model), 0);
+  EXPECT_GT(e.at("hearth_model_load_seconds" + model), 0);
+  for (const std::string h : {"hearth_time_to_first_token_seconds", "hearth_inter_token_latency_seconds"}) {
+    EXPECT_EQ(e.types.at(h), "histogram");
+    // Buckets in text order: cumulative, at least 5, the last one +Inf.
+    std::istringstream in(m.body);
+    double prev = 0;
+    int buckets = 0;
+    for (std::string line; std::getline(in, line);) {
+      if (!line.starts_with(h + "_bucket{")) continue;
+      const double v = std::stod(line.substr(line.rfind(' ') + 1));
+      EXPECT_GE(v, prev) << line;
+      prev = v;
+      ++buckets;
+    }
+    EXPECT_GE(buckets, 5) << h;
+    const double count = e.at(h + "_count" + model);
+    EXPECT_EQ(prev, count) << "+Inf bucket == _count";
+    EXPECT_EQ(e.at(h + R"(_bucket{model="tiny-llama-Q8_0",le="+Inf"})"), count);
+    EXPECT_GE(e.at(h + "_sum" + model), 0);
+  }
+  EXPECT_GE(e.at("hearth_time_to_first_token_seconds_count" + model), 1);
+  EXPECT_GE(e.at("hearth_inter_token_latency_seconds_count" + model), 5);  // 6 tokens, 5 gaps
+
+  // The /metrics request itself is counted on the next scrape.
+  const Exposition again = parse_exposition(router.handle(get).body);
+  EXPECT_EQ(again.at(R"(hearth_http_requests_total{route="/metrics",status="200"})"), 1);
+}
+
+TEST_F(ApiExtrasTest, TokenizeAndDetokenizeRoundTrip) {
+  Router router(*model_, config_);
+  HttpReply r = router.handle(post("/tokenize", R"({"content":"Hello world"})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json plain = json::parse(r.body);
+  EXPECT_EQ(plain["tokens"].get<std::vector<int32_t>>(), model_->tokenizer().encode("Hello world", false, true));
+  const json with_bos = json::parse(router.handle(post("/tokenize", R"({"content":"Hello world","add_special":true})")).body);
+  EXPECT_EQ(with_bos["tokens"].get<std::vector<int32_t>>(), model_->tokenizer().encode("Hello world", true, true));
+  const json pieces =
+      json::parse(router.handle(post("/tokenize", R"({"content":"Hello world","with_pieces":true})")).body);
+  std::string joined;
+  for (size_t i = 0; i < pieces["tokens"].size(); ++i) {
+    EXPECT_EQ(pieces["tokens"][i]["id"], plain["tokens"][i]);
+    joined += pieces["tokens"][i]["piece"].get<std::string>();
+  }
+  EXPECT_NE(joined.find("world"), std::string::npos) << joined;
+
+  const json back = json::parse(router.handle(post("/detokenize", json{{"tokens", plain["tokens"]}}.dump())).body);
+  EXPECT_EQ(back["content"], "Hello world");
+
+  for (const char* bad : {R"({"tokens":[1,1024]})", R"({"tokens":[-1]})", R"({"tokens":"x"})", R"({"tokens":[1.5]})"}) {
+    HttpReply e = router.handle(post("/detokenize", bad));
+    EXPECT_EQ(e.status, 400) << bad;
+    EXPECT_EQ(json::parse(e.body)["error"]["param"], "tokens") << bad;
+  }
+  EXPECT_NE(router.handle(post("/detokenize", R"({"tokens":[1024]})")).body.find("0..1023"), std::string::npos);
+  EXPECT_EQ(router.handle(post("/tokenize", R"({"content":5})")).status, 400);
+  EXPECT_EQ(router.handle(post("/tokenize", R"({})")).status, 400);
+  EXPECT_EQ(router.handle(post("/tokenize", R"({"content":"x","with_pieces":"yes"})")).status, 400);
+}
+
+TEST_F(ApiExtrasTest, NChoicesAreSeededSeedPlusIndexAndSumUsage) {
+  Router router(*model_, config_);
+  HttpReply r = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":5,"seed":10,"n":3})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = json::parse(body_of(r));
+  ASSERT_EQ(j["choices"].size(), 3u);
+  for (int i = 0; i < 3; ++i) {
+    EXPECT_EQ(j["choices"][i]["index"], i);
+    HttpReply one = router.handle(post("/v1/completions", json{{"prompt", "Hello"}, {"max_tokens", 5}, {"seed", 10 + i}}.dump()));
+    EXPECT_EQ(j["choices"][i]["text"], json::parse(body_of(one))["choices"][0]["text"]) << "choice " << i;
+  }
+  EXPECT_EQ(j["usage"]["completion_tokens"], 15);
+  EXPECT_EQ(j["usage"]["prompt_tokens"], model_->text_prompt("Hello").size());
+
+  // Streamed: every chunk names its choice; each choice finishes once.
+  HttpReply s = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":5,"seed":10,"n":2,"stream":true})"));
+  const std::string sse = body_of(s);
+  std::map<int, int> finishes;
+  std::istringstream in(sse);
+  for (std::string line; std::getline(in, line);) {
+    if (!line.starts_with("data: {")) continue;
+    const json c = json::parse(line.substr(6));
+    for (const auto& ch : c["choices"]) {
+      ASSERT_TRUE(ch["index"] == 0 || ch["index"] == 1) << line;
+      if (!ch["finish_reason"].is_null()) ++finishes[ch["index"].get<int>()];
+    }
+  }
+  EXPECT_EQ(finishes, (std::map<int, int>{{0, 1}, {1, 1}}));
+  EXPECT_TRUE(sse.ends_with("data: [DONE]\n\n"));
+
+  // The context check counts all n: 16 x (1 + 20) > 256.
+  HttpReply big = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":20,"n":16})"));
+  EXPECT_EQ(big.status, 400);
+  EXPECT_EQ(json::parse(big.body)["error"]["code"], "context_length_exceeded");
+  EXPECT_NE(big.body.find("256"), std::string::npos) << big.body;
+  EXPECT_EQ(router.handle(post("/v1/completions", R"({"prompt":"Hello","n":17})")).status, 400);
+  EXPECT_EQ(router.handle(post("/v1/completions", R"({"prompt":"Hello","n":0})")).status, 400);
+}
+
+TEST_F(ApiExtrasTest, EmbeddingsEndpointsShapesAndErrors) {
+  Router router(*model_, config_);
+  HttpReply r = router.handle(post("/v1/embeddings", R"({"input":["Hello","world"]})"));
+  ASSERT_EQ(r.status, 200) << r.body;
+  const json j = json::parse(body_of(r));
+  ASSERT_EQ(j["data"].size(), 2u);
+  EXPECT_EQ(j["data"][1]["index"], 1);
+  EXPECT_EQ(j["data"][0]["embedding"].size(), static_cast<size_t>(model_->n_embd()));
+  EXPECT_EQ(j["usage"]["prompt_tokens"], model_->text_prompt("Hello").size() + model_->text_prompt("world").size());
+
+  HttpReply o = router.handle(post("/api/embed", R"({"model":"tiny-llama-Q8_0","input":"Hello"})"));
+  const json oj = json::parse(body_of(o));
+  EXPECT_EQ(oj["embeddings"][0], j["data"][0]["embedding"]);
+  // Ollama errors have Ollama's shape.
+  HttpReply oe = router.handle(post("/api/embed", R"({"input":"Hello"})"));
+  EXPECT_EQ(oe.status, 400);
+  EXPECT_TRUE(json::parse(oe.body)["error"].is_string()) << oe.body;
+  EXPECT_EQ(router.handle(post("/v1/embeddings", R"({"input":"x","dimensions":3})")).status, 400);
+  EXPECT_EQ(router.handle(post("/v1/embeddings", R"({"input":[[1,2],[3,"a"]]})")).status, 400);
+}
+
+}  // namespace
+}  // namespace hearth::server
