@@ -29,29 +29,13 @@ int64_t token_tile(uint64_t act_row) {
   return std::clamp<int64_t>(fit / 4 * 4, 4, kMaxTokenTile);
 }
 
-// Requests the cache lines of [p, p + n) ahead of use.
-inline void prefetch(const uint8_t* p, uint64_t n) {
-  for (uint64_t i = 0; i < n; i += 64) __builtin_prefetch(p + i);
-}
-
-// How far ahead of the row being multiplied the decode loop requests weight
-// bytes (measured: 1-2 KB ahead is 15-20 % faster than none at 1 KB rows and
-// neutral at 4.6 KB rows; 4 KB+ starts to evict what is still needed).
-constexpr uint64_t kPrefetchBytes = 2048;
-
 // Decode: y[o] = W[o] . act over rows [ob, oe), one vec_dot per row. Hot
-// loop of a decode step, bound by memory: while a row is multiplied, the
-// bytes kPrefetchBytes ahead are requested, so the next rows stream in
-// during the arithmetic instead of after it.
+// loop of a decode step, bound by memory: the dot kernels request the weight
+// bytes ahead of the ones they multiply (quant/x86/avx2_common.h,
+// prefetch_stream), so consecutive rows stream in during the arithmetic.
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
-  const uint64_t end = static_cast<uint64_t>(oe) * w.row_bytes;  // offsets: never point past W
-  for (int64_t o = ob; o < oe; ++o) {
-    const uint64_t at = static_cast<uint64_t>(o) * w.row_bytes;
-    if (at + kPrefetchBytes < end) prefetch(w.data + at + kPrefetchBytes, std::min(w.row_bytes, end - at - kPrefetchBytes));
-    const uint8_t* row = w.data + at;
-    y[o] = tr.vec_dot(w.n_in, row, act);
-  }
+  for (int64_t o = ob; o < oe; ++o) y[o] = tr.vec_dot(w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
 }
 
 // One token (decode), or a batch of a type without a gemm kernel: rows are
