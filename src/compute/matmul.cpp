@@ -1,6 +1,9 @@
 #include "compute/matmul.h"
 
 #include <algorithm>
+#include <string>
+
+#include "core/error.h"
 
 #include "quant/type_traits.h"
 
@@ -29,29 +32,13 @@ int64_t token_tile(uint64_t act_row) {
   return std::clamp<int64_t>(fit / 4 * 4, 4, kMaxTokenTile);
 }
 
-// Requests the cache lines of [p, p + n) ahead of use.
-inline void prefetch(const uint8_t* p, uint64_t n) {
-  for (uint64_t i = 0; i < n; i += 64) __builtin_prefetch(p + i);
-}
-
-// How far ahead of the row being multiplied the decode loop requests weight
-// bytes (measured: 1-2 KB ahead is 15-20 % faster than none at 1 KB rows and
-// neutral at 4.6 KB rows; 4 KB+ starts to evict what is still needed).
-constexpr uint64_t kPrefetchBytes = 2048;
-
 // Decode: y[o] = W[o] . act over rows [ob, oe), one vec_dot per row. Hot
-// loop of a decode step, bound by memory: while a row is multiplied, the
-// bytes kPrefetchBytes ahead are requested, so the next rows stream in
-// during the arithmetic instead of after it.
+// loop of a decode step, bound by memory: the dot kernels request the weight
+// bytes ahead of the ones they multiply (quant/x86/avx2_common.h,
+// prefetch_stream), so consecutive rows stream in during the arithmetic.
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
-  const uint64_t end = static_cast<uint64_t>(oe) * w.row_bytes;  // offsets: never point past W
-  for (int64_t o = ob; o < oe; ++o) {
-    const uint64_t at = static_cast<uint64_t>(o) * w.row_bytes;
-    if (at + kPrefetchBytes < end) prefetch(w.data + at + kPrefetchBytes, std::min(w.row_bytes, end - at - kPrefetchBytes));
-    const uint8_t* row = w.data + at;
-    y[o] = tr.vec_dot(w.n_in, row, act);
-  }
+  for (int64_t o = ob; o < oe; ++o) y[o] = tr.vec_dot(w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
 }
 
 // One token (decode), or a batch of a type without a gemm kernel: rows are
@@ -90,27 +77,80 @@ void matmul_by_gemm(const quant::TypeTraits& tr, const WeightView& w, const uint
   });
 }
 
-}  // namespace
-
-void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
-            MatmulScratch& scratch) {
-  if (n_tokens <= 0) return;
-  const auto& tr = quant::traits(w.type);
-  const auto& act_tr = quant::traits(tr.vec_dot_type);
-  const uint64_t act_row = row_bytes(layout_of(tr.vec_dot_type), static_cast<uint64_t>(w.n_in));
+// Quantizes the n_tokens rows of x to `type` (the weights' vec_dot_type) into
+// scratch, once for all weight rows; returns them, act_row bytes apart.
+const uint8_t* quantize_activations(TensorType type, const float* x, int64_t n_in, int64_t n_tokens,
+                                    uint64_t act_row, ThreadPool& pool, MatmulScratch& scratch) {
+  const auto& act_tr = quant::traits(type);
   scratch.act.resize(act_row * static_cast<uint64_t>(n_tokens));
   uint8_t* act = scratch.act.data();
-
-  // Each activation row is quantized once, for all weight rows.
   pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-    for (int64_t t = b; t < e; ++t) act_tr.quantize(x + t * w.n_in, act + t * act_row, w.n_in, nullptr);
+    for (int64_t t = b; t < e; ++t) act_tr.quantize(x + t * n_in, act + t * act_row, n_in, nullptr);
   });
+  return act;
+}
 
+// y = W act for quantized activations: the gemm path for batches of a type
+// with a gemm kernel, else the vec_dot path.
+void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t n_tokens, float* y,
+              ThreadPool& pool) {
+  const auto& tr = quant::traits(w.type);
   if (n_tokens > 1 && tr.gemm) {
     matmul_by_gemm(tr, w, act, act_row, n_tokens, y, pool);
   } else {
     matmul_by_vec_dot(tr, w, act, act_row, n_tokens, y, pool);
   }
+}
+
+}  // namespace
+
+void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
+            MatmulScratch& scratch) {
+  if (n_tokens <= 0) return;
+  const TensorType act_type = quant::traits(w.type).vec_dot_type;
+  const uint64_t act_row = row_bytes(layout_of(act_type), static_cast<uint64_t>(w.n_in));
+  const uint8_t* act = quantize_activations(act_type, x, w.n_in, n_tokens, act_row, pool, scratch);
+  multiply(w, act, act_row, n_tokens, y, pool);
+}
+
+void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  MatmulScratch& scratch) {
+  if (outs.empty() || n_tokens <= 0) return;
+  const int64_t n_in = outs[0].w.n_in;
+  const TensorType act_type = quant::traits(outs[0].w.type).vec_dot_type;
+  bool shared = true;
+  for (const MatmulOutput& o : outs) {
+    if (o.w.n_in != n_in) {
+      throw Error("matmul_group: weight rows of " + std::to_string(o.w.n_in) + " and " + std::to_string(n_in) +
+                  " elements cannot share one input");
+    }
+    shared = shared && quant::traits(o.w.type).vec_dot_type == act_type;
+  }
+  if (!shared) {
+    for (const MatmulOutput& o : outs) matmul(o.w, x, n_tokens, o.y, pool, scratch);
+    return;
+  }
+  const uint64_t act_row = row_bytes(layout_of(act_type), static_cast<uint64_t>(n_in));
+  const uint8_t* act = quantize_activations(act_type, x, n_in, n_tokens, act_row, pool, scratch);
+  if (n_tokens > 1) {
+    for (const MatmulOutput& o : outs) multiply(o.w, act, act_row, n_tokens, o.y, pool);
+    return;
+  }
+  // One token: the rows of all matrices, one after the other, are the
+  // parallel dimension of a single loop.
+  int64_t total = 0;
+  for (const MatmulOutput& o : outs) total += o.w.n_out;
+  pool.parallel_for(
+      total,
+      [&](int64_t b, int64_t e, int) {
+        int64_t first = 0;  // index of matrix o's row 0 in [0, total)
+        for (const MatmulOutput& o : outs) {
+          const int64_t ob = std::max<int64_t>(b - first, 0), oe = std::min(e - first, o.w.n_out);
+          if (ob < oe) rows_dot(quant::traits(o.w.type), o.w, act, ob, oe, o.y);
+          first += o.w.n_out;
+        }
+      },
+      kDecodeRowGrain);
 }
 
 }  // namespace hearth::compute

@@ -15,6 +15,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "core/thread_pool.h"
@@ -37,5 +38,18 @@ struct MatmulScratch {
 
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch);
+
+// One input, several weight matrices (q/k/v, gate/up): o.y = o.w x for each o,
+// the same values as one matmul call per matrix. All must have the same n_in
+// (else Error). When they share a vec_dot_type, x is quantized once, and for
+// one token the rows of all the matrices are a single parallel loop: one
+// hand-off to the pool instead of one per matrix, with the threads streaming
+// from one matrix into the next.
+struct MatmulOutput {
+  WeightView w;
+  float* y = nullptr;  // [n_tokens][w.n_out]
+};
+void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
+                  MatmulScratch& scratch);
 
 }  // namespace hearth::compute

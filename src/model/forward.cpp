@@ -125,9 +125,8 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
 
     // --- attention block
     for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.attn_norm, h_.data() + t * E, E, hp_.norm_eps);
-    compute::matmul(L.wq, h_.data(), n, q_.data(), pool_, mm_);
-    compute::matmul(L.wk, h_.data(), n, k_.data(), pool_, mm_);
-    compute::matmul(L.wv, h_.data(), n, v_.data(), pool_, mm_);
+    const compute::MatmulOutput qkv[] = {{L.wq, q_.data()}, {L.wk, k_.data()}, {L.wv, v_.data()}};
+    compute::matmul_group(qkv, h_.data(), n, pool_, mm_);
     add_bias(q_.data(), L.bq, n, hp_.n_embd_q());
     add_bias(k_.data(), L.bk, n, hp_.n_embd_k());
     add_bias(v_.data(), L.bv, n, hp_.n_embd_v());
@@ -155,8 +154,8 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
 
     // --- feed-forward block
     for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.ffn_norm, h_.data() + t * E, E, hp_.norm_eps);
-    compute::matmul(L.gate, h_.data(), n, gate_.data(), pool_, mm_);
-    compute::matmul(L.up, h_.data(), n, up_.data(), pool_, mm_);
+    const compute::MatmulOutput gate_up[] = {{L.gate, gate_.data()}, {L.up, up_.data()}};
+    compute::matmul_group(gate_up, h_.data(), n, pool_, mm_);
     if (hp_.ffn_act == FfnActivation::SiLU) {
       compute::silu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
     } else {

@@ -7,11 +7,9 @@
 
 namespace hearth::quant::sym {
 
-void check_whole_blocks(const char* type, int64_t n, int64_t block) {
-  if (n < 0 || n % block != 0) {
-    throw Error(std::string(type) + ": " + std::to_string(n) +
-                " elements is not a whole number of blocks of " + std::to_string(block));
-  }
+void throw_partial_blocks(const char* type, int64_t n, int64_t block) {
+  throw Error(std::string(type) + ": " + std::to_string(n) + " elements is not a whole number of blocks of " +
+              std::to_string(block));
 }
 
 void check_quantize_input(const char* type, const float* x, int64_t n, int64_t block,

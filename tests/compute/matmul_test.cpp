@@ -7,8 +7,10 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
 #include <vector>
 
+#include "core/error.h"
 #include "reference.h"
 
 namespace hearth::compute::test {
@@ -74,6 +76,61 @@ TEST(Matmul, BatchWithSmallTokenTiles) {
   ThreadPool pool(2);
   check_matmul({TensorType::Q4_K, 4096}, 33, 19, pool);
   check_matmul({TensorType::Q8_0, 4096}, 33, 19, pool);
+}
+
+// matmul_group gives exactly what one matmul per matrix gives (the same
+// kernels on the same quantized activations): for matrices sharing an
+// activation type (Q4_K, Q6_K, Q4_K: Q8_K; one loop over all their rows for
+// one token), for a mix that does not share one (Q4_0 with Q4_K: separate
+// calls), for one token and for batches, on pools of 1-3 threads.
+TEST(MatmulGroup, EqualsOneMatmulPerMatrix) {
+  constexpr int64_t kIn = 512;
+  const std::vector<std::vector<std::pair<TensorType, int64_t>>> groups = {
+      {{TensorType::Q4_K, 75}, {TensorType::Q6_K, 19}, {TensorType::Q4_K, 40}},
+      {{TensorType::Q4_0, 33}, {TensorType::Q4_K, 50}}};
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist;
+  for (const auto& group : groups) {
+    std::vector<std::vector<uint8_t>> weights;
+    std::vector<MatmulOutput> outs;
+    for (const auto& [type, n_out] : group) {
+      weights.push_back(random_rows(type, n_out, kIn, static_cast<uint32_t>(weights.size() + 1)));
+      outs.push_back({WeightView{type, weights.back().data(), kIn, n_out,
+                                 row_bytes(layout_of(type), static_cast<uint64_t>(kIn))},
+                      nullptr});
+    }
+    for (const int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      for (const int64_t n_tok : {1, 5}) {
+        std::vector<float> x(static_cast<size_t>(n_tok * kIn));
+        for (auto& v : x) v = dist(rng);
+        std::vector<std::vector<float>> got(outs.size()), want(outs.size());
+        MatmulScratch scratch;
+        for (size_t i = 0; i < outs.size(); ++i) {
+          got[i].assign(static_cast<size_t>(n_tok * outs[i].w.n_out), -1.0f);
+          want[i].resize(got[i].size());
+          outs[i].y = got[i].data();
+          matmul(outs[i].w, x.data(), n_tok, want[i].data(), pool, scratch);
+        }
+        matmul_group(outs, x.data(), n_tok, pool, scratch);
+        for (size_t i = 0; i < outs.size(); ++i) {
+          EXPECT_EQ(got[i], want[i]) << "matrix " << i << " (" << tensor_type_name(outs[i].w.type) << "), "
+                                     << n_tok << " tokens, " << threads << " threads";
+        }
+      }
+    }
+  }
+}
+
+TEST(MatmulGroup, RowsOfDifferentLengthsAreAnError) {
+  ThreadPool pool(1);
+  MatmulScratch scratch;
+  const auto a = random_rows(TensorType::Q8_0, 2, 64, 1);
+  const auto b = random_rows(TensorType::Q8_0, 2, 32, 2);
+  std::vector<float> x(64), ya(2), yb(2);
+  const MatmulOutput outs[] = {{WeightView{TensorType::Q8_0, a.data(), 64, 2, 68}, ya.data()},
+                               {WeightView{TensorType::Q8_0, b.data(), 32, 2, 34}, yb.data()}};
+  EXPECT_THROW(matmul_group(outs, x.data(), 1, pool, scratch), Error);
 }
 
 }  // namespace

@@ -3,6 +3,7 @@
 //  - the table's kernel (AVX2 where the CPU has it) equals the scalar one.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <random>
 #include <string>
@@ -23,23 +24,23 @@ struct Rows {
   std::vector<float> xd, yd;       // their dequantized values
 };
 
-Rows make_rows(TensorType type, uint32_t seed) {
+Rows make_rows(TensorType type, uint32_t seed, int64_t n = kN) {
   std::mt19937 rng(seed);
   std::normal_distribution<float> dist(0.0f, 1.0f);
-  std::vector<float> xf(kN), yf(kN);
+  std::vector<float> xf(n), yf(n);
   for (auto& v : xf) v = dist(rng) * 0.05f;
   for (auto& v : yf) v = dist(rng);
   const TypeTraits& tr = generic_traits(type);
   const TypeTraits& act = generic_traits(tr.vec_dot_type);
   Rows r;
-  r.x.resize(row_bytes(layout_of(type), kN));
-  r.y.resize(row_bytes(layout_of(tr.vec_dot_type), kN));
-  tr.quantize(xf.data(), r.x.data(), kN, nullptr);
-  act.quantize(yf.data(), r.y.data(), kN, nullptr);
-  r.xd.resize(kN);
-  r.yd.resize(kN);
-  tr.dequantize(r.x.data(), r.xd.data(), kN);
-  act.dequantize(r.y.data(), r.yd.data(), kN);
+  r.x.resize(row_bytes(layout_of(type), n));
+  r.y.resize(row_bytes(layout_of(tr.vec_dot_type), n));
+  tr.quantize(xf.data(), r.x.data(), n, nullptr);
+  act.quantize(yf.data(), r.y.data(), n, nullptr);
+  r.xd.resize(n);
+  r.yd.resize(n);
+  tr.dequantize(r.x.data(), r.xd.data(), n);
+  act.dequantize(r.y.data(), r.yd.data(), n);
   return r;
 }
 
@@ -87,6 +88,23 @@ TEST_P(Dot, SimdMatchesScalar) {
     const float ref = generic_traits(GetParam()).vec_dot(kN, r.x.data(), r.y.data());
     const float got = best.vec_dot(kN, r.x.data(), r.y.data());
     EXPECT_NEAR(got, ref, 1e-5 * mag) << kernel_isa() << " seed " << seed;
+  }
+}
+
+// The AVX2 row loops take scales 8 blocks at a time (x86/legacy_avx2.h) and
+// finish the remaining blocks one by one: rows of 8k + 1 .. 8k + 7 blocks go
+// through both paths. Same tolerance as above.
+TEST_P(Dot, SimdMatchesScalarWhenBlocksAreNotAMultipleOf8) {
+  const TypeTraits& best = traits(GetParam());
+  const int64_t block = std::max<int64_t>(layout_of(GetParam()).block_size, 32);
+  for (const int64_t blocks : {int64_t{1}, int64_t{7}, int64_t{13}, int64_t{22}}) {
+    const int64_t n = blocks * block;
+    const Rows r = make_rows(GetParam(), static_cast<uint32_t>(blocks), n);
+    double mag = 0;
+    for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(r.xd[i]) * r.yd[i]);
+    const float ref = generic_traits(GetParam()).vec_dot(n, r.x.data(), r.y.data());
+    const float got = best.vec_dot(n, r.x.data(), r.y.data());
+    EXPECT_NEAR(got, ref, 1e-5 * mag) << kernel_isa() << ", " << blocks << " blocks";
   }
 }
 

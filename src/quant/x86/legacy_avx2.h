@@ -5,6 +5,7 @@
 
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
 
 #include "quant/blocks.h"
@@ -17,36 +18,58 @@ inline __m256i load_i8x32(const int8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
+// d_x d_y of the 8 blocks x[0..7], y[0..7] (`d` is the first field of every
+// legacy block, so a strided gather of fp16 values finds it).
+template <typename Block, typename ActBlock>
+inline __m256 block_scales8(const Block* x, const ActBlock* y) {
+  static_assert(offsetof(Block, d) == 0 && offsetof(ActBlock, d) == 0);
+  return _mm256_mul_ps(fp16x8_strided<sizeof(Block)>(x), fp16x8_strided<sizeof(ActBlock)>(y));
+}
+
 // sum over blocks of d_x d_y sum_j q_xj q_yj (+ m_x s_y for blocks with a
 // minimum). `block_dot(x, y)` returns one block's 8 float partial sums of the
 // integer products (exact: each is < 2^24). It is a template argument, not a
 // function pointer, so it is inlined into the loop (a call per 32-element
 // block cost Q4_0 a third of its speed).
 //
-// Hot loop of decode. Shaped as two blocks per iteration into two float
+// Hot loop of decode. Shaped as two blocks per step into two float
 // accumulators: each block's integer work (unpack, maddubs, madd, convert) is
 // independent, so the out-of-order core overlaps the pair, and the two FMA
-// chains hide the FMA latency. The min term of Q4_1 / Q5_1 is a scalar FMA
-// per block, off the vector critical path.
+// chains hide the FMA latency. The scales d_x d_y come 8 blocks at a time
+// from block_scales8 (stored, then broadcast from memory: a load, not a
+// shuffle), which keeps the shuffle port free for the unpacking; the weight
+// bytes 2 KB ahead are requested as the loop goes (prefetch_stream). The min term
+// of Q4_1 / Q5_1 is a scalar FMA per block, off the vector critical path.
 template <typename Block, typename ActBlock, auto block_dot>
 float dot_row(int64_t n, const void* vx, const void* vy) {
   const auto* x = static_cast<const Block*>(vx);
   const auto* y = static_cast<const ActBlock*>(vy);
-  // block b's d_x d_y * (q_x . q_y) added into acc; its m_x s_y into mins
-  auto accumulate = [&](int64_t b, __m256 acc, float& mins) {
+  // block b's d * (q_x . q_y) added into acc; its m_x s_y into mins
+  auto accumulate = [&](int64_t b, const float* d, __m256 acc, float& mins) {
     if constexpr (legacy::kHasMin<Block>) mins += fp16_scalar(x[b].m) * fp16_scalar(y[b].s);
-    const __m256 d = _mm256_set1_ps(fp16_scalar(x[b].d) * fp16_scalar(y[b].d));
-    return _mm256_fmadd_ps(d, block_dot(x[b], y[b]), acc);
+    return _mm256_fmadd_ps(_mm256_broadcast_ss(d), block_dot(x[b], y[b]), acc);
   };
   const int64_t nb = legacy::block_count(n);
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
   float mins0 = 0, mins1 = 0;
+  alignas(32) float d[8];
   int64_t b = 0;
-  for (; b + 1 < nb; b += 2) {
-    acc0 = accumulate(b, acc0, mins0);
-    acc1 = accumulate(b + 1, acc1, mins1);
+  for (; b + 8 <= nb; b += 8) {
+    _mm256_store_ps(d, block_scales8(x + b, y + b));
+    prefetch_stream<8 * sizeof(Block)>(x + b);
+    for (int j = 0; j < 8; j += 2) {
+      acc0 = accumulate(b + j, d + j, acc0, mins0);
+      acc1 = accumulate(b + j + 1, d + j + 1, acc1, mins1);
+    }
   }
-  if (b < nb) acc0 = accumulate(b, acc0, mins0);
+  for (; b < nb; ++b) {  // the last nb % 8 blocks, alternating as above (b is even here)
+    d[0] = fp16_scalar(x[b].d) * fp16_scalar(y[b].d);
+    if (b % 2 == 0) {
+      acc0 = accumulate(b, d, acc0, mins0);
+    } else {
+      acc1 = accumulate(b, d, acc1, mins1);
+    }
+  }
   return hsum(_mm256_add_ps(acc0, acc1)) + (mins0 + mins1);
 }
 

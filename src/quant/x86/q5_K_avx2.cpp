@@ -12,6 +12,7 @@ float vec_dot_q5_K_q8_K(int64_t n, const void* vx, const void* vy) {
   const auto* y = static_cast<const BlockQ8_K*>(vy);
   ksimd::Accumulators acc;
   for (int64_t b = 0; b < n / kQKK; ++b) {
+    prefetch_stream<sizeof(BlockQ5_K)>(x + b);
     uint8_t sc[8], m[8];
     kasym::unpack_scales_mins_6bit(x[b].scales, sc, m);
     acc.add(y[b], x[b].d, x[b].dmin, ksimd::dot_q45_superblock<true>(x[b].qs, x[b].qh, sc, y[b]),

@@ -12,13 +12,15 @@ namespace hearth::quant::avx2 {
 
 // Hot decode kernel: per super-block everything stays in integer lanes (two
 // halves of 4 maddubs + madd each, one madd for the -32 offset via bsums), and
-// a single float FMA folds the super-block into the accumulator.
+// a single float FMA folds the super-block into the accumulator; the weights
+// 2 KB ahead are requested as it goes (prefetch_stream).
 float vec_dot_q6_K_q8_K(int64_t n, const void* vx, const void* vy) {
   sym::check_whole_blocks("Q6_K dot", n, kQKK);
   const auto* x = static_cast<const BlockQ6_K*>(vx);
   const auto* y = static_cast<const BlockQ8_K*>(vy);
   __m256 acc = _mm256_setzero_ps();
   for (int64_t i = 0; i < n / kQKK; ++i) {
+    prefetch_stream<sizeof(BlockQ6_K)>(x + i);
     __m256i u[4];
     ksym::unpack_q6_half(x[i].ql, x[i].qh, u);
     __m256i sumi = ksym::half_dot(u, y[i].qs, x[i].scales);
