@@ -39,6 +39,7 @@ struct StreamEvent {
   FinishReason finish = FinishReason::stop;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;  // tokens sampled, end-of-generation token excluded
+  int64_t cached_tokens = 0;      // prompt tokens whose keys/values came from the prefix cache
   std::string error;              // finish == error: what went wrong
 };
 
