@@ -39,7 +39,20 @@ inline void prefetch(const uint8_t* p, uint64_t n) {
 // neutral at 4.6 KB rows; 4 KB+ starts to evict what is still needed).
 constexpr uint64_t kPrefetchBytes = 2048;
 
-// Decode: y[o] = W[o] . act over rows [ob, oe), one vec_dot per row. Hot
+// The dot of one weight row with one activation row, by the same kernel the
+// batched path uses for it: the type's gemm kernel when it has one (one
+// token), else vec_dot. So a token's result never depends on how many other
+// tokens share its batch (gemm and vec_dot differ in float summation order),
+// which is what lets the scheduler promise a seeded request the same tokens
+// alone, batched, or resumed from the prefix cache.
+inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row, const uint8_t* act) {
+  if (!tr.gemm) return tr.vec_dot(n, row, act);
+  float y = 0;
+  tr.gemm(n, row, 0, 1, act, 0, 1, &y, 1);
+  return y;
+}
+
+// Decode: y[o] = W[o] . act over rows [ob, oe), one dot per row. Hot
 // loop of a decode step, bound by memory: while a row is multiplied, the
 // bytes kPrefetchBytes ahead are requested, so the next rows stream in
 // during the arithmetic instead of after it.
@@ -50,7 +63,7 @@ void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* a
     const uint64_t at = static_cast<uint64_t>(o) * w.row_bytes;
     if (at + kPrefetchBytes < end) prefetch(w.data + at + kPrefetchBytes, std::min(w.row_bytes, end - at - kPrefetchBytes));
     const uint8_t* row = w.data + at;
-    y[o] = tr.vec_dot(w.n_in, row, act);
+    y[o] = row_dot(tr, w.n_in, row, act);
   }
 }
 
