@@ -18,6 +18,7 @@ struct Limits {
   size_t max_stop_bytes = 256;               // each stop string; over it: 400
   int32_t max_top_logprobs = 20;             // `top_logprobs`; over it: 400
   std::chrono::seconds retry_after{1};       // told to clients when the queue is full (503)
+  size_t max_connections = 256;              // open client connections; over it: 503 + Retry-After, then close
 };
 
 struct ServerConfig {

@@ -43,14 +43,28 @@ HttpRequest to_request(const http::request<http::string_body>& in) {
 // frees the sequence's KV cells).
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
-  Connection(tcp::socket socket, net::io_context& ioc, const Limits& limits, const Handler& handler)
-      : stream_(std::move(socket)), ioc_(ioc), limits_(limits), handler_(handler) {}
+  // open: the count of live connections (the I/O thread's only), this one included.
+  Connection(tcp::socket socket, net::io_context& ioc, const Limits& limits, const Handler& handler, size_t& open)
+      : stream_(std::move(socket)), ioc_(ioc), limits_(limits), handler_(handler), open_(open) {
+    ++open_;
+  }
 
   ~Connection() {
     if (source_ && !source_done_) source_->cancel();
+    --open_;
   }
 
-  void start() { read_request(); }
+  // Over the connection cap the client gets a 503 with Retry-After at once
+  // (no request is read or handled) and the connection closes.
+  void start() {
+    if (open_ > limits_.max_connections) {
+      return reject(ApiError(503, "server_error",
+                             "too many open connections (the limit is " + std::to_string(limits_.max_connections) +
+                                 "); retry shortly",
+                             {}, "too_many_connections"));
+    }
+    read_request();
+  }
 
  private:
   void read_request() {
@@ -106,7 +120,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Error before the request could be read whole: answer, then close.
   void reject(const ApiError& e) {
     keep_alive_ = false;
-    send(error_reply(e));
+    send(error_reply(e, static_cast<int>(limits_.retry_after.count())));
   }
 
   void send(HttpReply reply) {
@@ -208,6 +222,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   net::io_context& ioc_;
   const Limits& limits_;
   const Handler& handler_;
+  size_t& open_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
@@ -225,7 +240,7 @@ struct HttpServer::Impl {
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Connection>(std::move(socket), ioc, config.limits, handler)->start();
+      if (!ec) std::make_shared<Connection>(std::move(socket), ioc, config.limits, handler, open)->start();
       accept();
     });
   }
@@ -234,6 +249,7 @@ struct HttpServer::Impl {
   net::io_context ioc{1};
   tcp::acceptor acceptor;
   Handler handler;
+  size_t open = 0;  // live connections
 };
 
 HttpServer::HttpServer(const ServerConfig& config) : impl_(std::make_unique<Impl>(config)) {

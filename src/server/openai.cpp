@@ -142,7 +142,8 @@ class GenerationSource : public BodySource {
   json usage(const engine::StreamEvent& ev) const {
     return {{"prompt_tokens", ev.prompt_tokens},
             {"completion_tokens", ev.completion_tokens},
-            {"total_tokens", ev.prompt_tokens + ev.completion_tokens}};
+            {"total_tokens", ev.prompt_tokens + ev.completion_tokens},
+            {"prompt_tokens_details", {{"cached_tokens", ev.cached_tokens}}}};
   }
 
   void finish(const engine::StreamEvent& ev, std::string& out) {
