@@ -221,11 +221,26 @@ bool Scheduler::start(Sequence& s) {
   return true;
 }
 
+// Ends every cancelled sequence, running or queued, before the next step:
+// its blocks are released and its stream gets the final event now.
 void Scheduler::drop_cancelled() {
-  for (auto& s : running_) {
-    if (s->stream->cancelled()) finish(*s, FinishReason::cancelled);
+  const auto drop = [this](auto& list) {
+    for (auto& s : list) {
+      if (s->stream->cancelled()) finish(*s, FinishReason::cancelled);
+    }
+    std::erase_if(list, [](const auto& s) { return s->done; });
+  };
+  drop(running_);
+  drop(preempted_);
+  std::vector<std::unique_ptr<Sequence>> gone;  // finished outside the lock (finish rings consumers)
+  {
+    std::lock_guard lock(mu_);
+    for (auto& s : waiting_) {
+      if (s->stream->cancelled()) gone.push_back(std::move(s));
+    }
+    std::erase_if(waiting_, [](const auto& s) { return !s; });
   }
-  std::erase_if(running_, [](const auto& s) { return s->done; });
+  drop(gone);
 }
 
 // Gives s blocks until it holds n_positions cells. False when the pool is dry.

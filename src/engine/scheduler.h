@@ -44,9 +44,11 @@
 // A request that could never fit (prompt + max_tokens > n_ctx) throws
 // ContextFullError with both numbers (never truncated).
 //
-// Determinism: the forward pass computes each token's row independently of
-// the others in the batch and each sequence samples with its own seeded
-// Sampler, so a seeded request gives the same tokens alone or batched.
+// Determinism: the forward pass computes each token's row bit-identically
+// whatever else is in the batch (matmul is batch-invariant, attention reads
+// a sequence's cells in position order) and each sequence samples with its
+// own seeded Sampler, so a seeded request gives the same tokens alone,
+// batched, resumed after preemption, or served from the prefix cache.
 #pragma once
 
 #include <atomic>

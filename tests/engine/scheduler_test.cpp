@@ -332,6 +332,22 @@ TEST_F(SchedulerTest, ARequestWithoutMaxTokensDoesNotHoldTheContext) {
   EXPECT_EQ(drain(*long_run).last.finish, FinishReason::cancelled);
 }
 
+TEST_F(SchedulerTest, ACancelledQueuedRequestEndsAtOnce) {
+  // One slot, held by an unbounded request; the queued one is cancelled and
+  // gets its final event while the first still runs.
+  auto s = make({.n_ctx = 1024, .max_running = 1});
+  auto first = s->submit(request("Once upon a time", 1, -1));
+  ASSERT_TRUE(first->next(60s).has_value());
+  auto queued = s->submit(request("Hello", 2, 8));
+  queued->cancel();
+  const Result r = drain(*queued);
+  EXPECT_EQ(r.last.finish, FinishReason::cancelled);
+  EXPECT_TRUE(r.tokens.empty());
+  EXPECT_EQ(s->stats().running, 1u);
+  first->cancel();
+  drain(*first);
+}
+
 TEST(PlainChat, RendersRolesAndPromptsTheAssistant) {
   const auto msgs = nlohmann::ordered_json::parse(R"([{"role":"system","content":"Be brief."},{"role":"user","content":"Hi"}])");
   EXPECT_EQ(render_plain_chat(msgs), "System: Be brief.\nUser: Hi\nAssistant:");
