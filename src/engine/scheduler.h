@@ -119,7 +119,7 @@ class Scheduler {
   const SchedulerConfig& config() const { return config_; }
 
   struct Stats {
-    size_t waiting = 0;
+    size_t waiting = 0;        // queued: new requests and preempted sequences
     size_t running = 0;
     int64_t cells_used = 0;    // KV cells in blocks held by sequences (whole blocks)
     uint64_t steps = 0;        // forward passes run so far
