@@ -16,6 +16,7 @@
 #include <string>
 #include <vector>
 
+#include "cli/bench_common.h"
 #include "cli/commands.h"
 #include "core/bandwidth.h"
 #include "core/error.h"
@@ -47,76 +48,6 @@ struct BenchOptions {
   int64_t bandwidth_mib = 1024;
   bool json = false;
 };
-
-struct Stats {
-  double median = 0, min = 0, max = 0, stddev = 0;
-};
-
-Stats summarize(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  Stats s;
-  const size_t n = v.size();
-  s.median = n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
-  s.min = v.front();
-  s.max = v.back();
-  double mean = 0;
-  for (const double x : v) mean += x / static_cast<double>(n);
-  for (const double x : v) s.stddev += (x - mean) * (x - mean);
-  s.stddev = n > 1 ? std::sqrt(s.stddev / static_cast<double>(n - 1)) : 0.0;
-  return s;
-}
-
-// The model under test: a file, or a synthetic model that owns its image.
-struct Subject {
-  std::unique_ptr<model::SyntheticModel> synthetic;
-  std::unique_ptr<model::Model> loaded;
-  std::string label;  // file path or "llama3.2-1b (synthetic)"
-  std::string type;   // "Q4_K_M"
-  const model::Model& model() const { return synthetic ? synthetic->model() : *loaded; }
-};
-
-// general.file_type when it names a known type, else the type holding most bytes.
-std::string file_type_label(const gguf::File& f) {
-  if (const auto id = f.get_uint("general.file_type")) {
-    if (const auto t = model::file_type_from_id(*id)) return std::string(model::file_type_name(*t));
-  }
-  std::vector<uint64_t> bytes(64, 0);
-  for (const auto& t : f.tensors()) bytes[static_cast<size_t>(t.type) % bytes.size()] += t.n_bytes;
-  const auto top = static_cast<uint32_t>(std::max_element(bytes.begin(), bytes.end()) - bytes.begin());
-  return std::string(tensor_type_name(static_cast<TensorType>(top)));
-}
-
-Subject open_subject(const BenchOptions& o) {
-  Subject s;
-  if (!o.model.empty()) {
-    if (!o.type.empty()) throw Error("--type applies to --shape only (a model file has its own types)");
-    s.loaded = model::Model::load(o.model);
-    s.label = o.model;
-    s.type = file_type_label(s.loaded->file());
-    return s;
-  }
-  const model::ModelShape& shape = model::shape_or_throw(o.shape);
-  const model::FileType ft = model::file_type_or_throw(o.type.empty() ? "Q4_K_M" : o.type);
-  s.label = std::string(shape.name) + " (synthetic)";
-  s.type = std::string(model::file_type_name(ft));
-  int last_pct = -1;
-  s.synthetic = model::SyntheticModel::build(shape, ft, [&](uint64_t done, uint64_t total) {
-    const int pct = static_cast<int>(100 * done / std::max<uint64_t>(total, 1));
-    if (pct / 5 == last_pct / 5 && pct != 100) return;
-    last_pct = pct;
-    std::fprintf(stderr, "\rbuilding %s %s: %3d%% of %.1f MB", std::string(shape.name).c_str(),
-                 s.type.c_str(), pct, static_cast<double>(total) / 1e6);
-    if (pct == 100) std::fprintf(stderr, "\n");
-  });
-  return s;
-}
-
-std::vector<int32_t> random_tokens(int64_t n, int64_t n_vocab, std::mt19937& rng) {
-  std::uniform_int_distribution<int32_t> dist(0, static_cast<int32_t>(n_vocab - 1));
-  std::vector<int32_t> t(static_cast<size_t>(n));
-  for (auto& x : t) x = dist(rng);
-  return t;
-}
 
 double seconds_since(Clock::time_point t0) {
   return std::chrono::duration<double>(Clock::now() - t0).count();
@@ -260,10 +191,12 @@ void register_bench(CLI::App& app, Handler& handler) {
       ->check(CLI::Range(int64_t{16}, int64_t{1} << 16))
       ->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of a table");
-  cmd->callback([&handler, opt] {
+  register_bench_serve(*cmd, handler);
+  cmd->callback([&handler, opt, cmd] {
+    if (cmd->got_subcommand("serve")) return;  // `bench serve` set its own handler
     handler = [opt] {
       if (opt->model.empty() && opt->shape.empty()) throw Error("bench needs a MODEL file or --shape NAME");
-      const Subject s = open_subject(*opt);
+      const Subject s = open_subject(opt->model, opt->shape, opt->type);
       const Results r = run_bench(*opt, s);
       if (opt->json) {
         print_json(*opt, s, r);

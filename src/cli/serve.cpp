@@ -74,6 +74,9 @@ void register_serve(CLI::App& app, Handler& handler) {
       ->check(CLI::Range(int64_t{16}, int64_t{1} << 24));
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together")->check(CLI::Range(1, 256));
   cmd->add_option("--queue", o->queue, "Requests that may wait; beyond it: 503 with Retry-After");
+  cmd->add_option("--max-connections", o->server.limits.max_connections,
+                  "Open client connections; beyond it: 503 with Retry-After, then close")
+      ->check(CLI::Range(size_t{1}, size_t{1} << 20));
   cmd->add_option("--api-key", o->server.api_key, "Require this key (Authorization: Bearer KEY or x-api-key)");
   cmd->add_flag("--no-auth", o->no_auth, "Serve a non-loopback address without a key");
   cmd->add_option("--threads,-t", o->threads, "Threads (default: all cores)");

@@ -32,13 +32,26 @@ int64_t token_tile(uint64_t act_row) {
   return std::clamp<int64_t>(fit / 4 * 4, 4, kMaxTokenTile);
 }
 
-// Decode: y[o] = W[o] . act over rows [ob, oe), one vec_dot per row. Hot
+// The dot of one weight row with one activation row, by the same kernel the
+// batched path uses for it: the type's gemm kernel when it has one (one
+// token), else vec_dot. So a token's result never depends on how many other
+// tokens share its batch (gemm and vec_dot differ in float summation order),
+// which is what lets the scheduler promise a seeded request the same tokens
+// alone, batched, or resumed from the prefix cache.
+inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row, const uint8_t* act) {
+  if (!tr.gemm) return tr.vec_dot(n, row, act);
+  float y = 0;
+  tr.gemm(n, row, 0, 1, act, 0, 1, &y, 1);
+  return y;
+}
+
+// Decode: y[o] = W[o] . act over rows [ob, oe), one dot per row. Hot
 // loop of a decode step, bound by memory: the dot kernels request the weight
 // bytes ahead of the ones they multiply (quant/x86/avx2_common.h,
 // prefetch_stream), so consecutive rows stream in during the arithmetic.
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
-  for (int64_t o = ob; o < oe; ++o) y[o] = tr.vec_dot(w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
+  for (int64_t o = ob; o < oe; ++o) y[o] = row_dot(tr, w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
 }
 
 // One token (decode), or a batch of a type without a gemm kernel: rows are

@@ -10,29 +10,55 @@
 // that sequence's TokenStream. Requests join and leave between steps.
 //
 //   submit ──► waiting (bounded) ──► running (≤ max_running) ──► done
-//                 │ QueueFullError       │ cells from the shared free list
-//                 │ ContextFullError     │ freed at once on finish/cancel
+//                 │ QueueFullError   ▲     │ KV blocks from the shared pool,
+//                 │ ContextFullError │     │ released at once on finish/cancel
+//                                    └─────┘ preempted (store exhausted): back to the queue's head
 //
-// KV cells are taken one at a time from a free list over the whole store,
-// so any one request may use the whole context while others are short. A
-// sequence is admitted only when its reservation (prompt + max_tokens)
-// fits beside the reservations of the running ones, so an admitted
-// sequence always finishes; a request without max_tokens reserves the
-// rest of the context. A request that could never fit throws
+// Paged KV (engine/kv_blocks.h): the store is cut into blocks of
+// kv_block cells shared by all sequences; each sequence holds a block table
+// that grows one block at a time, so any one request may use the whole
+// context while others are short.
+//
+// Prefix caching: every full block of computed keys/values is published
+// under the hash of its tokens chained with its prefix's. An admitted
+// sequence first takes the longest run of published blocks matching its
+// tokens (all but the last token: that one must be evaluated for logits)
+// and computes only the rest. Released blocks stay cached until the free
+// list runs dry; then the least recently released is evicted. The number of
+// prompt tokens served from the cache is reported on the final event.
+//
+// Admission and preemption (never truncation, never deadlock):
+//   - a waiting sequence is admitted, in arrival order, when a decode slot
+//     is free and the blocks not yet in use cover its uncached tokens plus
+//     the one it will generate next (no reservation of max_tokens: a
+//     request without max_tokens does not hold the context for itself);
+//   - each step the running sequences grow in arrival order, oldest first;
+//     when no block is left, the YOUNGEST running sequence is preempted:
+//     its blocks are released (the full ones stay cached), it keeps its
+//     sampler, stop matcher and tokens so far, and it goes back to the head
+//     of the queue; when re-admitted it recomputes (mostly from the prefix
+//     cache) and continues exactly where it stopped;
+//   - so the oldest running sequence always progresses (it can take every
+//     block, since prompt + max_tokens <= n_ctx), every sequence becomes
+//     the oldest in turn, and every admitted request finishes.
+// A request that could never fit (prompt + max_tokens > n_ctx) throws
 // ContextFullError with both numbers (never truncated).
 //
 // Embedding requests (GenerationRequest::embed) go through the same queue
-// and batches: their prompt tokens are prefilled with want_hidden instead of
-// logits, mean-pooled (engine/embedding.h), and the final event carries the
-// embedding; they reserve just their prompt and generate nothing.
+// and batches: every prompt token is evaluated with want_hidden instead of
+// logits (no prefix-cache hits: the cache keeps keys and values, not hidden
+// states), mean-pooled (engine/embedding.h), and the final event carries the
+// embedding; they generate nothing.
 //
 // Metrics (engine/metrics.h): token counters and the time-to-first-token
 // and inter-token latency histograms are measured here, where tokens are
 // produced.
 //
-// Determinism: the forward pass computes each token's row independently of
-// the others in the batch and each sequence samples with its own seeded
-// Sampler, so a seeded request gives the same tokens alone or batched.
+// Determinism: the forward pass computes each token's row bit-identically
+// whatever else is in the batch (matmul is batch-invariant, attention reads
+// a sequence's cells in position order) and each sequence samples with its
+// own seeded Sampler, so a seeded request gives the same tokens alone,
+// batched, resumed after preemption, or served from the prefix cache.
 #pragma once
 
 #include <atomic>
@@ -41,6 +67,7 @@
 #include <deque>
 #include <memory>
 #include <mutex>
+#include <span>
 #include <string>
 #include <thread>
 #include <vector>
@@ -48,6 +75,7 @@
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/constraints.h"
+#include "engine/kv_blocks.h"
 #include "engine/metrics.h"
 #include "engine/token_stream.h"
 #include "gguf/tensor_type.h"
@@ -77,11 +105,13 @@ struct GenerationRequest {
 };
 
 struct SchedulerConfig {
-  int64_t n_ctx = 2048;               // KV cells shared by all sequences
+  int64_t n_ctx = 2048;               // KV cells shared by all sequences (the most one sequence may use)
   int max_running = 8;                // sequences decoded together
   int64_t prefill_chunk = 256;        // prompt tokens per step, all prefilling sequences together
   size_t max_waiting = 64;            // queued requests beyond which submit throws QueueFullError
   TensorType kv_type = TensorType::F16;
+  int64_t kv_block = 16;              // cells per KV block (the store is rounded up to whole blocks)
+  bool prefix_cache = true;           // reuse the KV blocks of earlier identical prefixes
 };
 
 class Scheduler {
@@ -104,11 +134,14 @@ class Scheduler {
   const SchedulerConfig& config() const { return config_; }
 
   struct Stats {
-    size_t waiting = 0;
+    size_t waiting = 0;        // queued: new requests and preempted sequences
     size_t running = 0;
-    int64_t cells_used = 0;  // KV cells holding a token now
-    uint64_t steps = 0;      // forward passes run so far
-    uint64_t cancelled = 0;  // sequences ended by cancel() so far
+    int64_t cells_used = 0;    // KV cells in blocks held by sequences (whole blocks)
+    uint64_t steps = 0;        // forward passes run so far
+    uint64_t cancelled = 0;    // sequences ended by cancel() so far
+    int64_t cells_cached = 0;  // KV cells in released blocks kept for the prefix cache
+    uint64_t preempted = 0;    // preemptions so far (a sequence sent back to the queue)
+    uint64_t cached_tokens = 0;  // prompt tokens served from the prefix cache so far
   };
   Stats stats() const;
   const SchedulerMetrics& metrics() const { return metrics_; }
@@ -118,17 +151,24 @@ class Scheduler {
 
   void loop();
   void admit();
+  bool start(Sequence& s);
   void drop_cancelled();
+  void plan_step();
+  bool grow(Sequence& s, int64_t n_positions);
+  void preempt_youngest();
   void build_batch();
   void run_step();
+  void after_step();
   void pool_hidden_states();
+  void sample(Sequence& s, std::span<const float> logits);
+  void release(Sequence& s);
   void finish(Sequence& s, FinishReason why, std::string error = {});
-  int64_t take_cell();
-  int64_t reservation(const GenerationRequest& r) const;
+  void publish_stats();
 
   const model::Model& model_;
   const tokenizer::Tokenizer& tok_;
   SchedulerConfig config_;
+  KvBlocks blocks_;
   model::KvStore kv_;
   model::Forward forward_;
   model::Batch batch_;
@@ -139,20 +179,24 @@ class Scheduler {
   std::condition_variable wake_;
   std::deque<std::unique_ptr<Sequence>> waiting_;
   bool stopping_ = false;
+  uint64_t next_order_ = 0;
 
   // Engine thread only.
-  std::vector<std::unique_ptr<Sequence>> running_;
-  std::vector<int64_t> free_cells_;  // stack; the lowest cell on top
-  int64_t reserved_ = 0;             // sum of the running sequences' reservations
-  std::vector<std::pair<Sequence*, int64_t>> rows_;  // logits row -> sequence
-  std::vector<Sequence*> hidden_rows_;               // hidden-state row -> (embedding) sequence
+  std::vector<std::unique_ptr<Sequence>> running_;    // in arrival order, oldest first
+  std::deque<std::unique_ptr<Sequence>> preempted_;  // in arrival order; admitted before waiting_
+  std::vector<Sequence*> rows_;                       // logits row -> sequence
+  std::vector<Sequence*> hidden_rows_;                // hidden-state row -> (embedding) sequence
   SchedulerMetrics metrics_;
   int32_t next_seq_id_ = 0;
 
   std::atomic<size_t> n_running_{0};
+  std::atomic<size_t> n_preempted_now_{0};
   std::atomic<int64_t> cells_used_{0};
+  std::atomic<int64_t> cells_cached_{0};
   std::atomic<uint64_t> steps_{0};
   std::atomic<uint64_t> cancelled_{0};
+  std::atomic<uint64_t> preempted_total_{0};
+  std::atomic<uint64_t> cached_tokens_{0};
   std::thread thread_;
 };
 

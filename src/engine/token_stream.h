@@ -43,6 +43,7 @@ struct StreamEvent {
   std::optional<size_t> stop_index;
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;  // tokens sampled, end-of-generation token excluded
+  int64_t cached_tokens = 0;      // prompt tokens whose keys/values came from the prefix cache
   std::string error;              // finish == error: what went wrong
   std::vector<float> embedding;   // embedding requests: the pooled, normalised vector (final event)
 };

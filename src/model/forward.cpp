@@ -18,6 +18,7 @@ void Batch::clear() {
   cell.clear();
   want_logits.clear();
   want_hidden.clear();
+  history.clear();
 }
 
 void Batch::add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool hidden) {
@@ -27,6 +28,12 @@ void Batch::add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool 
   cell.push_back(c);
   want_logits.push_back(logits ? 1 : 0);
   want_hidden.push_back(hidden ? 1 : 0);
+}
+
+void Batch::add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool hidden,
+                std::span<const int64_t> seq_history) {
+  add(tok, p, s, c, logits, hidden);
+  history.push_back(seq_history);
 }
 
 Forward::Forward(const Model& model, ThreadPool& pool)
@@ -95,29 +102,7 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   }
   if (hp_.scale_embeddings) compute::scale(x_.data(), std::sqrt(static_cast<float>(E)), n * E);
 
-  // Which cells each token sees (same for every layer of a kind).
-  visible_.assign(static_cast<size_t>(n), {});
-  visible_swa_.assign(static_cast<size_t>(n), {});
-  for (int64_t t = 0; t < n; ++t) {
-    const int32_t s = b.seq[static_cast<size_t>(t)];
-    const int64_t p = b.pos[static_cast<size_t>(t)];
-    for (int64_t c = 0; c < kv.n_cells(); ++c) {
-      if (kv.seq(c) != s || kv.pos(c) > p) continue;
-      visible_[static_cast<size_t>(t)].push_back(c);
-      if (hp_.sliding_window > 0 && p - kv.pos(c) < hp_.sliding_window) {
-        visible_swa_[static_cast<size_t>(t)].push_back(c);
-      }
-    }
-    // Attention sums over the cells in list order; in position order the
-    // result does not depend on where the scheduler's free list put the
-    // cells, so the same input gives bit-identical results on a fresh or a
-    // long-running KV store. Cells usually come in order already (checked
-    // in O(n) first).
-    const auto by_pos = [&kv](int64_t a, int64_t b2) { return kv.pos(a) < kv.pos(b2); };
-    for (auto* list : {&visible_[static_cast<size_t>(t)], &visible_swa_[static_cast<size_t>(t)]}) {
-      if (!std::is_sorted(list->begin(), list->end(), by_pos)) std::sort(list->begin(), list->end(), by_pos);
-    }
-  }
+  find_visible(b, kv);
 
   const auto& kv_tr = quant::traits(kv.type());
   for (int64_t l = 0; l < hp_.n_layer; ++l) {
@@ -187,6 +172,46 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     if (hp_.final_softcap > 0) compute::softcap(logits_.data(), n_out * hp_.n_vocab, hp_.final_softcap);
   }
   return logits_;
+}
+
+// Which cells each token sees (the same for every layer of a kind), in
+// position order when the batch carries histories.
+void Forward::find_visible(const Batch& b, const KvStore& kv) {
+  const auto n = static_cast<int64_t>(b.size());
+  visible_.assign(static_cast<size_t>(n), {});
+  visible_swa_.assign(static_cast<size_t>(n), {});
+  if (!b.history.empty() && b.history.size() != b.size()) throw Error("forward: a history for some tokens only");
+  for (int64_t t = 0; t < n; ++t) {
+    const auto ti = static_cast<size_t>(t);
+    const int64_t p = b.pos[ti];
+    auto& all = visible_[ti];
+    auto& swa = visible_swa_[ti];
+    if (!b.history.empty()) {
+      const auto& h = b.history[ti];
+      if (p >= static_cast<int64_t>(h.size()) || h[static_cast<size_t>(p)] != b.cell[ti]) {
+        throw Error("forward: a token's history does not hold its own cell at its position");
+      }
+      all.assign(h.begin(), h.begin() + p + 1);
+      if (hp_.sliding_window > 0) {
+        swa.assign(h.begin() + std::max<int64_t>(0, p - hp_.sliding_window + 1), h.begin() + p + 1);
+      }
+      continue;
+    }
+    const int32_t s = b.seq[ti];
+    for (int64_t c = 0; c < kv.n_cells(); ++c) {
+      if (kv.seq(c) != s || kv.pos(c) > p) continue;
+      all.push_back(c);
+      if (hp_.sliding_window > 0 && p - kv.pos(c) < hp_.sliding_window) swa.push_back(c);
+    }
+    // Attention sums over the cells in list order; in position order the
+    // result does not depend on where the cells lie in the store, so the
+    // same input gives bit-identical results on a fresh or a long-running
+    // KV store. Cells usually come in order already (checked in O(n) first).
+    const auto by_pos = [&kv](int64_t a, int64_t b2) { return kv.pos(a) < kv.pos(b2); };
+    for (auto* list : {&all, &swa}) {
+      if (!std::is_sorted(list->begin(), list->end(), by_pos)) std::sort(list->begin(), list->end(), by_pos);
+    }
+  }
 }
 
 // Attention of every (token, KV head) pair over the token's visible cells:

@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstdint>
+#include <span>
 #include <vector>
 
 #include "compute/matmul.h"
@@ -32,10 +33,18 @@ struct Batch {
   std::vector<int64_t> cell;          // KV cell each token writes
   std::vector<uint8_t> want_logits;   // 1: return this token's logits
   std::vector<uint8_t> want_hidden;   // 1: return this token's final hidden state
+  // Optional, all tokens or none: the cells of each token's sequence in
+  // position order (history[p] holds position p, this token's own cell
+  // included), as a paged KV cache keeps them. A token then sees
+  // history[0..pos] (cells may be shared by several sequences: the store's
+  // seq tags are not consulted). Without it a token sees the cells tagged
+  // with its sequence, in position order. The spans must outlive run().
+  std::vector<std::span<const int64_t>> history;
 
   size_t size() const { return token.size(); }
   void clear();
   void add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool hidden = false);
+  void add(int32_t tok, int64_t p, int32_t s, int64_t c, bool logits, bool hidden, std::span<const int64_t> seq_history);
 };
 
 class Forward {
@@ -58,6 +67,7 @@ class Forward {
  private:
   void attention(int64_t layer, const Batch& batch, KvStore& kv);
   void resize(int64_t n_tokens);
+  void find_visible(const Batch& batch, const KvStore& kv);
 
   const Model& model_;
   const HParams& hp_;

@@ -21,6 +21,7 @@ struct Limits {
   int64_t max_choices = 16;                  // `n` of a completion; over it: 400
   size_t max_embedding_inputs = 2048;        // inputs of one embeddings request; over it: 400
   size_t embedding_inputs_in_flight = 8;     // inputs of one embeddings request queued at a time
+  size_t max_connections = 256;              // open client connections; over it: 503 + Retry-After, then close
 };
 
 struct ServerConfig {

@@ -81,6 +81,7 @@ class GenerationSource : public BodySource {
     if (ev.stop_index && *ev.stop_index < stops_.size()) o.stop_string = stops_[*ev.stop_index];
     o.prompt_tokens = ev.prompt_tokens;
     o.completion_tokens = ev.completion_tokens;
+    o.cached_tokens = ev.cached_tokens;
     o.text = std::move(c.text) + ev.text;
     o.total = end - received_;
     o.prompt_eval = *c.first_token - received_;

@@ -40,6 +40,7 @@ struct Outcome {
   std::optional<std::string> stop_string;  // the stop string that ended it (unset: the model did, or length)
   int64_t prompt_tokens = 0;
   int64_t completion_tokens = 0;  // tokens generated, end-of-generation token excluded
+  int64_t cached_tokens = 0;      // prompt tokens whose keys/values came from the prefix cache
   std::string text;               // the whole generated text
   // Measured where the reply is rendered: from the request's arrival to
   // the first generated token (queue + tokenizing + prompt evaluation), and

@@ -43,15 +43,30 @@ HttpRequest to_request(const http::request<http::string_body>& in) {
 // frees the sequence's KV cells).
 class Connection : public std::enable_shared_from_this<Connection> {
  public:
+  // open: the count of live connections (the I/O thread's only), this one included.
   Connection(tcp::socket socket, net::io_context& ioc, const Limits& limits, const Handler& handler,
-             const ErrorShaper& shape_error)
-      : stream_(std::move(socket)), ioc_(ioc), limits_(limits), handler_(handler), shape_error_(shape_error) {}
+             const ErrorShaper& shape_error, size_t& open)
+      : stream_(std::move(socket)), ioc_(ioc), limits_(limits), handler_(handler), shape_error_(shape_error),
+        open_(open) {
+    ++open_;
+  }
 
   ~Connection() {
     if (source_ && !source_done_) source_->cancel();
+    --open_;
   }
 
-  void start() { read_request(); }
+  // Over the connection cap the client gets a 503 with Retry-After at once
+  // (no request is read or handled) and the connection closes.
+  void start() {
+    if (open_ > limits_.max_connections) {
+      return reject(ApiError(503, "server_error",
+                             "too many open connections (the limit is " + std::to_string(limits_.max_connections) +
+                                 "); retry shortly",
+                             {}, "too_many_connections"));
+    }
+    read_request();
+  }
 
  private:
   void read_request() {
@@ -107,7 +122,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   // Error before the request could be read whole: answer, then close.
   void reject(const ApiError& e) {
     keep_alive_ = false;
-    if (!shape_error_) return send(error_reply(e));
+    if (!shape_error_) return send(error_reply(e, static_cast<int>(limits_.retry_after.count())));
     std::string path;
     if (parser_) {  // the request line is parsed before any limit is checked
       const auto target = parser_->get().target();
@@ -217,6 +232,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   const Limits& limits_;
   const Handler& handler_;
   const ErrorShaper& shape_error_;
+  size_t& open_;
   beast::flat_buffer buffer_;
   std::optional<http::request_parser<http::string_body>> parser_;
   bool keep_alive_ = true;
@@ -234,7 +250,7 @@ struct HttpServer::Impl {
   void accept() {
     acceptor.async_accept([this](beast::error_code ec, tcp::socket socket) {
       if (ec == net::error::operation_aborted) return;
-      if (!ec) std::make_shared<Connection>(std::move(socket), ioc, config.limits, handler, shape_error)->start();
+      if (!ec) std::make_shared<Connection>(std::move(socket), ioc, config.limits, handler, shape_error, open)->start();
       accept();
     });
   }
@@ -244,6 +260,7 @@ struct HttpServer::Impl {
   tcp::acceptor acceptor;
   Handler handler;
   ErrorShaper shape_error;
+  size_t open = 0;  // live connections
 };
 
 HttpServer::HttpServer(const ServerConfig& config) : impl_(std::make_unique<Impl>(config)) {

@@ -177,7 +177,10 @@ class OpenAiRenderer : public Renderer {
     const int64_t prompt = choices_.front().outcome.prompt_tokens;
     int64_t completion = 0;
     for (const auto& c : choices_) completion += c.outcome.completion_tokens;
-    return {{"prompt_tokens", prompt}, {"completion_tokens", completion}, {"total_tokens", prompt + completion}};
+    return {{"prompt_tokens", prompt},
+            {"completion_tokens", completion},
+            {"total_tokens", prompt + completion},
+            {"prompt_tokens_details", {{"cached_tokens", choices_.front().outcome.cached_tokens}}}};
   }
 
   Endpoint ep_;

@@ -32,7 +32,9 @@ Router::Router(ModelService& model, const ServerConfig& config) : config_(config
                                          {"waiting", st.waiting},
                                          {"cancelled", st.cancelled},
                                          {"kv_cells_used", st.cells_used},
-                                         {"kv_cells", model.scheduler().n_ctx()}}
+                                         {"kv_cells", model.scheduler().n_ctx()},
+                                         {"kv_cells_cached", st.cells_cached},
+                                         {"preempted", st.preempted}}
                       .dump();
          return r;
        }},

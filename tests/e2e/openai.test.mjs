@@ -126,7 +126,10 @@ test('8 concurrent streaming clients each get the text they get alone', async ()
   const together = await Promise.all(reqs.map((r) => streamChat(r)));
   for (let i = 0; i < 8; i++) {
     assert.equal(together[i].text, alone[i].text, `client ${i}`);
-    assert.deepEqual(together[i].usage, alone[i].usage, `client ${i}`);
+    // Counts are exact; prompt_tokens_details.cached_tokens may differ (the
+    // alone runs warmed the prefix cache).
+    const counts = ({ prompt_tokens, completion_tokens, total_tokens }) => ({ prompt_tokens, completion_tokens, total_tokens });
+    assert.deepEqual(counts(together[i].usage), counts(alone[i].usage), `client ${i}`);
   }
 });
 

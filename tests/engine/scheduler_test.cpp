@@ -253,6 +253,130 @@ TEST_F(SchedulerTest, JsonObjectRequestsStopWithAnObjectWithinMaxTokens) {
     EXPECT_TRUE(nlohmann::json::parse(r.text).is_object()) << r.text;
   }
   EXPECT_EQ(drain(*text_stream).tokens, text_alone);
+// A shared "system prompt" long enough for several 8-cell blocks.
+const std::string kSystem =
+    "You are a helpful assistant who tells short stories to children about animals, friends and the sea. ";
+
+TEST_F(SchedulerTest, PrefixCacheGivesExactlyTheTokensOfAFreshComputation) {
+  const std::vector<std::string> turns = {kSystem + "Tell me about a cat.", kSystem + "Tell me about a dog.",
+                                          kSystem + "Tell me about a cat.", kSystem};
+  // Reference: no prefix cache at all.
+  std::vector<Result> fresh;
+  {
+    auto s = make({.n_ctx = 512, .max_running = 1, .kv_block = 8, .prefix_cache = false});
+    for (size_t i = 0; i < turns.size(); ++i) fresh.push_back(drain(*s->submit(request(turns[i], 40 + i, 16))));
+    EXPECT_EQ(s->stats().cached_tokens, 0u);
+  }
+  // The same requests one after another on one scheduler with the cache.
+  auto s = make({.n_ctx = 512, .max_running = 1, .kv_block = 8});
+  for (size_t i = 0; i < turns.size(); ++i) {
+    const auto req = request(turns[i], 40 + i, 16);
+    const Result r = drain(*s->submit(req));
+    EXPECT_EQ(r.tokens, fresh[i].tokens) << "turn " << i;
+    EXPECT_EQ(r.text, fresh[i].text) << "turn " << i;
+    const auto n_prompt = static_cast<int64_t>(req.prompt.size());
+    if (i == 0) {
+      EXPECT_EQ(r.last.cached_tokens, 0);
+    } else if (i == 2) {
+      // Same prompt as turn 0: every full block but the one holding the last token.
+      EXPECT_EQ(r.last.cached_tokens, (n_prompt - 1) / 8 * 8);
+    } else {
+      // Only the shared system prompt's full blocks (and at least some of them).
+      EXPECT_GE(r.last.cached_tokens, 8);
+      EXPECT_LE(r.last.cached_tokens, (n_prompt - 1) / 8 * 8);
+    }
+    EXPECT_EQ(r.last.prompt_tokens, n_prompt) << "usage counts the whole prompt, cached or not";
+  }
+  EXPECT_GT(s->stats().cached_tokens, 0u);
+  EXPECT_GT(s->stats().cells_cached, 0);
+  EXPECT_EQ(s->stats().cells_used, 0);
+}
+
+TEST_F(SchedulerTest, PrefixCacheIsSharedByConcurrentSequences) {
+  // Eight streams with the same prefix at once, batched and sharing blocks,
+  // against each run alone without the cache.
+  std::vector<Result> alone;
+  {
+    auto s = make({.n_ctx = 512, .max_running = 1, .kv_block = 8, .prefix_cache = false});
+    for (size_t i = 0; i < kPrompts.size(); ++i) alone.push_back(drain(*s->submit(request(kSystem + kPrompts[i], 7 + i, 12))));
+  }
+  auto s = make({.n_ctx = 512, .max_running = 8, .prefill_chunk = 16, .kv_block = 8});
+  drain(*s->submit(request(kSystem, 1, 1)));  // warms the cache with the system prompt
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  for (size_t i = 0; i < kPrompts.size(); ++i) streams.push_back(s->submit(request(kSystem + kPrompts[i], 7 + i, 12)));
+  for (size_t i = 0; i < kPrompts.size(); ++i) {
+    const Result r = drain(*streams[i]);
+    EXPECT_EQ(r.tokens, alone[i].tokens) << "prompt " << i;
+    EXPECT_GE(r.last.cached_tokens, 8) << "prompt " << i;
+  }
+}
+
+TEST_F(SchedulerTest, ManyLongRequestsOnASmallContextAllFinishByPreemption) {
+  // Eight requests that may each fill the whole 64-cell context, on a store
+  // of 64 cells: they cannot all grow at once, so younger ones are
+  // preempted and resumed. Every one finishes with the tokens it gives alone.
+  constexpr int64_t kCtx = 64;
+  std::vector<GenerationRequest> reqs;
+  for (size_t i = 0; i < kPrompts.size(); ++i) {
+    auto r = request(kPrompts[i], 300 + i, 0);
+    // Half bounded by max_tokens, half unbounded (they run to the context's end).
+    r.max_tokens = i % 2 == 0 ? kCtx - static_cast<int64_t>(r.prompt.size()) : -1;
+    reqs.push_back(r);
+  }
+  std::vector<Result> alone;
+  {
+    auto s = make({.n_ctx = kCtx, .max_running = 1, .kv_block = 8});
+    for (const auto& r : reqs) alone.push_back(drain(*s->submit(r)));
+  }
+  for (const bool cache : {true, false}) {
+    auto s = make({.n_ctx = kCtx, .max_running = 8, .prefill_chunk = 8, .kv_block = 8, .prefix_cache = cache});
+    std::vector<std::shared_ptr<TokenStream>> streams;
+    for (const auto& r : reqs) streams.push_back(s->submit(r));
+    for (size_t i = 0; i < reqs.size(); ++i) {
+      const Result r = drain(*streams[i]);
+      EXPECT_EQ(r.last.finish, FinishReason::length) << "request " << i << " (cache " << cache << ")";
+      EXPECT_EQ(r.last.completion_tokens, kCtx - static_cast<int64_t>(reqs[i].prompt.size()))
+          << "every request ran to the context's end, never truncated";
+      EXPECT_EQ(r.tokens, alone[i].tokens) << "request " << i << " (cache " << cache << ")" << [&] {
+        size_t k = 0;
+        while (k < r.tokens.size() && k < alone[i].tokens.size() && r.tokens[k] == alone[i].tokens[k]) ++k;
+        return " first difference at " + std::to_string(k) + " prompt " + std::to_string(reqs[i].prompt.size());
+      }();
+    }
+    EXPECT_GT(s->stats().preempted, 0u) << "the test must exercise preemption";
+    EXPECT_EQ(s->stats().cells_used, 0);
+    EXPECT_EQ(s->stats().running, 0u);
+    EXPECT_EQ(s->stats().waiting, 0u);
+  }
+}
+
+TEST_F(SchedulerTest, ARequestWithoutMaxTokensDoesNotHoldTheContext) {
+  // An unbounded request first, a short one after: the short one is
+  // admitted beside it and finishes while the long one still runs.
+  auto s = make({.n_ctx = 1024, .max_running = 4});
+  auto long_run = s->submit(request("Once upon a time", 1, -1));
+  ASSERT_TRUE(long_run->next(60s).has_value());
+  const Result quick = drain(*s->submit(request("Hello", 2, 4)));
+  EXPECT_EQ(quick.last.completion_tokens, 4);
+  EXPECT_EQ(s->stats().running, 1u) << "the unbounded request is still running";
+  long_run->cancel();
+  EXPECT_EQ(drain(*long_run).last.finish, FinishReason::cancelled);
+}
+
+TEST_F(SchedulerTest, ACancelledQueuedRequestEndsAtOnce) {
+  // One slot, held by an unbounded request; the queued one is cancelled and
+  // gets its final event while the first still runs.
+  auto s = make({.n_ctx = 1024, .max_running = 1});
+  auto first = s->submit(request("Once upon a time", 1, -1));
+  ASSERT_TRUE(first->next(60s).has_value());
+  auto queued = s->submit(request("Hello", 2, 8));
+  queued->cancel();
+  const Result r = drain(*queued);
+  EXPECT_EQ(r.last.finish, FinishReason::cancelled);
+  EXPECT_TRUE(r.tokens.empty());
+  EXPECT_EQ(s->stats().running, 1u);
+  first->cancel();
+  drain(*first);
 }
 
 TEST(PlainChat, RendersRolesAndPromptsTheAssistant) {
