@@ -15,10 +15,10 @@ namespace hearth::engine {
 using Clock = std::chrono::steady_clock;
 
 struct Scheduler::Sequence {
-  Sequence(GenerationRequest r, int64_t n_embd)
+  Sequence(GenerationRequest r, int64_t width)
       : req(std::move(r)), sampler(req.sampling), stop(req.stops), tokens(req.prompt),
-        stream(std::make_shared<TokenStream>()), n_embd(n_embd) {
-    if (req.embed) pool.emplace(n_embd);
+        stream(std::make_shared<TokenStream>()), n_embd(width) {
+    if (req.embed) pool.emplace(width);
   }
 
   GenerationRequest req;

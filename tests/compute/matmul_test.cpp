@@ -117,6 +117,11 @@ TEST(MatmulGroup, EqualsOneMatmulPerMatrix) {
           EXPECT_EQ(got[i], want[i]) << "matrix " << i << " (" << tensor_type_name(outs[i].w.type) << "), "
                                      << n_tok << " tokens, " << threads << " threads";
         }
+      }
+    }
+  }
+}
+
 // Batch invariance: each token's row is bit-identical whether it is
 // multiplied alone, in a register tile of 4, in a 1..3 remainder or in a
 // large batch (the scheduler promises a seeded request the same tokens alone
