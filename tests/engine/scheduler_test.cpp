@@ -253,6 +253,8 @@ TEST_F(SchedulerTest, JsonObjectRequestsStopWithAnObjectWithinMaxTokens) {
     EXPECT_TRUE(nlohmann::json::parse(r.text).is_object()) << r.text;
   }
   EXPECT_EQ(drain(*text_stream).tokens, text_alone);
+}
+
 // A shared "system prompt" long enough for several 8-cell blocks.
 const std::string kSystem =
     "You are a helpful assistant who tells short stories to children about animals, friends and the sea. ";
