@@ -1,18 +1,21 @@
 // /metrics, /tokenize, /detokenize, n > 1 and /v1/embeddings through
 // Router::handle on the tiny model, bodies drained as a connection would.
 // /metrics is parsed line by line as a Prometheus scraper would (the text
-// exposition format 0.0.4): every sample belongs to a declared family,
+// exposition format 0.0.4): names and label sets well-formed, numbers whole,
+// every sample belongs to a declared family,
 // histogram buckets are cumulative and end in +Inf == _count.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <cctype>
 #include <chrono>
 #include <condition_variable>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
-#include <regex>
 #include <sstream>
 #include <string>
+#include <string_view>
 #include <cstring>
 
 #include "server/router.h"
@@ -62,40 +65,74 @@ struct Exposition {
   }
 };
 
+bool metric_name(std::string_view n) {
+  if (n.empty() || std::isdigit(static_cast<unsigned char>(n[0]))) return false;
+  for (const char c : n) {
+    if (!std::isalnum(static_cast<unsigned char>(c)) && c != '_' && c != ':') return false;
+  }
+  return true;
+}
+
+// {k="v",k2="v2"}: label names, quoted values with \\, \" and \n escapes.
+bool label_set(std::string_view l) {
+  if (l.size() < 2 || l.front() != '{' || l.back() != '}') return false;
+  size_t i = 1;
+  while (i < l.size() - 1) {
+    const size_t eq = l.find('=', i);
+    if (eq == std::string_view::npos || !metric_name(l.substr(i, eq - i)) || l[eq + 1] != '"') return false;
+    i = eq + 2;
+    while (i < l.size() - 1 && l[i] != '"') i += l[i] == '\\' ? 2 : 1;
+    if (i >= l.size() - 1) return false;
+    ++i;  // closing quote
+    if (l[i] == ',') ++i;
+  }
+  return true;
+}
+
 Exposition parse_exposition(const std::string& text) {
   Exposition e;
   std::istringstream in(text);
-  std::string line;
-  const std::regex type_re(R"(# TYPE ([a-zA-Z_:][a-zA-Z0-9_:]*) (counter|gauge|histogram))");
-  const std::regex help_re(R"(# HELP [a-zA-Z_:][a-zA-Z0-9_:]* .+)");
-  const std::regex sample_re(R"(([a-zA-Z_:][a-zA-Z0-9_:]*)(\{[^}]*\})? (\S+))");
-  const std::regex labels_re(R"(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")(,[a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*")*\})");
-  while (std::getline(in, line)) {
-    std::smatch m;
-    if (std::regex_match(line, m, type_re)) {
-      EXPECT_FALSE(e.types.contains(m[1])) << "family declared twice: " << line;
-      e.types[m[1]] = m[2];
-    } else if (std::regex_match(line, help_re)) {
+  for (std::string line; std::getline(in, line);) {
+    std::istringstream words(line);
+    std::string w1, w2, w3, w4;
+    words >> w1 >> w2 >> w3 >> w4;
+    if (w1 == "#" && w2 == "TYPE") {
+      EXPECT_TRUE(metric_name(w3)) << line;
+      EXPECT_TRUE(w4 == "counter" || w4 == "gauge" || w4 == "histogram") << line;
+      EXPECT_FALSE(e.types.contains(w3)) << "family declared twice: " << line;
+      e.types[w3] = w4;
       continue;
-    } else if (std::regex_match(line, m, sample_re)) {
-      const std::string name = m[1], labels = m[2];
-      if (!labels.empty()) {
-        EXPECT_TRUE(std::regex_match(labels, labels_re)) << line;
-      }
-      std::string family = name;
-      for (const char* suffix : {"_bucket", "_sum", "_count"}) {
-        if (family.ends_with(suffix) && e.types.contains(family.substr(0, family.size() - std::strlen(suffix)))) {
-          family.resize(family.size() - std::strlen(suffix));
-        }
-      }
-      EXPECT_TRUE(e.types.contains(family)) << "sample before its # TYPE: " << line;
-      size_t used = 0;
-      const double v = std::stod(m[3].str(), &used);
-      EXPECT_EQ(used, m[3].str().size()) << line;
-      e.samples[name + labels] = v;
-    } else {
-      ADD_FAILURE() << "not exposition format: " << line;
     }
+    if (w1 == "#" && w2 == "HELP") {
+      EXPECT_TRUE(metric_name(w3) && !w4.empty()) << line;
+      continue;
+    }
+    // name{labels} value
+    const size_t brace = line.find('{');
+    const size_t space = line.rfind(' ');
+    if (space == std::string::npos) {
+      ADD_FAILURE() << "not a sample line: " << line;
+      continue;
+    }
+    const size_t name_end = std::min(brace, space);
+    const std::string name = line.substr(0, name_end);
+    const std::string labels = brace < space ? line.substr(brace, space - brace) : "";
+    EXPECT_TRUE(metric_name(name)) << line;
+    if (!labels.empty()) {
+      EXPECT_TRUE(label_set(labels)) << line;
+    }
+    std::string family = name;
+    for (const char* suffix : {"_bucket", "_sum", "_count"}) {
+      if (family.ends_with(suffix) && e.types.contains(family.substr(0, family.size() - std::strlen(suffix)))) {
+        family.resize(family.size() - std::strlen(suffix));
+      }
+    }
+    EXPECT_TRUE(e.types.contains(family)) << "sample before its # TYPE: " << line;
+    const std::string value = line.substr(space + 1);
+    size_t used = 0;
+    const double v = std::stod(value, &used);
+    EXPECT_EQ(used, value.size()) << line;
+    e.samples[name + labels] = v;
   }
   return e;
 }
