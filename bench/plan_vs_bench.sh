@@ -3,7 +3,8 @@
 # speed `hearth bench` measures, on catalog shapes (a benchmark, not a test:
 # figures depend on the machine and on what else runs on it).
 #
-#   bench/plan_vs_bench.sh [BUILD_DIR] [THREADS]
+#   bench/plan_vs_bench.sh [BUILD_DIR] [THREADS] [BENCH ARGS...]
+#   (e.g. "-p 64 -n 32 -r 2" for a quick run on a busy machine)
 #
 # For each shape it prints the plan's figure (its own short bandwidth
 # probe), the bench's figure, their ratio, and the plan's formula evaluated
@@ -12,9 +13,10 @@
 set -eu
 BUILD=${1:-build}
 THREADS=${2:-2}
+shift 2 2>/dev/null || shift $#
 for shape in llama3.2-1b qwen2.5-0.5b; do
   plan=$("$BUILD/hearth" plan --shape "$shape" --type Q4_K_M --ctx 144 -t "$THREADS" --json)
-  bench=$("$BUILD/hearth" bench --shape "$shape" --type Q4_K_M -t "$THREADS" --json 2>/dev/null)
+  bench=$("$BUILD/hearth" bench --shape "$shape" --type Q4_K_M -t "$THREADS" "$@" --json 2>/dev/null)
   python3 - "$shape" "$plan" "$bench" <<'PY'
 import json, sys
 shape, plan, bench = sys.argv[1], json.loads(sys.argv[2]), json.loads(sys.argv[3])

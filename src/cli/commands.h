@@ -21,5 +21,6 @@ void register_run(CLI::App& app, Handler& handler);
 void register_serve(CLI::App& app, Handler& handler);
 void register_plan(CLI::App& app, Handler& handler);
 void register_fit(CLI::App& app, Handler& handler);
+void register_cost(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

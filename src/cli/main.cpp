@@ -20,6 +20,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_serve(app, handler);
   hearth::cli::register_plan(app, handler);
   hearth::cli::register_fit(app, handler);
+  hearth::cli::register_cost(app, handler);
 
   try {
     app.parse(argc, argv);
