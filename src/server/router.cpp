@@ -4,6 +4,7 @@
 
 #include "server/api_error.h"
 #include "server/openai.h"
+#include "server/static_assets.h"
 
 namespace hearth::server {
 
@@ -36,6 +37,8 @@ Router::Router(ModelService& model, const ServerConfig& config) : config_(config
       {"POST", "/v1/completions", true,
        [&model, &lim](const HttpRequest& r) { return openai::completions(model, lim, r); }},
   };
+  // The web UI (no auth: the pages hold no data; their API calls carry the key).
+  for (auto& [path, handler] : static_routes()) routes_.push_back({"GET", path, false, std::move(handler)});
 }
 
 bool Router::authorized(const HttpRequest& req) const {

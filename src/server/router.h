@@ -30,7 +30,7 @@ namespace hearth::server {
 
 class Router {
  public:
-  // Registers the OpenAI dialect and /health over `model`.
+  // Registers the OpenAI dialect, /health and the web UI over `model`.
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
