@@ -34,7 +34,7 @@ after(async () => {
 // errors and any request that leaves the server's origin.
 async function openPage(base, pagePath = '/') {
   const context = await browser.newContext({ viewport: { width: 1180, height: 760 } });
-  context.setDefaultTimeout(15000);
+  context.setDefaultTimeout(30000);  // generous: CI machines may be loaded
   const page = await context.newPage();
   const problems = [];
   page.on('pageerror', (e) => problems.push(`page error: ${e.message}`));
@@ -89,7 +89,7 @@ test('chat: pick the model, Enter sends, the answer streams in, history survives
     // Greedy decoding, so the page's answer can be compared with the API's.
     await page.click('.settings summary');
     await page.fill('#temperature', '0');
-    await page.fill('#max-tokens', '200');
+    await page.fill('#max-tokens', '300');
 
     // Shift+Enter is a new line, not a send.
     await page.click('#prompt');
@@ -116,7 +116,7 @@ test('chat: pick the model, Enter sends, the answer streams in, history survives
     const res = await fetch(`${server.url}/v1/chat/completions`, {
       method: 'POST',
       headers: { 'Content-Type': 'application/json' },
-      body: JSON.stringify({ model, temperature: 0, max_tokens: 200,
+      body: JSON.stringify({ model, temperature: 0, max_tokens: 300,
         messages: [{ role: 'user', content: 'Tell me a story\nabout a cat.' }] }),
     });
     const expected = (await res.json()).choices[0].message.content;
@@ -185,6 +185,8 @@ test('a server with an API key: the page asks for it, then works', async () => {
     await page.click('#api-key-save');
     await page.waitForSelector(`#model option[value="${model}"]`, { state: 'attached' });
     assert.equal(await page.textContent('#notice'), '');
+    await page.click('.settings summary');
+    await page.fill('#max-tokens', '16');
     await page.fill('#prompt', 'Hi');
     await page.press('#prompt', 'Enter');
     await page.waitForSelector('.msg.assistant .content:not(:empty)');

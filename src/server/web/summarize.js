@@ -11,22 +11,24 @@ const ui = {
   run: $('run'), stop: $('stop'), summary: $('summary'), notice: $('notice'),
 };
 
-const INSTRUCTIONS = {
-  short: 'Summarize the text below in one short paragraph.',
-  bullets: 'Summarize the text below as a list of its key points, one short line each.',
-  detailed: 'Write a detailed summary of the text below, with a short heading for each main part.',
+// Per style: the instruction, and a cap on the summary's length in tokens.
+const STYLES = {
+  short: ['Summarize the text below in one short paragraph.', 200],
+  bullets: ['Summarize the text below as a list of its key points, one short line each.', 300],
+  detailed: ['Write a detailed summary of the text below, with a short heading for each main part.', 800],
 };
 
 let controller = null;
 
 function request(text) {
+  const [instruction, maxTokens] = STYLES[ui.style.value];
   return {
     model: ui.model.value,
     temperature: 0.2,
-    max_tokens: 600,
+    max_tokens: maxTokens,
     messages: [
       { role: 'system', content: 'You write faithful, concise summaries. Use only what the text says.' },
-      { role: 'user', content: `${INSTRUCTIONS[ui.style.value]}\n\n"""\n${text}\n"""` },
+      { role: 'user', content: `${instruction}\n\n"""\n${text}\n"""` },
     ],
   };
 }
