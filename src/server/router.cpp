@@ -4,9 +4,10 @@
 
 #include "server/anthropic.h"
 #include "server/api_error.h"
-#include "server/ollama.h"
 #include "server/embeddings.h"
+#include "server/ollama.h"
 #include "server/openai.h"
+#include "server/static_assets.h"
 #include "server/tokenize_api.h"
 
 namespace hearth::server {
@@ -68,6 +69,8 @@ Router::Router(ModelService& model, const ServerConfig& config) : config_(config
       {"GET", "/metrics", false, oai,
        [&model, requests = requests_](const HttpRequest&) { return metrics_reply(*requests, {&model}); }},
   };
+  // The web UI (no auth: the pages hold no data; their API calls carry the key).
+  for (auto& [path, handler] : static_routes()) routes_.push_back({"GET", path, false, oai, std::move(handler)});
 }
 
 bool Router::authorized(const HttpRequest& req) const {

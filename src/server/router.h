@@ -46,7 +46,8 @@ class Router {
  public:
   // Registers the OpenAI, Anthropic and Ollama dialects, embeddings (OpenAI
   // and Ollama shapes), /tokenize, /detokenize, /metrics and /health over
-  // `model`. Every reply is counted by route and final status for /metrics.
+  // `model`, and the web UI (server/static_assets.h). Every reply is counted
+  // by route and final status for /metrics.
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
