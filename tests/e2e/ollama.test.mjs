@@ -161,7 +161,7 @@ test('tags, show and version describe the served model', async () => {
   assert.equal(tags.models[0].details.format, 'gguf');
   assert.equal(tags.models[0].details.family, 'llama');
   assert.ok(tags.models[0].size > 1e6);
-  const show = await ollama.show({ model });
+  const show = await ollama.show({ model: `${model}:latest` });  // the default tag names the same model
   assert.equal(show.model_info['general.architecture'], 'llama');
   assert.equal(show.details.family, 'llama');
   assert.equal(typeof (await ollama.version()).version, 'string');
