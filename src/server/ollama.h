@@ -18,6 +18,7 @@
 // keep_alive is validated and reported by /api/ps (server/keep_alive.h).
 // Unsupported (400): format (JSON mode), images, tools, suffix, template,
 // context.
+// Model names may carry the default tag (":latest").
 // Errors: {"error": "message"} with the HTTP status.
 #pragma once
 

@@ -5,6 +5,7 @@
 #include "gguf/summary.h"
 #include "server/json_fields.h"
 #include "server/ollama.h"
+#include "server/ollama_request.h"
 
 namespace hearth::server::ollama {
 
@@ -82,7 +83,7 @@ HttpReply show(const ModelService& model, const HttpRequest& req) {
   const Json b = parse_body(req.body);
   const Fields f(b);
   // "name" is the field's older spelling.
-  check_model(b, f.has("model") || !f.has("name") ? "model" : "name", model, /*required=*/true);
+  check_tagged_model(b, f.has("model") || !f.has("name") ? "model" : "name", model);
   const bool verbose = f.boolean("verbose").value_or(false);
   const gguf::File& file = model.model().file();
   Json info = Json::object();

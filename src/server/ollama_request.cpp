@@ -109,9 +109,21 @@ std::vector<int32_t> generate_prompt(const Fields& f, const ModelService& model,
 
 }  // namespace
 
+void check_tagged_model(const Json& body, const char* key, const ModelService& model) {
+  const Fields f(body);
+  const auto name = f.string(key);
+  const std::string tag = ":latest";
+  if (name && name->ends_with(tag)) {
+    Json untagged = body;
+    untagged[key] = name->substr(0, name->size() - tag.size());
+    return check_model(untagged, key, model, /*required=*/true);
+  }
+  check_model(body, key, model, /*required=*/true);
+}
+
 OllamaRequest parse_request(const Json& body, Endpoint ep, const ModelService& model, const Limits& limits) {
   const Fields f(body);
-  check_model(body, "model", model, /*required=*/true);
+  check_tagged_model(body, "model", model);
   reject_unsupported(f, ep);
   OllamaRequest r;
   r.stream = f.boolean("stream").value_or(true);

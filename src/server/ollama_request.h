@@ -22,6 +22,10 @@ struct OllamaRequest {
 
 enum class Endpoint { generate, chat };
 
+// check_model() for Ollama names, which may carry the default tag
+// (":latest"): "stories260K:latest" is "stories260K".
+void check_tagged_model(const Json& body, const char* key, const ModelService& model);
+
 // Throws a 400 ApiError naming the bad field, 404 for a model not served,
 // 400 (code context_length_exceeded) when the prompt + num_predict exceed
 // num_ctx or the server's context.

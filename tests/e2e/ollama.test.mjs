@@ -3,7 +3,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { Ollama } from 'ollama';
-import { startServer, tokenCount } from './server.mjs';
+import { startServer, tokenCount, tinyModelPath } from './server.mjs';
 
 let server;
 let ollama;
@@ -161,7 +161,7 @@ test('tags, show and version describe the served model', async () => {
   assert.equal(tags.models[0].details.format, 'gguf');
   assert.equal(tags.models[0].details.family, 'llama');
   assert.ok(tags.models[0].size > 1e6);
-  const show = await ollama.show({ model });
+  const show = await ollama.show({ model: `${model}:latest` });  // the default tag names the same model
   assert.equal(show.model_info['general.architecture'], 'llama');
   assert.equal(show.details.family, 'llama');
   assert.equal(typeof (await ollama.version()).version, 'string');
@@ -185,5 +185,30 @@ test('errors: unknown model 404, malformed JSON 400, oversize body 413, wrong ke
     assert.equal((await right.list()).models[0].name, model);
   } finally {
     await keyed.stop();
+  }
+});
+
+test('aborting a stream cancels its sequence and frees its KV cells', async () => {
+  // A random-weight model never ends a generation by itself.
+  const tiny = await startServer(['--ctx', '1024'], tinyModelPath);
+  try {
+    const client = new Ollama({ host: tiny.url });
+    const stream = await client.generate({ model: 'tiny-llama-Q8_0', prompt: 'Hello', stream: true, options: { num_predict: 1000, seed: 1 } });
+    let n = 0;
+    try {
+      for await (const _ of stream) { if (++n === 3) stream.abort(); }
+    } catch (e) {
+      assert.equal(e.name, 'AbortError');
+    }
+    let h;
+    for (let i = 0; i < 200; i++) {
+      h = await (await fetch(`${tiny.url}/health`)).json();
+      if (h.running === 0) break;
+      await new Promise((r) => setTimeout(r, 10));
+    }
+    assert.equal(h.cancelled, 1, 'ended by cancellation, not by running to num_predict');
+    assert.equal(h.kv_cells_used, 0);
+  } finally {
+    await tiny.stop();
   }
 });

@@ -38,7 +38,9 @@ void expect_ollama_error(const HttpReply& r, int status, const std::string& ment
 
 TEST_F(OllamaTest, GenerateReportsExactCountsAndDurations) {
   Router router(*model_, config_);
-  HttpReply r = router.handle(post("/api/generate", generate_body(R"("stream":false,"options":{"num_predict":7,"seed":3})")));
+  std::string body = generate_body(R"("stream":false,"options":{"num_predict":7,"seed":3})");
+  body.replace(body.find("Q8_0"), 4, "Q8_0:latest");  // the default tag names the same model
+  HttpReply r = router.handle(post("/api/generate", body));
   ASSERT_EQ(r.status, 200) << r.body;
   EXPECT_FALSE(r.streamed);
   const json j = json::parse(body_of(r));
@@ -141,6 +143,7 @@ TEST_F(OllamaTest, BadFieldsAreA400NamingThem) {
                       400, "messages[0].images");
   expect_ollama_error(router.handle(post("/api/generate", R"({"prompt":"x"})")), 400, "model is required");
   expect_ollama_error(router.handle(post("/api/generate", R"({"model":"llama3","prompt":"x"})")), 404, "llama3");
+  expect_ollama_error(router.handle(post("/api/generate", R"({"model":"tiny-llama-Q8_0:q4","prompt":"x"})")), 404, ":q4");
   expect_ollama_error(router.handle(post("/api/generate", "{")), 400, "not valid JSON");
   expect_ollama_error(router.handle(post("/api/tags", "")), 405, "not allowed");
   expect_ollama_error(router.handle(post("/api/generate", generate_body(""), false)), 401, "API key");
@@ -162,7 +165,7 @@ TEST_F(OllamaTest, ModelListingsDescribeTheServedModel) {
   const json show = json::parse(router.handle(post("/api/show", R"({"model":"tiny-llama-Q8_0"})")).body);
   EXPECT_EQ(show["model_info"]["general.architecture"], "llama");
   EXPECT_TRUE(show["model_info"]["tokenizer.ggml.tokens"].is_null());  // arrays only when verbose
-  const json verbose = json::parse(router.handle(post("/api/show", R"({"name":"tiny-llama-Q8_0","verbose":true})")).body);
+  const json verbose = json::parse(router.handle(post("/api/show", R"({"name":"tiny-llama-Q8_0:latest","verbose":true})")).body);
   EXPECT_TRUE(verbose["model_info"]["tokenizer.ggml.tokens"].is_array());
   expect_ollama_error(router.handle(post("/api/show", R"({"model":"other"})")), 404, "other");
 
