@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "server/api_error.h"
+#include "server/model_route.h"
 #include "server/openai.h"
 
 namespace hearth::server {
@@ -13,28 +14,63 @@ const std::string& HttpRequest::header(const std::string& name) const {
   return it == headers.end() ? empty : it->second;
 }
 
-Router::Router(ModelService& model, const ServerConfig& config) : config_(config) {
+namespace {
+
+// /health: the server is up; each loaded model's queue and KV use, and the
+// sums over all of them (the single-model fields of old).
+HttpReply health(const ModelRegistry& models) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  engine::Scheduler::Stats sum;
+  int64_t cells = 0;
+  for (const auto& m : models.loaded()) {
+    sum.running += m.stats.running;
+    sum.waiting += m.stats.waiting;
+    sum.cancelled += m.stats.cancelled;
+    sum.cells_used += m.stats.cells_used;
+    cells += m.n_ctx;
+    list.push_back({{"id", m.name},
+                    {"requests", m.leases},
+                    {"running", m.stats.running},
+                    {"waiting", m.stats.waiting},
+                    {"kv_cells_used", m.stats.cells_used},
+                    {"kv_cells", m.n_ctx},
+                    {"bytes", m.bytes},
+                    {"expires_in_s", m.expires_in_s ? nlohmann::ordered_json(*m.expires_in_s) : nlohmann::ordered_json()}});
+  }
+  HttpReply r;
+  r.body = nlohmann::ordered_json{{"status", "ok"},
+                                  {"models", list},
+                                  {"running", sum.running},
+                                  {"waiting", sum.waiting},
+                                  {"cancelled", sum.cancelled},
+                                  {"kv_cells_used", sum.cells_used},
+                                  {"kv_cells", cells},
+                                  {"memory_used", models.memory_used()}}
+               .dump();
+  return r;
+}
+
+}  // namespace
+
+Router::Router(ModelService& model, const ServerConfig& config)
+    : config_(config), owned_(std::make_unique<ModelRegistry>(model)) {
+  add_routes(*owned_);
+}
+
+Router::Router(ModelRegistry& models, const ServerConfig& config) : config_(config) { add_routes(models); }
+
+void Router::add_routes(ModelRegistry& models) {
   const Limits& lim = config_.limits;
+  const int retry = static_cast<int>(lim.retry_after.count());
   routes_ = {
-      {"GET", "/health", false,
-       [&model](const HttpRequest&) {
-         const auto st = model.scheduler().stats();
-         HttpReply r;
-         r.body = nlohmann::ordered_json{{"status", "ok"},
-                                         {"model", model.id()},
-                                         {"running", st.running},
-                                         {"waiting", st.waiting},
-                                         {"cancelled", st.cancelled},
-                                         {"kv_cells_used", st.cells_used},
-                                         {"kv_cells", model.scheduler().n_ctx()}}
-                      .dump();
-         return r;
-       }},
-      {"GET", "/v1/models", true, [&model](const HttpRequest&) { return openai::list_models(model); }},
+      {"GET", "/health", false, [&models](const HttpRequest&) { return health(models); }},
+      {"GET", "/v1/models", true, [&models](const HttpRequest&) { return openai::list_models(models.available()); }},
       {"POST", "/v1/chat/completions", true,
-       [&model, &lim](const HttpRequest& r) { return openai::chat_completions(model, lim, r); }},
+       model_route(models, model_field,
+                   [&lim](ModelService& m, const HttpRequest& r) { return openai::chat_completions(m, lim, r); }, retry)},
       {"POST", "/v1/completions", true,
-       [&model, &lim](const HttpRequest& r) { return openai::completions(model, lim, r); }},
+       model_route(models, model_field,
+                   [&lim](ModelService& m, const HttpRequest& r) { return openai::completions(m, lim, r); }, retry)},
   };
 }
 

@@ -6,7 +6,11 @@
 //           Router::handle ─► auth (401) ─► route by method + path (404 / 405)
 //               │                              │
 //               │                              ▼
-//               │              dialect handler (openai::*): parse (400 / 404),
+//               │              model_route: the request's model from the
+//               │              registry (404; not loaded: loaded on the
+//               │              registry's thread, reply deferred; 503/507)
+//               │                              ▼
+//               │              dialect handler (openai::*): parse (400),
 //               │              tokenize, Scheduler::submit (400 context, 503 queue)
 //               ▼
 //           HttpReply: complete ─► written, connection kept alive
@@ -19,18 +23,22 @@
 // exception from one becomes an OpenAI-shaped error reply here.
 #pragma once
 
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "server/config.h"
 #include "server/http_types.h"
+#include "server/model_registry.h"
 #include "server/model_service.h"
 
 namespace hearth::server {
 
 class Router {
  public:
-  // Registers the OpenAI dialect and /health over `model`.
+  // Registers the OpenAI dialect and /health over the registry's models.
+  Router(ModelRegistry& models, const ServerConfig& config);
+  // Over one model loaded elsewhere (tests).
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
@@ -42,9 +50,11 @@ class Router {
     bool needs_auth;
     Handler handler;
   };
+  void add_routes(ModelRegistry& models);
   bool authorized(const HttpRequest& req) const;
 
   const ServerConfig& config_;
+  std::unique_ptr<ModelRegistry> owned_;  // the one-model constructor's
   std::vector<Route> routes_;
 };
 
