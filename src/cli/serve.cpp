@@ -111,7 +111,8 @@ void register_serve(CLI::App& app, Handler& handler) {
   cmd->add_option("--port", o->server.port, "Port (0: any free port, logged)");
   cmd->add_option("--ctx,-c", o->ctx,
                   "KV cells shared by a model's requests: N for every model or MODEL=N for one "
-                  "(default: trained length capped by memory)");
+                  "(default: trained length capped by memory)")
+      ->allow_extra_args(false);  // one value per --ctx: the model files stay positional
   cmd->add_option("--max-models", o->max_models, "Models loaded at once; the least recently used idle one makes room")
       ->check(CLI::Range(size_t{1}, size_t{64}));
   cmd->add_option("--keep-alive", o->keep_alive,

@@ -43,6 +43,7 @@ struct ModelLease::Shared {
     ModelRegistry::Acquired done;
   };
   std::deque<Job> jobs;
+  std::vector<std::shared_ptr<ModelService>> graveyard;  // unloaded by release(), destroyed by the worker
   bool stopping = false;
   std::thread thread;
 
@@ -183,7 +184,6 @@ ModelLease& ModelLease::operator=(ModelLease&& o) noexcept {
 void ModelLease::release() {
   if (!service_) return;
   service_ = nullptr;
-  std::shared_ptr<ModelService> victim;
   {
     std::lock_guard lock(shared_->mu);
     Slot& s = *slot_;
@@ -191,12 +191,14 @@ void ModelLease::release() {
     s.last_used = shared_->now();
     s.keep_alive = keep_alive_.value_or(shared_->config.keep_alive);
     if (s.leases == 0 && s.keep_alive.count() == 0 && s.service && !s.pinned && !shared_->stopping) {
-      victim = shared_->unload(s, "keep_alive 0");
+      // Unloaded now (its memory no longer counted); torn down on the
+      // registry's thread, since this may be the server's I/O thread.
+      shared_->graveyard.push_back(shared_->unload(s, "keep_alive 0"));
     }
   }
+  shared_->wake.notify_all();
   slot_.reset();
   shared_.reset();
-  // victim (if any) is destroyed here, outside the lock.
 }
 
 // ---- ModelRegistry ----
@@ -206,6 +208,12 @@ ModelRegistry::ModelRegistry(RegistryConfig config) {
   shared_ = std::make_shared<Shared>(std::move(config), std::move(files));
   auto& c = shared_->config;
   if (c.max_loaded == 0) throw Error("--max-models must be at least 1");
+  for (const auto& [name, n] : c.model_ctx) {
+    if (!shared_->files.find(name)) {
+      throw Error("--ctx " + name + "=" + std::to_string(n) + ": no model '" + name + "' (available: " +
+                  shared_->files.names() + ")");
+    }
+  }
   shared_->budget = c.memory_budget;
   if (shared_->budget == 0) {
     const uint64_t avail = system_memory().available_bytes;
@@ -252,6 +260,7 @@ void ModelRegistry::shutdown() {
   {
     std::lock_guard lock(shared_->mu);
     jobs.swap(shared_->jobs);
+    victims = std::move(shared_->graveyard);
     for (auto& [_, s] : shared_->slots) {
       if (s->service) victims.push_back(std::move(s->service));
     }
@@ -302,27 +311,29 @@ void ModelRegistry::acquire_async(std::string name, std::optional<KeepAlive> kee
 void ModelRegistry::worker() {
   std::unique_lock lock(shared_->mu);
   while (!shared_->stopping) {
-    if (shared_->jobs.empty()) {
-      shared_->wake.wait_for(lock, std::chrono::seconds(1));
-      if (shared_->jobs.empty()) {
-        lock.unlock();
-        sweep();
-        lock.lock();
-        continue;
-      }
-    }
+    if (shared_->jobs.empty() && shared_->graveyard.empty()) shared_->wake.wait_for(lock, std::chrono::seconds(1));
     if (shared_->stopping) break;
-    Shared::Job job = std::move(shared_->jobs.front());
-    shared_->jobs.pop_front();
-    lock.unlock();
-    ModelLease lease;
-    std::exception_ptr error;
-    try {
-      lease = load(job.name, job.keep_alive);
-    } catch (...) {
-      error = std::current_exception();
+    auto dead = std::move(shared_->graveyard);
+    shared_->graveyard.clear();
+    std::optional<Shared::Job> job;
+    if (!shared_->jobs.empty()) {
+      job.emplace(std::move(shared_->jobs.front()));
+      shared_->jobs.pop_front();
     }
-    job.done(std::move(lease), error);
+    lock.unlock();
+    dead.clear();  // models unloaded by release(): torn down here, off the I/O thread
+    if (job) {
+      ModelLease lease;
+      std::exception_ptr error;
+      try {
+        lease = load(job->name, job->keep_alive);
+      } catch (...) {
+        error = std::current_exception();
+      }
+      job->done(std::move(lease), error);
+    } else {
+      sweep();
+    }
     lock.lock();
   }
 }

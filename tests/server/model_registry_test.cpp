@@ -270,6 +270,17 @@ TEST_F(ModelRegistryTest, AcquireAsyncLoadsOnTheRegistryThread) {
   EXPECT_NE(thread, std::this_thread::get_id());
 }
 
+TEST_F(ModelRegistryTest, PerModelContextForAnUnknownNameFailsAtStart) {
+  RegistryConfig c = config();
+  c.model_ctx["aa"] = 64;  // a typo of "a"
+  try {
+    ModelRegistry r(c);
+    ADD_FAILURE() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("no model 'aa' (available: a, b, c)"), std::string::npos) << e.what();
+  }
+}
+
 TEST(KeepAliveTest, ParsesSecondsAndDurations) {
   EXPECT_EQ(parse_keep_alive("300"), KeepAlive(300s));
   EXPECT_EQ(parse_keep_alive("0"), KeepAlive(0));
