@@ -357,7 +357,10 @@ ModelLease ModelRegistry::load(const std::string& requested, std::optional<KeepA
   const uint64_t per_cell = model::KvStore::bytes_per_cell(m->hparams(), c.scheduler.kv_type);
   const uint64_t weights = m->file().file_size();
   const int64_t forced = shared_->ctx_for(file.name);
-  const int64_t full = forced > 0 ? forced : m->hparams().n_ctx_train;
+  // Idle models are unloaded to make room for this much context; beyond it
+  // the new model takes what is free beside them (no thrashing between two
+  // models that could each fill memory with a long trained context).
+  const int64_t floor = forced > 0 ? forced : std::min<int64_t>(m->hparams().n_ctx_train, c.context_floor);
 
   std::vector<std::shared_ptr<ModelService>> victims;
   engine::ContextChoice ctx{forced, "--ctx"};
@@ -365,7 +368,7 @@ ModelLease ModelRegistry::load(const std::string& requested, std::optional<KeepA
     std::lock_guard lock(shared_->mu);
     for (;;) {
       const uint64_t free = shared_->budget - std::min(shared_->budget, shared_->used());
-      const uint64_t want = weights + static_cast<uint64_t>(full) * per_cell;
+      const uint64_t want = weights + static_cast<uint64_t>(floor) * per_cell;
       const bool room = shared_->n_loaded() < c.max_loaded;
       if (room && want <= free) break;
       if (Slot* idle = shared_->lru_idle()) {

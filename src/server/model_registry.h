@@ -13,6 +13,11 @@
 //   context = --ctx, else the trained length capped by the memory free
 //   beside the loaded models (engine::default_context, logged) ─► ModelService ─► lease
 //
+// "Fits" means: with --ctx, the model and that context; without, the model
+// and min(trained length, context_floor = 4096) cells. Idle models are unloaded for that
+// much, not for a whole long trained context, so two models that could
+// each fill memory do not evict each other on every request.
+//
 // A lease keeps its model loaded: a model with a request running (a lease
 // held by the reply until it is sent) is never unloaded. When its last
 // lease goes, the model's keep-alive starts: that request's keep_alive
@@ -59,6 +64,7 @@ struct RegistryConfig {
   int threads = 0;                            // per model's thread pool; 0: all cores
   KeepAlive keep_alive = std::chrono::minutes(5);
   size_t max_loaded = 3;                      // models loaded at once
+  int64_t context_floor = 4096;               // context idle models are unloaded for (no --ctx); see above
   uint64_t memory_budget = 0;                 // weights + KV of all loaded models; 0: 90% of MemAvailable at start
   RegistryClock clock;                        // default std::chrono::steady_clock::now (tests inject one)
 };

@@ -11,6 +11,7 @@
 #include <future>
 #include <thread>
 
+#include "engine/generation.h"
 #include "model/kv_store.h"
 #include "model/model.h"
 #include "server/api_error.h"
@@ -235,6 +236,41 @@ TEST_F(ModelRegistryTest, DefaultContextIsTheTrainedLengthCappedByFreeMemory) {
     ModelRegistry r(c);
     r.acquire("a");
     EXPECT_EQ(r.loaded()[0].n_ctx, 128);
+  }
+}
+
+TEST_F(ModelRegistryTest, IdleModelsStayWhenTheNewOneFitsBesideThemWithLessContext) {
+  const auto a = model::Model::load(dir_ / "a.gguf");
+  const auto b = model::Model::load(dir_ / "b.gguf");
+  const uint64_t a_full = a->file().file_size() + static_cast<uint64_t>(a->hparams().n_ctx_train) *
+                                                     model::KvStore::bytes_per_cell(a->hparams(), TensorType::F16);
+  const uint64_t b_cell = model::KvStore::bytes_per_cell(b->hparams(), TensorType::F16);
+  const int64_t b_floor = 256;  // below b's trained length, so the cap shows
+  ASSERT_GT(b->hparams().n_ctx_train, 2 * b_floor);
+  {
+    // Room beside a for b with its floor of context (and a little more).
+    RegistryConfig c = config(0);
+    c.context_floor = b_floor;
+    const uint64_t beside = b->file().file_size() + static_cast<uint64_t>(b_floor + 100) * b_cell;
+    c.memory_budget = a_full + beside;
+    ModelRegistry r(c);
+    r.acquire("a");
+    r.acquire("b");
+    EXPECT_EQ(loaded_names(r), (std::vector<std::string>{"a", "b"}));
+    EXPECT_EQ(r.loaded()[0].n_ctx, a->hparams().n_ctx_train);
+    EXPECT_EQ(r.loaded()[1].n_ctx, 256) << "b takes what is free beside a (356 cells, in steps of 256)";
+    EXPECT_EQ(engine::default_context(*b, beside).n_ctx, 256);
+    EXPECT_LE(r.memory_used(), r.memory_budget());
+  }
+  {
+    // Not even b's floor fits beside a: a, idle, goes.
+    RegistryConfig c = config(0);
+    c.context_floor = b_floor;
+    c.memory_budget = a_full + b->file().file_size() + static_cast<uint64_t>(b_floor - 1) * b_cell;
+    ModelRegistry r(c);
+    r.acquire("a");
+    r.acquire("b");
+    EXPECT_EQ(loaded_names(r), std::vector<std::string>{"b"});
   }
 }
 
