@@ -12,20 +12,23 @@
 namespace hearth::engine {
 
 ContextChoice default_context(const model::Model& m, TensorType kv_type) {
+  const SystemMemory mem = system_memory();
+  if (mem.available_bytes == 0) return {m.hparams().n_ctx_train, "the model's trained length"};
+  // Keep 10% of available memory free; the weights are mapped, not copied,
+  // but they need page cache to run at speed.
+  return default_context(m, static_cast<uint64_t>(model::kUsableMemoryFraction * static_cast<double>(mem.available_bytes)),
+                         kv_type);
+}
+
+ContextChoice default_context(const model::Model& m, uint64_t memory_bytes, TensorType kv_type) {
   const auto& hp = m.hparams();
   const uint64_t kv_per_token = model::kv_bytes_per_cell(hp, kv_type);
-  const SystemMemory mem = system_memory();
   ContextChoice c{hp.n_ctx_train, "the model's trained length"};
-  if (mem.available_bytes > 0) {
-    // Keep 10% of available memory free; the weights are mapped, not copied,
-    // but they need page cache to run at speed.
-    const double budget = model::kUsableMemoryFraction * static_cast<double>(mem.available_bytes) -
-                          static_cast<double>(m.file().file_size());
-    const auto fits = static_cast<int64_t>(std::max(0.0, budget) / static_cast<double>(kv_per_token));
-    if (fits < c.n_ctx) {
-      c.n_ctx = std::max<int64_t>(fits / 256 * 256, 256);
-      c.why = "capped by available memory (model trained for " + std::to_string(hp.n_ctx_train) + ")";
-    }
+  const double budget = static_cast<double>(memory_bytes) - static_cast<double>(m.file().file_size());
+  const auto fits = static_cast<int64_t>(std::max(0.0, budget) / static_cast<double>(kv_per_token));
+  if (fits < c.n_ctx) {
+    c.n_ctx = std::max<int64_t>(fits / 256 * 256, 256);
+    c.why = "capped by available memory (model trained for " + std::to_string(hp.n_ctx_train) + ")";
   }
   return c;
 }

@@ -23,6 +23,12 @@ struct ContextChoice {
 // (KV cache at f16 for every layer), rounded down to a multiple of 256.
 ContextChoice default_context(const model::Model& m, TensorType kv_type = TensorType::F16);
 
+// The same choice within a memory budget: memory_bytes is what the weights
+// and the KV cache may take together (no margin taken off). At least 256
+// cells even when fewer fit: callers that must not overcommit check the
+// footprint themselves.
+ContextChoice default_context(const model::Model& m, uint64_t memory_bytes, TensorType kv_type = TensorType::F16);
+
 // True for a token that ends a generation: EOS or any control token.
 bool ends_generation(const tokenizer::Tokenizer& tok, int32_t token);
 

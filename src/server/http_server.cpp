@@ -101,7 +101,20 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.expires_never();
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    HttpReply reply = handler_(to_request(req));
+    respond(handler_(to_request(req)));
+  }
+
+  // Sends a complete reply, starts pulling a sourced one, or waits (on no
+  // thread) for a deferred one, which comes back here on this connection's
+  // thread.
+  void respond(HttpReply reply) {
+    if (reply.deferred) {
+      auto later = std::move(reply.deferred);
+      later([self = shared_from_this()](HttpReply r) {
+        net::post(self->ioc_, [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
+      });
+      return;
+    }
     if (!reply.source) return send(std::move(reply));
     source_ = reply.source;
     streamed_ = reply.streamed;

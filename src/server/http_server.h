@@ -1,6 +1,8 @@
 // The HTTP/1.1 server: Boost.Beast over Boost.Asio, one I/O thread for all
 // connections (every handler is quick: parsing, tokenizing, queueing; the
-// model runs on the scheduler's engine thread). Limits from ServerConfig.
+// model runs on the scheduler's engine thread; a reply that must wait for a
+// model to load comes back later through HttpReply::deferred). Limits from
+// ServerConfig.
 #pragma once
 
 #include <cstdint>

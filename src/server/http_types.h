@@ -49,6 +49,11 @@ struct HttpReply {
   // complete.
   std::shared_ptr<BodySource> source;
   bool streamed = false;
+  // Set: the reply is not known yet (its model is still loading). The
+  // connection calls it once with `deliver`, which must then be called
+  // exactly once, from any thread, with the real reply; the connection
+  // waits without blocking its thread.
+  std::function<void(std::function<void(HttpReply)> deliver)> deferred;
 };
 
 using Handler = std::function<HttpReply(const HttpRequest&)>;

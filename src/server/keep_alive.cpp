@@ -44,7 +44,7 @@ KeepAlive parse_keep_alive(const nlohmann::ordered_json& value, const std::strin
   if (value.is_number()) {
     const double s = value.get<double>();
     if (!std::isfinite(s) || s > 9.2e12) throw bad_request(field + " must be a finite number of seconds", field);
-    if (s < 0) return std::nullopt;
+    if (s < 0) return milliseconds(-1);
     return milliseconds(static_cast<int64_t>(s * 1000.0));
   }
   if (!value.is_string()) {
@@ -60,20 +60,12 @@ KeepAlive parse_keep_alive(const nlohmann::ordered_json& value, const std::strin
     throw bad_request(field + " " + value.dump() + " is not a duration (use e.g. \"30s\", \"5m\", \"1h\", or -1 for forever)",
                       field);
   }
-  if (d->count() < 0) return std::nullopt;
+  if (d->count() < 0) return milliseconds(-1);
   return std::chrono::duration_cast<milliseconds>(*d);
 }
 
-void ModelResidency::touch(KeepAlive keep_alive) {
-  std::lock_guard lock(mu_);
-  last_used_ = std::chrono::system_clock::now();
-  keep_alive_ = keep_alive;
-}
-
-std::optional<std::chrono::system_clock::time_point> ModelResidency::expires_at() const {
-  std::lock_guard lock(mu_);
-  if (!keep_alive_) return std::nullopt;
-  return last_used_ + *keep_alive_;
+KeepAlive parse_keep_alive(std::string_view text) {
+  return parse_keep_alive(nlohmann::ordered_json(std::string(text)), "--keep-alive");
 }
 
 }  // namespace hearth::server

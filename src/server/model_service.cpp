@@ -29,12 +29,15 @@ nlohmann::ordered_json flatten_content(const nlohmann::ordered_json& messages) {
 }  // namespace
 
 ModelService::ModelService(const std::filesystem::path& path, engine::SchedulerConfig config, int threads)
-    : id_(path.stem().string()), path_(path.string()) {
+    : ModelService(model::Model::load(path), path, config, threads) {}
+
+ModelService::ModelService(std::unique_ptr<model::Model> model, const std::filesystem::path& path,
+                           engine::SchedulerConfig config, int threads, const std::string& ctx_why)
+    : id_(path.stem().string()), path_(path.string()), model_(std::move(model)) {
   const auto load_start = std::chrono::steady_clock::now();
-  model_ = model::Model::load(path);
   tok_.emplace(tokenizer::Tokenizer::from_gguf(model_->file()));
   if (auto src = model_->file().get_string("tokenizer.chat_template")) tmpl_.emplace(*src);
-  std::string why = "--ctx";
+  std::string why = ctx_why;
   if (config.n_ctx <= 0) {
     const auto c = engine::default_context(*model_);
     config.n_ctx = c.n_ctx;

@@ -25,10 +25,15 @@ class ModelService {
   // config.n_ctx <= 0: the engine's default context (trained length capped
   // by memory). Logs the choice on stderr.
   ModelService(const std::filesystem::path& path, engine::SchedulerConfig config, int threads);
+  // A model already mapped (the registry sizes it before it commits memory).
+  // ctx_why: why config.n_ctx has its value, for the log line.
+  ModelService(std::unique_ptr<model::Model> model, const std::filesystem::path& path, engine::SchedulerConfig config,
+               int threads, const std::string& ctx_why = "--ctx");
 
   // The id clients use: the file stem ("stories260K"); the path given on
   // the command line is accepted as well.
   const std::string& id() const { return id_; }
+  const std::string& path() const { return path_; }
   bool answers_to(std::string_view requested) const;
   int64_t created() const { return created_; }  // file mtime, Unix seconds
 
@@ -51,7 +56,7 @@ class ModelService {
   const engine::SchedulerMetrics& scheduler_metrics() const { return scheduler_->metrics(); }
   engine::Scheduler::Stats scheduler_stats() const { return scheduler_->stats(); }
   int64_t n_embd() const { return model_->hparams().n_embd; }
-  double load_seconds() const { return load_seconds_; }  // weights, tokenizer, template, KV cache
+  double load_seconds() const { return load_seconds_; }  // tokenizer, template, KV cache (weights are mapped lazily)
 
  private:
   std::string id_, path_;

@@ -16,15 +16,14 @@ int64_t ns(std::chrono::nanoseconds d) { return d.count(); }
 // streaming, the final object (done: true, counts, durations) at the end.
 class OllamaRenderer : public Renderer {
  public:
-  OllamaRenderer(Endpoint ep, bool stream, std::string model_id, ModelResidency& residency, KeepAlive keep_alive)
-      : ep_(ep), stream_(stream), model_(std::move(model_id)), residency_(residency), keep_alive_(keep_alive) {}
+  OllamaRenderer(Endpoint ep, bool stream, std::string model_id)
+      : ep_(ep), stream_(stream), model_(std::move(model_id)) {}
 
   void token(size_t /*choice: one per request*/, const engine::StreamEvent& ev, std::string& out) override {
     if (stream_ && !ev.text.empty()) line(out, object(ev.text, false));
   }
 
   void done(size_t /*choice*/, const Outcome& o, const std::string& tail, std::string& out) override {
-    residency_.touch(keep_alive_);
     if (stream_ && !tail.empty()) line(out, object(tail, false));
     Json j = object(stream_ ? std::string() : o.text, true);
     j["done_reason"] = o.finish == engine::FinishReason::length ? "length" : "stop";
@@ -59,16 +58,14 @@ class OllamaRenderer : public Renderer {
   Endpoint ep_;
   bool stream_;
   std::string model_;
-  ModelResidency& residency_;
-  KeepAlive keep_alive_;
 };
 
-HttpReply run(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req,
-              Endpoint ep) {
+// (keep_alive was handed to the model registry with the request's lease:
+// server/model_route.h, model_choice.)
+HttpReply run(ModelService& model, const Limits& limits, const HttpRequest& req, Endpoint ep) {
   const auto received = Clock::now();
   OllamaRequest r = parse_request(parse_body(req.body), ep, model, limits);
   if (r.load_only) {  // Ollama's "load the model" call: nothing to generate
-    residency.touch(r.keep_alive);
     HttpReply reply;
     reply.body = Json{{"model", model.id()},
                       {"created_at", rfc3339(std::chrono::system_clock::now())},
@@ -78,19 +75,31 @@ HttpReply run(ModelService& model, ModelResidency& residency, const Limits& limi
                      .dump();
     return reply;
   }
-  residency.touch(r.keep_alive);
-  auto renderer = std::make_unique<OllamaRenderer>(ep, r.stream, model.id(), residency, r.keep_alive);
+  auto renderer = std::make_unique<OllamaRenderer>(ep, r.stream, model.id());
   return generation_reply(model, std::move(r.gen), {r.stream, "application/x-ndjson"}, std::move(renderer), received);
 }
 
 }  // namespace
 
-HttpReply generate(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req) {
-  return run(model, residency, limits, req, Endpoint::generate);
+HttpReply generate(ModelService& model, const Limits& limits, const HttpRequest& req) {
+  return run(model, limits, req, Endpoint::generate);
 }
 
-HttpReply chat(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req) {
-  return run(model, residency, limits, req, Endpoint::chat);
+HttpReply chat(ModelService& model, const Limits& limits, const HttpRequest& req) {
+  return run(model, limits, req, Endpoint::chat);
+}
+
+ModelChoice model_choice(const HttpRequest& req) {
+  const Json b = parse_body(req.body);
+  const Fields f(b);
+  // "name" is the field's older spelling (/api/show).
+  const char* key = f.has("model") || !f.has("name") ? "model" : "name";
+  auto name = f.string(key);
+  if (!name) throw bad_request(std::string(key) + " is required (GET /api/tags lists the models)", key);
+  if (name->ends_with(kDefaultTag)) name->resize(name->size() - kDefaultTag.size());
+  ModelChoice c{*name, std::nullopt};
+  if (f.has("keep_alive")) c.keep_alive = parse_keep_alive(f.at("keep_alive"), "keep_alive");
+  return c;
 }
 
 std::string error_body(const ApiError& e) { return Json{{"error", e.what()}}.dump(); }

@@ -15,7 +15,9 @@
 // (0.8, 40, 0.9, 0, random, -1, none, 1.1, 64, 0, 0). num_ctx bounds the
 // request: a prompt + num_predict over it (or over the server's context)
 // is a 400 giving both numbers, never a silent truncation.
-// keep_alive is validated and reported by /api/ps (server/keep_alive.h).
+// keep_alive (server/keep_alive.h) goes to the model registry with the
+// request's lease (model_choice); /api/ps reports when each loaded model is
+// due to unload.
 // Unsupported (400): format (JSON mode), images, tools, suffix, template,
 // context.
 // Model names may carry the default tag (":latest").
@@ -24,21 +26,30 @@
 
 #include <chrono>
 #include <string>
+#include <string_view>
+#include <vector>
 
 #include "server/api_error.h"
 #include "server/config.h"
 #include "server/http_types.h"
 #include "server/keep_alive.h"
+#include "server/model_registry.h"
+#include "server/model_route.h"
 #include "server/model_service.h"
 
 namespace hearth::server::ollama {
 
-HttpReply generate(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req);
-HttpReply chat(ModelService& model, ModelResidency& residency, const Limits& limits, const HttpRequest& req);
+HttpReply generate(ModelService& model, const Limits& limits, const HttpRequest& req);
+HttpReply chat(ModelService& model, const Limits& limits, const HttpRequest& req);
 
-HttpReply tags(const ModelService& model);
+HttpReply tags(const std::vector<ModelFile>& files);
 HttpReply show(const ModelService& model, const HttpRequest& req);
-HttpReply ps(ModelService& model, const ModelResidency& residency);
+HttpReply ps(ModelRegistry& models);
+
+// The model a request names ("model", or the older "name"), without the
+// default tag ":latest", and its keep_alive: what the registry leases.
+ModelChoice model_choice(const HttpRequest& req);
+inline constexpr std::string_view kDefaultTag = ":latest";
 HttpReply version();
 
 // The error body in Ollama's shape.

@@ -1,5 +1,6 @@
 // /api/tags, /api/show, /api/ps, /api/version: what the server can load and
 // what is loaded, described the way Ollama describes models.
+#include <algorithm>
 #include <cstdio>
 
 #include "gguf/summary.h"
@@ -25,8 +26,7 @@ std::string parameter_size(uint64_t n) {
   return buf;
 }
 
-Json details(const ModelService& model) {
-  const gguf::File& f = model.model().file();
+Json details(const gguf::File& f) {
   const gguf::Summary s = gguf::summarize(f);
   // The quantization level: the type holding most of the parameters.
   const gguf::TypeTotals* main = nullptr;
@@ -41,6 +41,20 @@ Json details(const ModelService& model) {
           {"parameter_size", parameter_size(s.n_params)},
           {"quantization_level", main ? std::string(tensor_type_name(main->type)) : std::string()}};
 }
+
+Json details(const ModelService& model) { return details(model.model().file()); }
+
+// A listed file's details (its header is mapped and read; nothing is loaded),
+// or null when it cannot be read.
+Json file_details(const ModelFile& file) {
+  try {
+    return details(gguf::File::open(file.path));
+  } catch (const std::exception&) {
+    return nullptr;
+  }
+}
+
+Json unix_time(int64_t seconds) { return rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(seconds))); }
 
 Json modified_at(const ModelService& model) {
   return rfc3339(std::chrono::system_clock::time_point(std::chrono::seconds(model.created())));
@@ -70,13 +84,16 @@ HttpReply json_reply(const Json& j) {
 
 }  // namespace
 
-HttpReply tags(const ModelService& model) {
-  const Json m{{"name", model.id()},
-               {"model", model.id()},
-               {"modified_at", modified_at(model)},
-               {"size", model.model().file().file_size()},
-               {"details", details(model)}};
-  return json_reply({{"models", Json::array({m})}});
+HttpReply tags(const std::vector<ModelFile>& files) {
+  Json list = Json::array();
+  for (const auto& f : files) {
+    list.push_back({{"name", f.name},
+                    {"model", f.name},
+                    {"modified_at", unix_time(f.modified)},
+                    {"size", f.size},
+                    {"details", file_details(f)}});
+  }
+  return json_reply({{"models", list}});
 }
 
 HttpReply show(const ModelService& model, const HttpRequest& req) {
@@ -98,17 +115,24 @@ HttpReply show(const ModelService& model, const HttpRequest& req) {
                      {"modified_at", modified_at(model)}});
 }
 
-HttpReply ps(ModelService& model, const ModelResidency& residency) {
-  // Forever: Ollama reports a date centuries ahead; so do we.
-  const auto expires = residency.expires_at().value_or(std::chrono::system_clock::now() + std::chrono::hours(24 * 365 * 200));
-  const Json m{{"name", model.id()},
-               {"model", model.id()},
-               {"size", model.model().file().file_size()},
-               {"details", details(model)},
-               {"expires_at", rfc3339(expires)},
-               {"size_vram", 0},
-               {"context_length", model.n_ctx()}};
-  return json_reply({{"models", Json::array({m})}});
+HttpReply ps(ModelRegistry& models) {
+  const std::vector<ModelFile> files = models.available();
+  const auto now = std::chrono::system_clock::now();
+  Json list = Json::array();
+  for (const auto& m : models.loaded()) {
+    // Busy, or kept for ever: Ollama reports a date centuries ahead; so do we.
+    const auto expires = m.expires_in_s ? now + std::chrono::milliseconds(static_cast<int64_t>(*m.expires_in_s * 1000))
+                                        : now + std::chrono::hours(24 * 365 * 200);
+    const auto file = std::find_if(files.begin(), files.end(), [&](const ModelFile& f) { return f.name == m.name; });
+    list.push_back({{"name", m.name},
+                    {"model", m.name},
+                    {"size", m.bytes},
+                    {"details", file == files.end() ? Json(nullptr) : file_details(*file)},
+                    {"expires_at", rfc3339(expires)},
+                    {"size_vram", 0},
+                    {"context_length", m.n_ctx}});
+  }
+  return json_reply({{"models", list}});
 }
 
 HttpReply version() { return json_reply({{"version", "0.1.0"}}); }  // hearth's version (cli/main.cpp)

@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "server/api_error.h"
+#include "server/ollama.h"
 
 namespace hearth::server::ollama {
 
@@ -112,7 +113,7 @@ std::vector<int32_t> generate_prompt(const Fields& f, const ModelService& model,
 void check_tagged_model(const Json& body, const char* key, const ModelService& model) {
   const Fields f(body);
   const auto name = f.string(key);
-  const std::string tag = ":latest";
+  const std::string tag(kDefaultTag);
   if (name && name->ends_with(tag)) {
     Json untagged = body;
     untagged[key] = name->substr(0, name->size() - tag.size());

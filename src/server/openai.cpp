@@ -241,10 +241,13 @@ HttpReply completions(ModelService& model, const Limits& limits, const HttpReque
   return generate(model, std::move(p), Endpoint::completion);
 }
 
-HttpReply list_models(const ModelService& model) {
-  json m = {{"id", model.id()}, {"object", "model"}, {"created", model.created()}, {"owned_by", "hearth"}};
+HttpReply list_models(const std::vector<ModelFile>& models) {
+  json data = json::array();
+  for (const auto& m : models) {
+    data.push_back({{"id", m.name}, {"object", "model"}, {"created", m.modified}, {"owned_by", "hearth"}});
+  }
   HttpReply r;
-  r.body = json{{"object", "list"}, {"data", json::array({m})}}.dump();
+  r.body = json{{"object", "list"}, {"data", data}}.dump();
   return r;
 }
 

@@ -13,14 +13,18 @@
 // response_format other than text (400).
 #pragma once
 
+#include <vector>
+
 #include "server/config.h"
 #include "server/http_types.h"
+#include "server/model_files.h"
 #include "server/model_service.h"
 
 namespace hearth::server::openai {
 
 HttpReply chat_completions(ModelService& model, const Limits& limits, const HttpRequest& req);
 HttpReply completions(ModelService& model, const Limits& limits, const HttpRequest& req);
-HttpReply list_models(const ModelService& model);
+// Every model that can be loaded, loaded or not.
+HttpReply list_models(const std::vector<ModelFile>& models);
 
 }  // namespace hearth::server::openai

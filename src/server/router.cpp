@@ -5,6 +5,7 @@
 #include "server/anthropic.h"
 #include "server/api_error.h"
 #include "server/embeddings.h"
+#include "server/model_route.h"
 #include "server/ollama.h"
 #include "server/openai.h"
 #include "server/static_assets.h"
@@ -18,56 +19,99 @@ const std::string& HttpRequest::header(const std::string& name) const {
   return it == headers.end() ? empty : it->second;
 }
 
-Router::Router(ModelService& model, const ServerConfig& config) : config_(config) {
+namespace {
+
+// /health: the server is up; each loaded model's queue and KV use, and the
+// sums over all of them (the single-model fields of old).
+HttpReply health(const ModelRegistry& models) {
+  nlohmann::ordered_json list = nlohmann::ordered_json::array();
+  engine::Scheduler::Stats sum;
+  int64_t cells = 0;
+  for (const auto& m : models.loaded()) {
+    sum.running += m.stats.running;
+    sum.waiting += m.stats.waiting;
+    sum.cancelled += m.stats.cancelled;
+    sum.cells_used += m.stats.cells_used;
+    cells += m.n_ctx;
+    list.push_back({{"id", m.name},
+                    {"requests", m.leases},
+                    {"running", m.stats.running},
+                    {"waiting", m.stats.waiting},
+                    {"kv_cells_used", m.stats.cells_used},
+                    {"kv_cells", m.n_ctx},
+                    {"bytes", m.bytes},
+                    {"expires_in_s", m.expires_in_s ? nlohmann::ordered_json(*m.expires_in_s) : nlohmann::ordered_json()}});
+  }
+  HttpReply r;
+  r.body = nlohmann::ordered_json{{"status", "ok"},
+                                  {"models", list},
+                                  {"running", sum.running},
+                                  {"waiting", sum.waiting},
+                                  {"cancelled", sum.cancelled},
+                                  {"kv_cells_used", sum.cells_used},
+                                  {"kv_cells", cells},
+                                  {"memory_used", models.memory_used()}}
+               .dump();
+  return r;
+}
+
+}  // namespace
+
+Router::Router(ModelService& model, const ServerConfig& config)
+    : config_(config), owned_(std::make_unique<ModelRegistry>(model)) {
+  add_routes(*owned_);
+}
+
+Router::Router(ModelRegistry& models, const ServerConfig& config) : config_(config) { add_routes(models); }
+
+void Router::add_routes(ModelRegistry& models) {
   const Limits& lim = config_.limits;
-  auto residency = std::make_shared<ModelResidency>();
+  const int retry = static_cast<int>(lim.retry_after.count());
   const ErrorBody oai = error_body, claude = anthropic::error_body, olm = ollama::error_body;
+  // A route over the model the request names, with the dialect's error shape.
+  const auto over = [&models, retry](ModelPicker pick, ErrorBody body, ModelHandler fn) {
+    return model_route(models, std::move(pick), std::move(fn), retry, body);
+  };
+  const ModelPicker named = model_field;
+  const ModelPicker named_or_only = [&models](const HttpRequest& r) { return model_field_or_only(r, models); };
   routes_ = {
-      {"GET", "/health", false, oai,
-       [&model](const HttpRequest&) {
-         const auto st = model.scheduler().stats();
-         HttpReply r;
-         r.body = nlohmann::ordered_json{{"status", "ok"},
-                                         {"model", model.id()},
-                                         {"running", st.running},
-                                         {"waiting", st.waiting},
-                                         {"cancelled", st.cancelled},
-                                         {"kv_cells_used", st.cells_used},
-                                         {"kv_cells", model.scheduler().n_ctx()},
-                                         {"kv_cells_cached", st.cells_cached},
-                                         {"preempted", st.preempted}}
-                      .dump();
-         return r;
-       }},
+      {"GET", "/health", false, oai, [&models](const HttpRequest&) { return health(models); }},
       // OpenAI (server/openai.h)
-      {"GET", "/v1/models", true, oai, [&model](const HttpRequest&) { return openai::list_models(model); }},
+      {"GET", "/v1/models", true, oai, [&models](const HttpRequest&) { return openai::list_models(models.available()); }},
       {"POST", "/v1/chat/completions", true, oai,
-       [&model, &lim](const HttpRequest& r) { return openai::chat_completions(model, lim, r); }},
+       over(named, oai, [&lim](ModelService& m, const HttpRequest& r) { return openai::chat_completions(m, lim, r); })},
       {"POST", "/v1/completions", true, oai,
-       [&model, &lim](const HttpRequest& r) { return openai::completions(model, lim, r); }},
+       over(named, oai, [&lim](ModelService& m, const HttpRequest& r) { return openai::completions(m, lim, r); })},
       // Anthropic (server/anthropic.h)
       {"POST", "/v1/messages", true, claude,
-       [&model, &lim](const HttpRequest& r) { return anthropic::messages(model, lim, r); }},
+       over(named, claude, [&lim](ModelService& m, const HttpRequest& r) { return anthropic::messages(m, lim, r); })},
       {"POST", "/v1/messages/count_tokens", true, claude,
-       [&model](const HttpRequest& r) { return anthropic::count_tokens(model, r); }},
-      // Ollama (server/ollama.h)
+       over(named, claude, [](ModelService& m, const HttpRequest& r) { return anthropic::count_tokens(m, r); })},
+      // Ollama (server/ollama.h): names may carry ":latest"; keep_alive goes to the registry
       {"POST", "/api/generate", true, olm,
-       [&model, &lim, residency](const HttpRequest& r) { return ollama::generate(model, *residency, lim, r); }},
+       over(ollama::model_choice, olm, [&lim](ModelService& m, const HttpRequest& r) { return ollama::generate(m, lim, r); })},
       {"POST", "/api/chat", true, olm,
-       [&model, &lim, residency](const HttpRequest& r) { return ollama::chat(model, *residency, lim, r); }},
-      {"GET", "/api/tags", true, olm, [&model](const HttpRequest&) { return ollama::tags(model); }},
-      {"POST", "/api/show", true, olm, [&model](const HttpRequest& r) { return ollama::show(model, r); }},
-      {"GET", "/api/ps", true, olm, [&model, residency](const HttpRequest&) { return ollama::ps(model, *residency); }},
+       over(ollama::model_choice, olm, [&lim](ModelService& m, const HttpRequest& r) { return ollama::chat(m, lim, r); })},
+      {"GET", "/api/tags", true, olm, [&models](const HttpRequest&) { return ollama::tags(models.available()); }},
+      {"POST", "/api/show", true, olm,
+       over(ollama::model_choice, olm, [](ModelService& m, const HttpRequest& r) { return ollama::show(m, r); })},
+      {"GET", "/api/ps", true, olm, [&models](const HttpRequest&) { return ollama::ps(models); }},
       {"GET", "/api/version", false, olm, [](const HttpRequest&) { return ollama::version(); }},
       // Embeddings (server/embeddings.h), in the OpenAI and Ollama shapes
       {"POST", "/v1/embeddings", true, oai,
-       [&model, &lim](const HttpRequest& r) { return openai_embeddings(model, lim, r); }},
-      {"POST", "/api/embed", true, olm, [&model, &lim](const HttpRequest& r) { return ollama_embed(model, lim, r); }},
-      // llama-server's token endpoints (server/tokenize_api.h) and Prometheus metrics (server/metrics.h)
-      {"POST", "/tokenize", true, oai, [&model](const HttpRequest& r) { return tokenize(model, r); }},
-      {"POST", "/detokenize", true, oai, [&model](const HttpRequest& r) { return detokenize(model, r); }},
-      {"GET", "/metrics", false, oai,
-       [&model, requests = requests_](const HttpRequest&) { return metrics_reply(*requests, {&model}); }},
+       over(named, oai, [&lim](ModelService& m, const HttpRequest& r) { return openai_embeddings(m, lim, r); })},
+      {"POST", "/api/embed", true, olm,
+       over(ollama::model_choice, olm, [&lim](ModelService& m, const HttpRequest& r) { return ollama_embed(m, lim, r); })},
+      // llama-server's token endpoints (server/tokenize_api.h; "model" optional
+      // when one model is served) and Prometheus metrics (server/metrics.h)
+      {"POST", "/tokenize", true, oai, over(named_or_only, oai, [](ModelService& m, const HttpRequest& r) { return tokenize(m, r); })},
+      {"POST", "/detokenize", true, oai,
+       over(named_or_only, oai, [](ModelService& m, const HttpRequest& r) { return detokenize(m, r); })},
+      {"GET", "/metrics", false, oai, [&models, requests = requests_](const HttpRequest&) {
+         HttpReply reply;
+         models.with_loaded([&](const std::vector<const ModelService*>& loaded) { reply = metrics_reply(*requests, loaded); });
+         return reply;
+       }},
   };
   // The web UI (no auth: the pages hold no data; their API calls carry the key).
   for (auto& [path, handler] : static_routes()) routes_.push_back({"GET", path, false, oai, std::move(handler)});

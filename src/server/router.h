@@ -6,8 +6,12 @@
 //           Router::handle ─► auth (401) ─► route by method + path (404 / 405)
 //               │                              │
 //               │                              ▼
+//               │              model_route: the request's model from the
+//               │              registry (404; not loaded: loaded on the
+//               │              registry's thread, reply deferred; 503/507)
+//               │                              ▼
 //               │              dialect handler (openai::*, anthropic::*, ollama::*):
-//               │              parse into the shared GenerationRequest (400 / 404),
+//               │              parse into the shared GenerationRequest (400),
 //               │              tokenize, generation_reply: Scheduler::submit
 //               │              (400 context, 503 queue)
 //               │              (embeddings: one embed request per input, same scheduler)
@@ -38,6 +42,7 @@
 #include "server/config.h"
 #include "server/http_types.h"
 #include "server/metrics.h"
+#include "server/model_registry.h"
 #include "server/model_service.h"
 
 namespace hearth::server {
@@ -46,8 +51,10 @@ class Router {
  public:
   // Registers the OpenAI, Anthropic and Ollama dialects, embeddings (OpenAI
   // and Ollama shapes), /tokenize, /detokenize, /metrics and /health over
-  // `model`, and the web UI (server/static_assets.h). Every reply is counted
-  // by route and final status for /metrics.
+  // the registry's models, and the web UI (server/static_assets.h). Every
+  // reply is counted by route and final status for /metrics.
+  Router(ModelRegistry& models, const ServerConfig& config);
+  // Over one model loaded elsewhere (tests).
   Router(ModelService& model, const ServerConfig& config);
 
   // Never throws: errors come back as error replies.
@@ -67,10 +74,12 @@ class Router {
     ErrorBody error_body;
     Handler handler;
   };
+  void add_routes(ModelRegistry& models);
   bool authorized(const HttpRequest& req) const;
   ErrorBody error_body_for(const std::string& path) const;
 
   const ServerConfig& config_;
+  std::unique_ptr<ModelRegistry> owned_;  // the one-model constructor's
   std::vector<Route> routes_;
   std::shared_ptr<RequestCounter> requests_ = std::make_shared<RequestCounter>();  // for /metrics
 };

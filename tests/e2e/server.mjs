@@ -13,8 +13,9 @@ export const tinyModelPath = path.join(repo, 'tests/data/tiny/tiny-llama-Q8_0.gg
 
 // Runs hearth with args; resolves once it logs the address it serves on
 // (port 0: the system picks a free port, read back from the log line).
+// model null: none on the command line (e.g. with --models-dir in extraArgs).
 export function startServer(extraArgs = [], model = modelPath) {
-  const child = spawn(binary, ['serve', model, '--port', '0', '--threads', '2', ...extraArgs], {
+  const child = spawn(binary, ['serve', ...(model ? [model] : []), '--port', '0', '--threads', '2', ...extraArgs], {
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   let log = '';

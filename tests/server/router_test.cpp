@@ -3,6 +3,11 @@
 // routing, the OpenAI error shape and the JSON of a completion.
 #include <gtest/gtest.h>
 
+#include <chrono>
+#include <condition_variable>
+#include <filesystem>
+#include <future>
+#include <mutex>
 #include <nlohmann/json.hpp>
 
 #include "router_fixture.h"
@@ -41,7 +46,7 @@ TEST_F(RouterTest, CompletionReturnsOpenAiJsonWithExactUsage) {
 TEST_F(RouterTest, StreamedCompletionEndsWithDone) {
   Router router(*model_, config_);
   HttpReply r = router.handle(post("/v1/completions",
-                                   R"({"prompt":"Hello","max_tokens":4,"seed":3,"stream":true,"stream_options":{"include_usage":true}})"));
+                                   R"({"model":"tiny-llama-Q8_0","prompt":"Hello","max_tokens":4,"seed":3,"stream":true,"stream_options":{"include_usage":true}})"));
   ASSERT_TRUE(r.source);
   EXPECT_TRUE(r.streamed);
   const std::string sse = drain(*r.source);
@@ -63,12 +68,87 @@ TEST_F(RouterTest, AuthRoutingAndErrorsHaveOpenAiShape) {
   expect_error_shape(router.handle(post("/v1/completions", "{not json")), 400);
   expect_error_shape(router.handle(post("/v1/completions", R"({"model":"other","prompt":"x"})")), 404,
                      "model_not_found");
-  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","max_tokens":300})")), 400,
+  const HttpReply no_model = router.handle(post("/v1/completions", R"({"prompt":"x"})"));
+  expect_error_shape(no_model, 400);
+  EXPECT_EQ(json::parse(no_model.body)["error"]["param"], "model");
+  expect_error_shape(router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"x","max_tokens":300})")), 400,
                      "context_length_exceeded");
-  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","n":17})")), 400);  // over Limits::max_choices
-  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","top_p":1.5})")), 400);
-  expect_error_shape(router.handle(post("/v1/completions", R"({"prompt":"x","stop":[""]})")), 400);
-  expect_error_shape(router.handle(post("/v1/chat/completions", R"({"messages":[]})")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"x","n":17})")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"x","top_p":1.5})")), 400);
+  expect_error_shape(router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"x","stop":[""]})")), 400);
+  expect_error_shape(router.handle(post("/v1/chat/completions", R"({"model":"tiny-llama-Q8_0","messages":[]})")), 400);
+}
+
+// Many models: the router resolves the request's model through a registry;
+// a model not loaded yet comes back as a deferred reply, loaded off the
+// calling thread, and stays leased until its body is drained.
+class RouterModelsTest : public RouterTest {
+ protected:
+  void SetUp() override {
+    dir_ = test::temp_dir("hearth-router-models");
+    std::filesystem::copy_file(test::data_path("tiny/tiny-llama-Q8_0.gguf"), dir_ / "one.gguf");
+    std::filesystem::copy_file(test::data_path("tiny/tiny-qwen2-Q8_0.gguf"), dir_ / "two.gguf");
+    RegistryConfig c;
+    c.models_dir = dir_.string();
+    c.ctx = 128;
+    c.threads = 1;
+    registry_ = std::make_unique<ModelRegistry>(c);
+  }
+  void TearDown() override {
+    registry_.reset();
+    std::filesystem::remove_all(dir_);
+  }
+
+  // Waits for a deferred reply the way a connection does.
+  static HttpReply resolve(HttpReply r) {
+    if (!r.deferred) return r;
+    std::promise<HttpReply> p;
+    r.deferred([&p](HttpReply real) { p.set_value(std::move(real)); });
+    return p.get_future().get();
+  }
+
+  std::filesystem::path dir_;
+  std::unique_ptr<ModelRegistry> registry_;
+};
+
+TEST_F(RouterModelsTest, LoadsTheNamedModelOffTheCallingThreadAndLeasesItUntilSent) {
+  Router router(*registry_, config_);
+  const json list = json::parse(router.handle({"GET", "/v1/models", {{"x-api-key", "k1"}}, ""}).body);
+  ASSERT_EQ(list["data"].size(), 2u) << "listed before they are loaded";
+  EXPECT_EQ(list["data"][0]["id"], "one");
+  EXPECT_EQ(list["data"][1]["id"], "two");
+
+  HttpReply first = router.handle(post("/v1/completions", R"({"model":"two","prompt":"Hi","max_tokens":3,"seed":1})"));
+  EXPECT_TRUE(first.deferred) << "two is not loaded: the reply waits for the load";
+  HttpReply r = resolve(std::move(first));
+  ASSERT_TRUE(r.source) << r.body;
+  ASSERT_EQ(registry_->loaded().size(), 1u);
+  EXPECT_EQ(registry_->loaded()[0].leases, 1) << "the reply holds the model";
+  const json j = json::parse(drain(*r.source));
+  EXPECT_EQ(j["model"], "two");
+  EXPECT_EQ(j["usage"]["completion_tokens"], 3);
+  r.source.reset();
+  EXPECT_EQ(registry_->loaded()[0].leases, 0) << "released once the body is gone";
+
+  // Loaded now: answered at once.
+  HttpReply again = router.handle(post("/v1/completions", R"({"model":"two","prompt":"Hi","max_tokens":1})"));
+  EXPECT_FALSE(again.deferred);
+  EXPECT_TRUE(again.source);
+
+  const json health = json::parse(router.handle({"GET", "/health", {}, ""}).body);
+  ASSERT_EQ(health["models"].size(), 1u);
+  EXPECT_EQ(health["models"][0]["id"], "two");
+  EXPECT_EQ(health["models"][0]["kv_cells"], 128);
+}
+
+TEST_F(RouterModelsTest, ErrorsOfTheLoadComeBackInOpenAiShape) {
+  Router router(*registry_, config_);
+  const HttpReply unknown = router.handle(post("/v1/chat/completions", R"({"model":"three","messages":[]})"));
+  expect_error_shape(unknown, 404, "model_not_found");
+  EXPECT_NE(unknown.body.find("available: one, two"), std::string::npos) << unknown.body;
+  // A bad request to a model that must load first: the error comes after the load.
+  const HttpReply bad = resolve(router.handle(post("/v1/completions", R"({"model":"one","prompt":"x","n":17})")));
+  expect_error_shape(bad, 400);
 }
 
 }  // namespace

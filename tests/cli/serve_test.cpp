@@ -1,0 +1,33 @@
+// `hearth serve` refuses bad model options before it listens, with an
+// error that says what to do (the serving itself is tested in tests/e2e).
+#include <gtest/gtest.h>
+
+#include "test_data.h"
+
+namespace hearth {
+namespace {
+
+using hearth::test::run_hearth;
+
+const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
+
+// Fails (1 for hearth's own errors, CLI11's code for a bad option) with `message` on stderr.
+void expect_error(const std::vector<std::string>& args, const std::string& message) {
+  const auto r = run_hearth(args);
+  EXPECT_NE(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find(message), std::string::npos) << r.err;
+}
+
+TEST(ServeCli, ModelOptionsAreCheckedBeforeListening) {
+  expect_error({"serve"}, "name a model file or a --models-dir");
+  expect_error({"serve", "no-such.gguf"}, "model file no-such.gguf does not exist");
+  expect_error({"serve", "--models-dir", "/no/such/dir"}, "--models-dir /no/such/dir is not a directory");
+  // One value per --ctx: the model after it stays a model.
+  expect_error({"serve", "--ctx", "storie=64", kStories}, "--ctx storie=64: no model 'storie' (available: stories260K)");
+  expect_error({"serve", "--ctx", "lots", kStories}, "--ctx lots: give N or MODEL=N");
+  expect_error({"serve", kStories, "--keep-alive", "5q"}, "bad keep-alive '5q'");
+  expect_error({"serve", kStories, "--max-models", "0"}, "--max-models");
+}
+
+}  // namespace
+}  // namespace hearth
