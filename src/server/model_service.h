@@ -33,7 +33,6 @@ class ModelService {
   // The id clients use: the file stem ("stories260K"); the path given on
   // the command line is accepted as well.
   const std::string& id() const { return id_; }
-  const std::string& path() const { return path_; }
   bool answers_to(std::string_view requested) const;
   int64_t created() const { return created_; }  // file mtime, Unix seconds
 

@@ -25,7 +25,7 @@ TEST(ServeCli, ModelOptionsAreCheckedBeforeListening) {
   // One value per --ctx: the model after it stays a model.
   expect_error({"serve", "--ctx", "storie=64", kStories}, "--ctx storie=64: no model 'storie' (available: stories260K)");
   expect_error({"serve", "--ctx", "lots", kStories}, "--ctx lots: give N or MODEL=N");
-  expect_error({"serve", kStories, "--keep-alive", "5q"}, "bad keep-alive '5q'");
+  expect_error({"serve", kStories, "--keep-alive", "5q"}, "--keep-alive \"5q\" is not a duration");
   expect_error({"serve", kStories, "--max-models", "0"}, "--max-models");
 }
 

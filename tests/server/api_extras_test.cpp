@@ -156,7 +156,7 @@ ModelService* ApiExtrasTest::model_ = nullptr;
 
 TEST_F(ApiExtrasTest, MetricsParseAndCountRequestsTokensAndLatencies) {
   Router router(*model_, config_);
-  HttpReply r = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":6,"seed":1})"));
+  HttpReply r = router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","max_tokens":6,"seed":1})"));
   const json done = json::parse(body_of(r));
   router.handle(post("/v1/nothing", "{}"));
   HttpRequest get{"GET", "/metrics", {}, ""};
@@ -238,20 +238,20 @@ TEST_F(ApiExtrasTest, TokenizeAndDetokenizeRoundTrip) {
 
 TEST_F(ApiExtrasTest, NChoicesAreSeededSeedPlusIndexAndSumUsage) {
   Router router(*model_, config_);
-  HttpReply r = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":5,"seed":10,"n":3})"));
+  HttpReply r = router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","max_tokens":5,"seed":10,"n":3})"));
   ASSERT_EQ(r.status, 200) << r.body;
   const json j = json::parse(body_of(r));
   ASSERT_EQ(j["choices"].size(), 3u);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(j["choices"][i]["index"], i);
-    HttpReply one = router.handle(post("/v1/completions", json{{"prompt", "Hello"}, {"max_tokens", 5}, {"seed", 10 + i}}.dump()));
+    HttpReply one = router.handle(post("/v1/completions", json{{"model", "tiny-llama-Q8_0"}, {"prompt", "Hello"}, {"max_tokens", 5}, {"seed", 10 + i}}.dump()));
     EXPECT_EQ(j["choices"][i]["text"], json::parse(body_of(one))["choices"][0]["text"]) << "choice " << i;
   }
   EXPECT_EQ(j["usage"]["completion_tokens"], 15);
   EXPECT_EQ(j["usage"]["prompt_tokens"], model_->text_prompt("Hello").size());
 
   // Streamed: every chunk names its choice; each choice finishes once.
-  HttpReply s = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":5,"seed":10,"n":2,"stream":true})"));
+  HttpReply s = router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","max_tokens":5,"seed":10,"n":2,"stream":true})"));
   const std::string sse = body_of(s);
   std::map<int, int> finishes;
   std::istringstream in(sse);
@@ -267,17 +267,17 @@ TEST_F(ApiExtrasTest, NChoicesAreSeededSeedPlusIndexAndSumUsage) {
   EXPECT_TRUE(sse.ends_with("data: [DONE]\n\n"));
 
   // The context check counts all n: 16 x (1 + 20) > 256.
-  HttpReply big = router.handle(post("/v1/completions", R"({"prompt":"Hello","max_tokens":20,"n":16})"));
+  HttpReply big = router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","max_tokens":20,"n":16})"));
   EXPECT_EQ(big.status, 400);
   EXPECT_EQ(json::parse(big.body)["error"]["code"], "context_length_exceeded");
   EXPECT_NE(big.body.find("256"), std::string::npos) << big.body;
-  EXPECT_EQ(router.handle(post("/v1/completions", R"({"prompt":"Hello","n":17})")).status, 400);
-  EXPECT_EQ(router.handle(post("/v1/completions", R"({"prompt":"Hello","n":0})")).status, 400);
+  EXPECT_EQ(router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","n":17})")).status, 400);
+  EXPECT_EQ(router.handle(post("/v1/completions", R"({"model":"tiny-llama-Q8_0","prompt":"Hello","n":0})")).status, 400);
 }
 
 TEST_F(ApiExtrasTest, EmbeddingsEndpointsShapesAndErrors) {
   Router router(*model_, config_);
-  HttpReply r = router.handle(post("/v1/embeddings", R"({"input":["Hello","world"]})"));
+  HttpReply r = router.handle(post("/v1/embeddings", R"({"model":"tiny-llama-Q8_0","input":["Hello","world"]})"));
   ASSERT_EQ(r.status, 200) << r.body;
   const json j = json::parse(body_of(r));
   ASSERT_EQ(j["data"].size(), 2u);
@@ -292,8 +292,8 @@ TEST_F(ApiExtrasTest, EmbeddingsEndpointsShapesAndErrors) {
   HttpReply oe = router.handle(post("/api/embed", R"({"input":"Hello"})"));
   EXPECT_EQ(oe.status, 400);
   EXPECT_TRUE(json::parse(oe.body)["error"].is_string()) << oe.body;
-  EXPECT_EQ(router.handle(post("/v1/embeddings", R"({"input":"x","dimensions":3})")).status, 400);
-  EXPECT_EQ(router.handle(post("/v1/embeddings", R"({"input":[[1,2],[3,"a"]]})")).status, 400);
+  EXPECT_EQ(router.handle(post("/v1/embeddings", R"({"model":"tiny-llama-Q8_0","input":"x","dimensions":3})")).status, 400);
+  EXPECT_EQ(router.handle(post("/v1/embeddings", R"({"model":"tiny-llama-Q8_0","input":[[1,2],[3,"a"]]})")).status, 400);
 }
 
 }  // namespace
