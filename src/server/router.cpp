@@ -32,13 +32,17 @@ HttpReply health(const ModelRegistry& models) {
     sum.waiting += m.stats.waiting;
     sum.cancelled += m.stats.cancelled;
     sum.cells_used += m.stats.cells_used;
+    sum.cells_cached += m.stats.cells_cached;
+    sum.preempted += m.stats.preempted;
     cells += m.n_ctx;
     list.push_back({{"id", m.name},
                     {"requests", m.leases},
                     {"running", m.stats.running},
                     {"waiting", m.stats.waiting},
                     {"kv_cells_used", m.stats.cells_used},
+                    {"kv_cells_cached", m.stats.cells_cached},
                     {"kv_cells", m.n_ctx},
+                    {"preempted", m.stats.preempted},
                     {"bytes", m.bytes},
                     {"expires_in_s", m.expires_in_s ? nlohmann::ordered_json(*m.expires_in_s) : nlohmann::ordered_json()}});
   }
@@ -49,7 +53,9 @@ HttpReply health(const ModelRegistry& models) {
                                   {"waiting", sum.waiting},
                                   {"cancelled", sum.cancelled},
                                   {"kv_cells_used", sum.cells_used},
+                                  {"kv_cells_cached", sum.cells_cached},
                                   {"kv_cells", cells},
+                                  {"preempted", sum.preempted},
                                   {"memory_used", models.memory_used()}}
                .dump();
   return r;

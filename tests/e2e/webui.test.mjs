@@ -99,6 +99,12 @@ test('chat: pick the model, Enter sends, the answer streams in, history survives
     assert.equal(await page.inputValue('#prompt'), 'Tell me a story\nabout a cat.');
     assert.equal(await page.locator('.msg').count(), 0);
 
+    // The built-in model writes 300 tokens in a fraction of a second, which
+    // could land in one animation frame; a slow link (emulated by Chromium)
+    // spreads the stream out so the page's incremental rendering is seen.
+    const cdp = await context.newCDPSession(page);
+    await cdp.send('Network.emulateNetworkConditions',
+      { offline: false, latency: 0, downloadThroughput: 16 * 1024, uploadThroughput: -1 });
     await watchAnswer(page);
     await page.keyboard.press('Enter');
     await page.waitForSelector('.msg.assistant');
