@@ -5,9 +5,10 @@
 //   integer part: maddubs(u8 quants, s8 activations) -> int16 pairs (no
 //                 saturation: 2 * 31 * 128 < 32767), madd with the sub-block
 //                 scale -> int32, summed over the block, then one FMA with
-//                 d * y.d into a float accumulator;
+//                 d * y.d into the float accumulator;
 //   min part:     sum_j m[j] * (activation sum of sub-block j), from Q8_K's
-//                 16-element bsums, one madd per block, FMA with dmin * y.d.
+//                 16-element bsums, one madd per block, then one FNMA with
+//                 dmin * y.d into the same accumulator (fold_superblock).
 #pragma once
 
 #include <immintrin.h>
