@@ -32,17 +32,16 @@ int64_t token_tile(uint64_t act_row) {
   return std::clamp<int64_t>(fit / 4 * 4, 4, kMaxTokenTile);
 }
 
-// The dot of one weight row with one activation row, by the same kernel the
-// batched path uses for it: the type's gemm kernel when it has one (one
-// token), else vec_dot. So a token's result never depends on how many other
-// tokens share its batch (gemm and vec_dot differ in float summation order),
-// which is what lets the scheduler promise a seeded request the same tokens
-// alone, batched, or resumed from the prefix cache.
+// The dot of one weight row with one activation row: the type's vec_dot,
+// the fast one-row kernel (with in-kernel weight prefetch). Batch-invariant
+// although the batched path runs the gemm kernel: every gemm kernel shares
+// its float steps with its type's vec_dot (quant/gemm.h) and returns the same
+// bits for every (row, token) pair (tests/quant/gemm_test.cpp), so a token's
+// result never depends on how many other tokens share its batch, which is
+// what lets the scheduler promise a seeded request the same tokens alone,
+// batched, or resumed from the prefix cache.
 inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row, const uint8_t* act) {
-  if (!tr.gemm) return tr.vec_dot(n, row, act);
-  float y = 0;
-  tr.gemm(n, row, 0, 1, act, 0, 1, &y, 1);
-  return y;
+  return tr.vec_dot(n, row, act);
 }
 
 // Decode: y[o] = W[o] . act over rows [ob, oe), one dot per row. Hot

@@ -11,10 +11,10 @@
 //     parallel, each multiplied by L1-sized tiles of tokens through the
 //     type's gemm kernel (quant/gemm.h), which decodes each weight block once
 //     per 4 tokens: bound by the int8 multiply rate.
-// Both give the vec_dot result up to float summation order, and a token's
-// row is bit-identical whatever the batch size: the one-token path uses the
-// type's gemm kernel too when there is one (batch invariance: the
-// scheduler's determinism rests on it).
+// Both give exactly the vec_dot result: every gemm kernel returns its type's
+// vec_dot bits for each (row, token) pair (quant/gemm.h), so a token's row is
+// bit-identical whatever the batch size (batch invariance: the scheduler's
+// determinism rests on it).
 #pragma once
 
 #include <cstdint>

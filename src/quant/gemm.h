@@ -9,8 +9,12 @@
 //
 // Why it exists: vec_dot decodes a weight block (nibbles, scales) for every
 // token it meets; a gemm kernel decodes it once and multiplies it with several
-// tokens' activations while it sits in registers. Results equal the vec_dot
-// kernel's up to float summation order (the per-block integer sums are exact).
+// tokens' activations while it sits in registers. Results equal the same
+// table's vec_dot kernel's BIT FOR BIT: each gemm kernel shares its float
+// steps (per-block FMA, accumulator layout, final horizontal sum) with its
+// type's vec_dot, and the per-block integer sums are exact. compute::matmul
+// relies on it: a token decoded alone (vec_dot) and the same token in a
+// batch (gemm) get the same logits (tests/quant/gemm_test.cpp checks it).
 //
 // `generic` holds the reference: a loop over the generic vec_dot (the oracle in
 // tests). `avx2` holds the register-tiled kernels; which types have one is

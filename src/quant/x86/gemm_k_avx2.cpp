@@ -1,7 +1,8 @@
 // AVX2 gemm kernels of the K formats with Q8_K activations (Q4_K, Q6_K).
 // Contract in quant/gemm.h, tiling in x86/gemm_avx2.h; the per-block integer
 // arithmetic is the dot kernels' (x86/k_asym_avx2.h, x86/k_sym_avx2.h), so a
-// tile's integer sums equal vec_dot's exactly.
+// tile's integer sums equal vec_dot's exactly, and the float steps are shared
+// with them too (fold_superblock), so the results are vec_dot's bit for bit.
 #include <immintrin.h>
 
 #include "quant/blocks.h"
@@ -22,23 +23,12 @@ inline void load_blocks(const uint8_t* const act[NT], const BlockQ8_K* y[NT]) {
   for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(act[t]);
 }
 
-// m[j] once per 16-element activation sum: 16 int16 lanes m0 m0 m1 m1 .. m7 m7.
-inline __m256i mins_per_bsum(const uint8_t m[8]) {
-  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
-  return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
-}
-
-// sum_j m[j] * (sum of sub-block j's 32 activations) as 8 int32 partial sums:
-// one madd of the duplicated mins with Q8_K's 16 bsums (|m bsum| < 2^17).
-inline __m256i min_sums(__m256i mins16, const BlockQ8_K& y) {
-  return _mm256_madd_epi16(mins16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums)));
-}
-
 // Q4_K row times NT Q8_K rows. Per super-block the scales/mins are unpacked
 // once and each 64-element chunk's nibbles are split once; every token then
 // costs two maddubs + madd (scale applied in the madd) into its own int32
-// sum. The min term (dmin * sum m_j * bsums) costs one madd per token and is
-// folded into the same float accumulator with one FNMA.
+// sum. The min term (dmin * sum m_j * bsums) costs one madd per token. The
+// float step is vec_dot's (ksimd::fold_superblock), so every token's result
+// equals vec_dot_q4_K_q8_K's bit for bit.
 struct Q4KKernel {
   template <int NT>
   static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
@@ -51,7 +41,7 @@ struct Q4KKernel {
     for (int64_t b = 0; b < n / kQKK; ++b) {
       uint8_t sc[8], m[8];
       kasym::unpack_scales_mins_6bit(x[b].scales, sc, m);
-      const __m256i mins16 = mins_per_bsum(m);
+      const __m256i mins16 = ksimd::mins_per_bsum(m);
       __m256i sumi[NT];
       for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
       // Not unrolled: unrolled, the compiler hoists all 32 products of the
@@ -73,9 +63,8 @@ struct Q4KKernel {
       const float d = fp16_scalar(x[b].d), dmin = fp16_scalar(x[b].dmin);
       for (int t = 0; t < NT; ++t) {
         const float yd = y[t][b].d;
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * yd), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
-        acc[t] = _mm256_fnmadd_ps(_mm256_set1_ps(dmin * yd),
-                                  _mm256_cvtepi32_ps(min_sums(mins16, y[t][b])), acc[t]);
+        acc[t] = ksimd::fold_superblock(acc[t], d * yd, dmin * yd, sumi[t],
+                                        ksimd::min_sums_32(mins16, y[t][b]));
       }
     }
     for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);
@@ -85,6 +74,9 @@ struct Q4KKernel {
 // Q6_K row times NT Q8_K rows: each half super-block is unpacked once into
 // four registers and reused by every token (ksym::half_dot applies the
 // sub-block scales); the -32 offset is one madd against the token's bsums.
+// The integer sums are exact and the float step is vec_dot's
+// (ksym::fold_superblock, then hsum), so every token's result equals
+// vec_dot_q6_K_q8_K's bit for bit.
 struct Q6KKernel {
   template <int NT>
   static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
@@ -109,7 +101,7 @@ struct Q6KKernel {
       }
       const float d = fp16_scalar(x[b].d);
       for (int t = 0; t < NT; ++t) {
-        acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(d * y[t][b].d), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+        acc[t] = ksym::fold_superblock(acc[t], d * y[t][b].d, sumi[t]);
       }
     }
     for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);

@@ -13,16 +13,14 @@ namespace hearth::quant::avx2 {
 
 namespace {
 
-// Signed quants of one weight block: Q4_0 codes minus 8, Q8_0 as stored.
-inline __m256i weight_quants(const BlockQ4_0& x) {
-  return _mm256_sub_epi8(unpack_nibbles(x.qs), _mm256_set1_epi8(8));
-}
-inline __m256i weight_quants(const BlockQ8_0& x) { return load_i8x32(x.qs); }
-
 // One weight row times NT Q8_0 activation rows. Hot loop of prompt
 // evaluation: per block the weights are unpacked once into a register, then
 // each token costs one load, the signed int8 product (dot_i8_i8: its |x| half
 // is shared by the tokens once inlined) and one FMA into its own accumulator.
+// Each token keeps two accumulators, block b going to the (b % 2)-th, and
+// ends with finish_row: the float steps of vec_dot (dot_row in
+// x86/legacy_avx2.h), so every token's result equals vec_dot's bit for bit.
+// Blocks go in pairs so the parity is known at compile time.
 template <typename Block>
 struct LegacyKernel {
   template <int NT>
@@ -30,17 +28,24 @@ struct LegacyKernel {
     const auto* x = reinterpret_cast<const Block*>(row);
     const BlockQ8_0* y[NT];
     for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_0*>(act[t]);
-    __m256 acc[NT];
-    for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-    for (int64_t b = 0; b < legacy::block_count(n); ++b) {
+    __m256 acc[2][NT];
+    for (int t = 0; t < NT; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
+    auto step = [&](int64_t b, __m256* acc_b) {
       const __m256i q = weight_quants(x[b]);
       const float dx = fp16_scalar(x[b].d);
       for (int t = 0; t < NT; ++t) {
         const __m256 d = _mm256_set1_ps(dx * fp16_scalar(y[t][b].d));
-        acc[t] = _mm256_fmadd_ps(d, dot_i8_i8(q, load_i8x32(y[t][b].qs)), acc[t]);
+        acc_b[t] = fold_block(d, dot_i8_i8(q, load_i8x32(y[t][b].qs)), acc_b[t]);
       }
+    };
+    const int64_t nb = legacy::block_count(n);
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+      step(b, acc[0]);
+      step(b + 1, acc[1]);
     }
-    for (int t = 0; t < NT; ++t) out[t] = hsum(acc[t]);
+    if (b < nb) step(b, acc[0]);
+    for (int t = 0; t < NT; ++t) out[t] = finish_row(acc[0][t], acc[1][t], 0.0f);
   }
 };
 

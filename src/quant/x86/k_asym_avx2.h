@@ -5,9 +5,10 @@
 //   integer part: maddubs(u8 quants, s8 activations) -> int16 pairs (no
 //                 saturation: 2 * 31 * 128 < 32767), madd with the sub-block
 //                 scale -> int32, summed over the block, then one FMA with
-//                 d * y.d into a float accumulator;
+//                 d * y.d into the float accumulator;
 //   min part:     sum_j m[j] * (activation sum of sub-block j), from Q8_K's
-//                 16-element bsums, one madd per block, FMA with dmin * y.d.
+//                 16-element bsums, one madd per block, then one FNMA with
+//                 dmin * y.d into the same accumulator (fold_superblock).
 #pragma once
 
 #include <immintrin.h>
@@ -29,30 +30,46 @@ inline __m256i scaled_dot32(__m256i q, __m256i y, __m256i scale16) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), scale16);
 }
 
-// Running sums of one row: acc += d_x * d_y * sumi, acc_min += dmin_x * d_y * min_sums.
+// The float step of one super-block: acc += d_x d_y * sumi, then
+// acc -= dmin_x d_y * min_sums (one FMA, one FNMA into one accumulator).
+// Shared by the vec_dot kernels (through Accumulators) and the Q4_K gemm
+// (gemm_k_avx2.cpp) so both round the same way and give bit-identical
+// results, which compute::matmul relies on (a token decoded alone goes
+// through vec_dot, the same token in a prompt through gemm). The integer sums
+// are exact, so this step, the lane layout of min_sums and the final hsum are
+// all that must match. One chain of two FMAs per 256 elements is far shorter
+// than a super-block's integer work, so one accumulator costs vec_dot nothing.
+inline __m256 fold_superblock(__m256 acc, float d_dy, float dmin_dy, __m256i sumi, __m256i min_sums) {
+  acc = _mm256_fmadd_ps(_mm256_set1_ps(d_dy), _mm256_cvtepi32_ps(sumi), acc);
+  return _mm256_fnmadd_ps(_mm256_set1_ps(dmin_dy), _mm256_cvtepi32_ps(min_sums), acc);
+}
+
+// Running sum of one row (fold_superblock per super-block, hsum at the end).
 struct Accumulators {
   __m256 acc = _mm256_setzero_ps();
-  __m256 acc_min = _mm256_setzero_ps();
 
   void add(const BlockQ8_K& y, uint16_t d, uint16_t dmin, __m256i sumi, __m256i min_sums) {
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(y.d * fp16_scalar(d)), _mm256_cvtepi32_ps(sumi), acc);
-    acc_min = _mm256_fmadd_ps(_mm256_set1_ps(y.d * fp16_scalar(dmin)),
-                              _mm256_cvtepi32_ps(min_sums), acc_min);
+    acc = fold_superblock(acc, fp16_scalar(d) * y.d, fp16_scalar(dmin) * y.d, sumi, min_sums);
   }
-  float result() const { return hsum(_mm256_sub_ps(acc, acc_min)); }
+  float result() const { return hsum(acc); }
 };
 
 // ---- Q4_K and Q5_K: 8 sub-blocks of 32, 6-bit scales ----
 
-// sum_j m[j] * (sum of the 32 activations of sub-block j): 4 int32 partial
-// sums in the low half (the upper half zero). Pairs of 16-element bsums make
-// the 32-element sums (|pair| <= 4096, so int16 holds them).
-inline __m256i min_sums_32(const uint8_t m[8], const BlockQ8_K& y) {
-  const __m256i bsums = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums));
-  const __m128i pairs =
-      _mm_hadd_epi16(_mm256_castsi256_si128(bsums), _mm256_extracti128_si256(bsums, 1));
-  const __m128i mins = _mm_cvtepu8_epi16(_mm_loadl_epi64(reinterpret_cast<const __m128i*>(m)));
-  return _mm256_zextsi128_si256(_mm_madd_epi16(mins, pairs));
+// The 8 mins once per 16-element activation sum: 16 int16 lanes
+// m0 m0 m1 m1 .. m7 m7 (computed once per super-block; the gemm reuses it
+// for every token).
+inline __m256i mins_per_bsum(const uint8_t m[8]) {
+  const __m128i m8 = _mm_loadl_epi64(reinterpret_cast<const __m128i*>(m));
+  return _mm256_cvtepu8_epi16(_mm_unpacklo_epi8(m8, m8));
+}
+
+// sum_j m[j] * (sum of the 32 activations of sub-block j) as 8 int32 partial
+// sums (lane j: sub-block j): one madd of the duplicated mins with Q8_K's 16
+// bsums (|m bsum| < 2^17). Two port-5 operations, where summing bsum pairs
+// first (hadd) took three.
+inline __m256i min_sums_32(__m256i mins16, const BlockQ8_K& y) {
+  return _mm256_madd_epi16(mins16, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums)));
 }
 
 // Integer dot of one Q4_K / Q5_K super-block with its Q8_K block, scales

@@ -56,6 +56,16 @@ inline __m256i offset_term(const int8_t* scales16, const int16_t* bsums) {
   return _mm256_slli_epi32(_mm256_madd_epi16(s, b), kShift);
 }
 
+// The float step of one super-block: acc += d_x d_y * sumi (sumi: the
+// super-block's exact integer dot, 8 int32 lanes as half_dot and offset_term
+// lay them out). Shared by the Q3_K / Q6_K vec_dot kernels and the Q6_K gemm
+// (gemm_k_avx2.cpp), which with the same final hsum makes gemm and vec_dot
+// bit-identical, as compute::matmul relies on (a token decoded alone goes
+// through vec_dot, the same token in a prompt through gemm).
+inline __m256 fold_superblock(__m256 acc, float d_dy, __m256i sumi) {
+  return _mm256_fmadd_ps(_mm256_set1_ps(d_dy), _mm256_cvtepi32_ps(sumi), acc);
+}
+
 // The 4 vectors of 32 6-bit level indices of one 128-element half of a Q6_K
 // super-block (layout: quant/sym_layout.h): vector k takes its low nibbles
 // from ql[32 (k & 1) ..] (low nibble for k < 2, high for k >= 2) and its two

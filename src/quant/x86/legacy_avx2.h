@@ -18,6 +18,28 @@ inline __m256i load_i8x32(const int8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
+// Signed quants of one weight block, as the Q8_0-activation dots multiply
+// them: Q4_0 codes minus 8 (-8..7), Q8_0 as stored (any file may hold -128;
+// activations are -127..127, which is what dot_i8_i8 needs).
+inline __m256i weight_quants(const BlockQ4_0& x) {
+  return _mm256_sub_epi8(unpack_nibbles(x.qs), _mm256_set1_epi8(8));
+}
+inline __m256i weight_quants(const BlockQ8_0& x) { return load_i8x32(x.qs); }
+
+// The float arithmetic of a legacy dot, shared by vec_dot (dot_row below)
+// and the gemm kernels (gemm_legacy_avx2.cpp) so that both round the same
+// way and give bit-identical results (compute::matmul relies on it: a token
+// decoded alone goes through vec_dot, the same token in a prompt through
+// gemm). The integer products of a block are exact, so only these steps
+// matter: block b is folded into accumulator b % 2 (fold_block: d_x d_y
+// times its 8 partial sums, one FMA), and the row ends with finish_row.
+inline __m256 fold_block(__m256 d, __m256 products, __m256 acc) {
+  return _mm256_fmadd_ps(d, products, acc);
+}
+inline float finish_row(__m256 acc_even, __m256 acc_odd, float mins) {
+  return hsum(_mm256_add_ps(acc_even, acc_odd)) + mins;
+}
+
 // d_x d_y of the 8 blocks x[0..7], y[0..7] (`d` is the first field of every
 // legacy block, so a strided gather of fp16 values finds it).
 template <typename Block, typename ActBlock>
@@ -33,7 +55,7 @@ inline __m256 block_scales8(const Block* x, const ActBlock* y) {
 // block cost Q4_0 a third of its speed).
 //
 // Hot loop of decode. Shaped as two blocks per step into two float
-// accumulators: each block's integer work (unpack, maddubs, madd, convert) is
+// accumulators (even and odd blocks; fold_block, finish_row): each block's integer work (unpack, maddubs, madd, convert) is
 // independent, so the out-of-order core overlaps the pair, and the two FMA
 // chains hide the FMA latency. The scales d_x d_y come 8 blocks at a time
 // from block_scales8 (stored, then broadcast from memory: a load, not a
@@ -47,7 +69,7 @@ float dot_row(int64_t n, const void* vx, const void* vy) {
   // block b's d * (q_x . q_y) added into acc; its m_x s_y into mins
   auto accumulate = [&](int64_t b, const float* d, __m256 acc, float& mins) {
     if constexpr (legacy::kHasMin<Block>) mins += fp16_scalar(x[b].m) * fp16_scalar(y[b].s);
-    return _mm256_fmadd_ps(_mm256_broadcast_ss(d), block_dot(x[b], y[b]), acc);
+    return fold_block(_mm256_broadcast_ss(d), block_dot(x[b], y[b]), acc);
   };
   const int64_t nb = legacy::block_count(n);
   __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
@@ -70,7 +92,7 @@ float dot_row(int64_t n, const void* vx, const void* vy) {
       acc1 = accumulate(b, d, acc1, mins1);
     }
   }
-  return hsum(_mm256_add_ps(acc0, acc1)) + (mins0 + mins1);
+  return finish_row(acc0, acc1, mins0 + mins1);
 }
 
 }  // namespace hearth::quant::avx2

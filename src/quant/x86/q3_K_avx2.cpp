@@ -69,8 +69,7 @@ float vec_dot_q3_K_q8_K(int64_t n, const void* vx, const void* vy) {
     unpack_half(x[i].qs + 32, hmask, 1, u);
     sumi = _mm256_add_epi32(sumi, ksym::half_dot(u, y[i].qs + 128, scales + 8));
     sumi = _mm256_sub_epi32(sumi, ksym::offset_term<2>(scales, y[i].bsums));
-    const float d = fp16_scalar(x[i].d) * y[i].d;
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    acc = ksym::fold_superblock(acc, fp16_scalar(x[i].d) * y[i].d, sumi);
   }
   return hsum(acc);
 }

@@ -5,10 +5,9 @@
 namespace hearth::quant::avx2 {
 
 namespace {
-// q = code - 8 in -8..7: a signed x signed product.
+// Signed weights times signed activations (weight_quants, shared with the gemm).
 __m256 block_dot(const BlockQ4_0& x, const BlockQ8_0& y) {
-  const __m256i q = _mm256_sub_epi8(unpack_nibbles(x.qs), _mm256_set1_epi8(8));
-  return dot_i8_i8(q, load_i8x32(y.qs));
+  return dot_i8_i8(weight_quants(x), load_i8x32(y.qs));
 }
 }  // namespace
 

@@ -1,5 +1,6 @@
 // Q6_K x Q8_K dot, AVX2. Same result as generic::vec_dot_q6_K_q8_K up to float
-// summation order (the per-super-block integer sums are exact).
+// summation order (the per-super-block integer sums are exact), and bit for
+// bit the AVX2 gemm's (ksym::fold_superblock).
 #include <immintrin.h>
 
 #include "quant/blocks.h"
@@ -27,8 +28,7 @@ float vec_dot_q6_K_q8_K(int64_t n, const void* vx, const void* vy) {
     ksym::unpack_q6_half(x[i].ql + 64, x[i].qh + 32, u);
     sumi = _mm256_add_epi32(sumi, ksym::half_dot(u, y[i].qs + 128, x[i].scales + 8));
     sumi = _mm256_sub_epi32(sumi, ksym::offset_term<5>(x[i].scales, y[i].bsums));
-    const float d = fp16_scalar(x[i].d) * y[i].d;
-    acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(sumi), acc);
+    acc = ksym::fold_superblock(acc, fp16_scalar(x[i].d) * y[i].d, sumi);
   }
   return hsum(acc);
 }

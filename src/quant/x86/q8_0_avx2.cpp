@@ -5,10 +5,9 @@
 namespace hearth::quant::avx2 {
 
 namespace {
-// Weights may hold -128 (any file can); activations are -127..127 by
-// construction (generic::quantize_row_q8_0), which is what dot_i8_i8 needs.
+// Signed weights times signed activations (weight_quants, shared with the gemm).
 __m256 block_dot(const BlockQ8_0& x, const BlockQ8_0& y) {
-  return dot_i8_i8(load_i8x32(x.qs), load_i8x32(y.qs));
+  return dot_i8_i8(weight_quants(x), load_i8x32(y.qs));
 }
 }  // namespace
 
