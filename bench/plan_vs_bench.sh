@@ -8,7 +8,7 @@
 #
 # For each shape it prints the plan's figure (its own short bandwidth
 # probe), the bench's figure, their ratio, and the plan's formula evaluated
-# with the bandwidth the bench measured in the same run (bandwidth x 0.65 /
+# with the bandwidth the bench measured in the same run (bandwidth x the plan's decode efficiency /
 # bytes per token), which separates the model's error from bandwidth noise.
 set -eu
 BUILD=${1:-build}
