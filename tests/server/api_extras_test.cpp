@@ -9,46 +9,19 @@
 #include <algorithm>
 #include <cctype>
 #include <chrono>
-#include <condition_variable>
 #include <map>
-#include <mutex>
 #include <nlohmann/json.hpp>
 #include <sstream>
 #include <string>
 #include <string_view>
 #include <cstring>
 
-#include "server/router.h"
-#include "test_data.h"
+#include "router_fixture.h"
 
 namespace hearth::server {
 namespace {
 
 using json = nlohmann::json;
-
-std::string drain(BodySource& src) {
-  std::mutex mu;
-  std::condition_variable cv;
-  bool rung = false;
-  src.start([&] {
-    std::lock_guard lock(mu);
-    rung = true;
-    cv.notify_all();
-  });
-  std::string out;
-  for (;;) {
-    if (!src.pull(out)) return out;
-    std::unique_lock lock(mu);
-    if (!cv.wait_for(lock, std::chrono::seconds(60), [&] { return rung; })) {
-      ADD_FAILURE() << "source stalled";
-      return out;
-    }
-    rung = false;
-  }
-}
-
-// The body of a reply, drained when it has a source.
-std::string body_of(HttpReply& r) { return r.source ? drain(*r.source) : r.body; }
 
 // A parsed exposition: sample "name{labels}" -> value, and each family's type.
 struct Exposition {
@@ -137,22 +110,7 @@ Exposition parse_exposition(const std::string& text) {
   return e;
 }
 
-class ApiExtrasTest : public ::testing::Test {
- protected:
-  static void SetUpTestSuite() {
-    engine::SchedulerConfig sc;
-    sc.n_ctx = 256;
-    model_ = new ModelService(test::data_path("tiny/tiny-llama-Q8_0.gguf"), sc, 2);
-  }
-  static void TearDownTestSuite() { delete model_; }
-
-  static HttpRequest post(const std::string& path, const std::string& body) { return {"POST", path, {}, body}; }
-
-  static ModelService* model_;
-  ServerConfig config_;
-};
-
-ModelService* ApiExtrasTest::model_ = nullptr;
+using ApiExtrasTest = RouterFixture;  // tiny model, context 256, key "k1"
 
 TEST_F(ApiExtrasTest, MetricsParseAndCountRequestsTokensAndLatencies) {
   Router router(*model_, config_);
