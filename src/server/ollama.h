@@ -18,8 +18,8 @@
 // keep_alive (server/keep_alive.h) goes to the model registry with the
 // request's lease (model_choice); /api/ps reports when each loaded model is
 // due to unload.
-// Unsupported (400): format (JSON mode), images, tools, suffix, template,
-// context.
+// format: "json" gives one JSON object (JSON mode); a schema is a 400.
+// Unsupported (400): images, tools, suffix, template, context.
 // Model names may carry the default tag (":latest").
 // Errors: {"error": "message"} with the HTTP status.
 #pragma once

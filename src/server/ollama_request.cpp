@@ -11,9 +11,6 @@ namespace {
 
 // Fields this dialect does not serve yet: a clear 400 instead of ignoring them.
 void reject_unsupported(const Fields& f, Endpoint ep) {
-  if (f.has("format") && !(f.at("format").is_string() && f.at("format").get<std::string>().empty())) {
-    throw bad_request("format (JSON mode) is not supported yet: leave it out", "format");
-  }
   static const std::vector<const char*> chat_only{"tools"};
   static const std::vector<const char*> generate_only{"suffix", "template", "context", "images"};
   const auto& unsupported = ep == Endpoint::chat ? chat_only : generate_only;
@@ -22,6 +19,17 @@ void reject_unsupported(const Fields& f, Endpoint ep) {
       throw bad_request(std::string(key) + " is not supported yet", key);
     }
   }
+}
+
+// format: "json" constrains the output to one JSON object (JSON mode, the
+// sampler's JSON constraint); "" or absent: text. A JSON schema object is
+// not supported yet (400).
+engine::ResponseFormat response_format(const Fields& f) {
+  if (!f.has("format")) return engine::ResponseFormat::text;
+  const Json& v = f.at("format");
+  if (v.is_string() && v.get<std::string>().empty()) return engine::ResponseFormat::text;
+  if (v.is_string() && v.get<std::string>() == "json") return engine::ResponseFormat::json_object;
+  throw bad_request("format must be \"json\" (a JSON schema is not supported yet)", "format");
 }
 
 // The sampling options, with Ollama's defaults. Returns num_predict and num_ctx.
@@ -127,6 +135,7 @@ OllamaRequest parse_request(const Json& body, Endpoint ep, const ModelService& m
   check_tagged_model(body, "model", model);
   reject_unsupported(f, ep);
   OllamaRequest r;
+  r.gen.format = response_format(f);
   r.stream = f.boolean("stream").value_or(true);
   if (f.has("keep_alive")) r.keep_alive = parse_keep_alive(f.at("keep_alive"), "keep_alive");
   const Budget budget = parse_options(body, limits, r.gen.sampling, r.gen.stops);

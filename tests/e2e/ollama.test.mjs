@@ -139,7 +139,18 @@ test('options are type-checked: a bad one is a 400 naming it', async () => {
       return true;
     });
   }
-  await assert.rejects(ollama.generate(gen({ format: 'json' })), (e) => e.status_code === 400 && /format/.test(e.error));
+  await assert.rejects(ollama.generate(gen({ format: 'xml' })), (e) => e.status_code === 400 && /format/.test(e.error));
+});
+
+test('format: "json" answers with one JSON object (JSON mode)', async () => {
+  for (const seed of [1, 2, 3]) {
+    const r = await ollama.generate({ model, prompt: 'Once upon a time', format: 'json', stream: false,
+                                      options: { seed, num_predict: 48 } });
+    const value = JSON.parse(r.response);
+    assert.equal(typeof value, 'object');
+    assert.ok(value !== null && !Array.isArray(value), r.response);
+    assert.equal(r.done_reason, 'stop');
+  }
 });
 
 test('keep_alive is validated and reported by /api/ps', async () => {

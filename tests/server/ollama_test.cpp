@@ -128,7 +128,8 @@ TEST_F(OllamaTest, BadFieldsAreA400NamingThem) {
       {R"("stream":1)", "stream"},
       {R"("keep_alive":"soon")", "keep_alive"},
       {R"("keep_alive":true)", "keep_alive"},
-      {R"("format":"json")", "format"},
+      {R"("format":"xml")", "format"},
+      {R"("format":{"type":"object"})", "format"},
       {R"("images":["aGk="])", "images"},
       {R"("suffix":"x")", "suffix"},
   };
