@@ -39,10 +39,7 @@ void reject_unsupported(const Fields& f) {
   }
 }
 
-struct MessagesRequest {
-  engine::GenerationRequest gen;
-  bool stream = false;
-};
+}  // namespace
 
 MessagesRequest parse_messages(const Json& b, const ModelService& model, const Limits& limits) {
   const Fields f(b);
@@ -63,6 +60,8 @@ MessagesRequest parse_messages(const Json& b, const ModelService& model, const L
   r.gen.prompt = model.chat_prompt(chat_messages(b));
   return r;
 }
+
+namespace {
 
 // "event: NAME\ndata: JSON\n\n"
 void event(std::string& out, const char* name, const Json& data) {
@@ -174,7 +173,7 @@ HttpReply count_tokens(ModelService& model, const HttpRequest& req) {
 }
 
 std::string error_body(const ApiError& e) {
-  return Json{{"type", "error"}, {"error", {{"type", error_type(e.status())}, {"message", e.what()}}}}.dump();
+  return json_text(Json{{"type", "error"}, {"error", {{"type", error_type(e.status())}, {"message", e.what()}}}});
 }
 
 }  // namespace hearth::server::anthropic

@@ -21,12 +21,23 @@
 
 #include <string>
 
+#include <nlohmann/json.hpp>
+
 #include "server/api_error.h"
 #include "server/config.h"
 #include "server/http_types.h"
 #include "server/model_service.h"
 
 namespace hearth::server::anthropic {
+
+struct MessagesRequest {
+  engine::GenerationRequest gen;  // prompt included
+  bool stream = false;
+};
+
+// The body of /v1/messages (already parsed JSON) into a request. Throws a
+// 400 ApiError naming the bad field, 404 for a model that is not served.
+MessagesRequest parse_messages(const nlohmann::ordered_json& b, const ModelService& model, const Limits& limits);
 
 HttpReply messages(ModelService& model, const Limits& limits, const HttpRequest& req);
 HttpReply count_tokens(ModelService& model, const HttpRequest& req);

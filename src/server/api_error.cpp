@@ -6,6 +6,10 @@
 
 namespace hearth::server {
 
+std::string json_text(const nlohmann::ordered_json& j) {
+  return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
 ApiError bad_request(const std::string& message, const std::string& param) {
   return ApiError(400, "invalid_request_error", message, param);
 }
@@ -16,7 +20,7 @@ std::string error_body(const ApiError& e) {
   j["error"]["type"] = e.type();
   j["error"]["param"] = e.param().empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.param());
   j["error"]["code"] = e.code().empty() ? nlohmann::ordered_json() : nlohmann::ordered_json(e.code());
-  return j.dump();
+  return json_text(j);
 }
 
 HttpReply error_reply(const ApiError& e, int retry_after_s, ErrorBody body) {

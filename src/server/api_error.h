@@ -7,6 +7,8 @@
 #include <exception>
 #include <string>
 
+#include <nlohmann/json_fwd.hpp>
+
 #include "core/error.h"
 #include "server/http_types.h"
 
@@ -30,6 +32,11 @@ class ApiError : public Error {
 
 // 400 invalid_request_error naming the offending field.
 ApiError bad_request(const std::string& message, const std::string& param = {});
+
+// JSON text that cannot fail: error messages quote request bytes, which need
+// not be UTF-8 (JSON parse errors, command-line values); such bytes are
+// written as U+FFFD instead of making dump() throw. Every error body uses it.
+std::string json_text(const nlohmann::ordered_json& j);
 
 // The JSON text of the error body (OpenAI's shape).
 std::string error_body(const ApiError& e);

@@ -41,11 +41,37 @@ std::string base64_floats(const std::vector<float>& v) {
   return base64(bytes.data(), bytes.size());
 }
 
+// Every input must fit the context; with truncate, longer ones are cut.
+void fit_context(std::vector<std::vector<int32_t>>& inputs, int64_t n_ctx, bool truncate) {
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    const auto n = static_cast<int64_t>(inputs[i].size());
+    if (n <= n_ctx) continue;
+    if (truncate) {
+      inputs[i].resize(static_cast<size_t>(n_ctx));
+      continue;
+    }
+    throw ContextFullError("input[" + std::to_string(i) + "] is " + std::to_string(n) +
+                           " tokens but the context holds " + std::to_string(n_ctx) +
+                           " (shorten it, raise --ctx, or for /api/embed pass \"truncate\": true)");
+  }
+}
+
+HttpReply job_reply(ModelService& model, const Limits& limits, std::vector<std::vector<int32_t>> inputs,
+                    EmbeddingRender render) {
+  HttpReply r;
+  r.source = std::make_shared<EmbeddingJob>(model.scheduler(), std::move(inputs), limits.embedding_inputs_in_flight,
+                                            std::move(render));
+  return r;
+}
+
+}  // namespace
+
 // The inputs as token ids: strings are tokenized, id arrays checked
 // against the vocabulary. Empty inputs are refused (an embedding of
 // nothing has no meaning).
-std::vector<std::vector<int32_t>> input_tokens(const json& input, const ModelService& model, const Limits& limits,
-                                               bool allow_ids) {
+std::vector<std::vector<int32_t>> embedding_inputs(const nlohmann::ordered_json& input, const ModelService& model,
+                                                   const Limits& limits, bool allow_ids) {
+  using json = nlohmann::ordered_json;
   const int32_t n_vocab = model.tokenizer().n_vocab();
   const auto from_ids = [&](const json& ids, size_t index) {
     std::vector<int32_t> out;
@@ -96,31 +122,6 @@ std::vector<std::vector<int32_t>> input_tokens(const json& input, const ModelSer
   return out;
 }
 
-// Every input must fit the context; with truncate, longer ones are cut.
-void fit_context(std::vector<std::vector<int32_t>>& inputs, int64_t n_ctx, bool truncate) {
-  for (size_t i = 0; i < inputs.size(); ++i) {
-    const auto n = static_cast<int64_t>(inputs[i].size());
-    if (n <= n_ctx) continue;
-    if (truncate) {
-      inputs[i].resize(static_cast<size_t>(n_ctx));
-      continue;
-    }
-    throw ContextFullError("input[" + std::to_string(i) + "] is " + std::to_string(n) +
-                           " tokens but the context holds " + std::to_string(n_ctx) +
-                           " (shorten it, raise --ctx, or for /api/embed pass \"truncate\": true)");
-  }
-}
-
-HttpReply job_reply(ModelService& model, const Limits& limits, std::vector<std::vector<int32_t>> inputs,
-                    EmbeddingRender render) {
-  HttpReply r;
-  r.source = std::make_shared<EmbeddingJob>(model.scheduler(), std::move(inputs), limits.embedding_inputs_in_flight,
-                                            std::move(render));
-  return r;
-}
-
-}  // namespace
-
 HttpReply openai_embeddings(ModelService& model, const Limits& limits, const HttpRequest& req) {
   const json b = parse_body(req.body);
   check_model(b, "model", model, /*required=*/false);
@@ -139,7 +140,7 @@ HttpReply openai_embeddings(ModelService& model, const Limits& limits, const Htt
   if (format != "float" && format != "base64") {
     throw bad_request("encoding_format must be \"float\" or \"base64\"", "encoding_format");
   }
-  auto inputs = input_tokens(b["input"], model, limits, /*allow_ids=*/true);
+  auto inputs = embedding_inputs(b["input"], model, limits, /*allow_ids=*/true);
   fit_context(inputs, model.scheduler().n_ctx(), /*truncate=*/false);
   EmbeddingRender render;
   render.done = [format, id = model.id()](const EmbeddingResults& res) {
@@ -171,7 +172,7 @@ HttpReply ollama_embed(ModelService& model, const Limits& limits, const HttpRequ
       (!b["dimensions"].is_number_integer() || b["dimensions"].get<int64_t>() != model.n_embd())) {
     throw bad_request("dimensions must be " + std::to_string(model.n_embd()), "dimensions");
   }
-  auto inputs = input_tokens(b["input"], model, limits, /*allow_ids=*/false);
+  auto inputs = embedding_inputs(b["input"], model, limits, /*allow_ids=*/false);
   fit_context(inputs, model.scheduler().n_ctx(), truncate);
   EmbeddingRender render;
   render.done = [started, id = model.id()](const EmbeddingResults& res) {

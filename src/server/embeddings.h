@@ -24,6 +24,11 @@
 // Errors in Ollama's shape {"error": "..."}.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
+#include <nlohmann/json.hpp>
+
 #include "server/config.h"
 #include "server/http_types.h"
 #include "server/model_service.h"
@@ -32,5 +37,12 @@ namespace hearth::server {
 
 HttpReply openai_embeddings(ModelService& model, const Limits& limits, const HttpRequest& req);
 HttpReply ollama_embed(ModelService& model, const Limits& limits, const HttpRequest& req);
+
+// The `input` field as token ids, one vector per input: strings tokenized,
+// token ids checked against the vocabulary (allow_ids: OpenAI's id forms).
+// Throws a 400 ApiError for a bad shape, an empty input, an id outside the
+// vocabulary or more than Limits::max_embedding_inputs inputs.
+std::vector<std::vector<int32_t>> embedding_inputs(const nlohmann::ordered_json& input, const ModelService& model,
+                                                   const Limits& limits, bool allow_ids);
 
 }  // namespace hearth::server

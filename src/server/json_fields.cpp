@@ -19,7 +19,8 @@ Json parse_body(const std::string& body) {
   Json b;
   try {
     b = Json::parse(body);
-  } catch (const Json::parse_error& e) {
+  } catch (const Json::exception& e) {
+    // parse_error, and out_of_range for a number too big for a double.
     throw bad_request(std::string("the request body is not valid JSON: ") + e.what());
   }
   if (!b.is_object()) throw bad_request("the request body must be a JSON object");

@@ -57,7 +57,7 @@ KeepAlive parse_keep_alive(const nlohmann::ordered_json& value, const std::strin
   if (!text.empty() && end == text.c_str() + text.size()) return parse_keep_alive(nlohmann::ordered_json(secs), field);
   const auto d = parse_go_duration(text);
   if (!d) {
-    throw bad_request(field + " " + value.dump() + " is not a duration (use e.g. \"30s\", \"5m\", \"1h\", or -1 for forever)",
+    throw bad_request(field + " " + json_text(value) + " is not a duration (use e.g. \"30s\", \"5m\", \"1h\", or -1 for forever)",
                       field);
   }
   if (d->count() < 0) return milliseconds(-1);

@@ -102,7 +102,7 @@ ModelChoice model_choice(const HttpRequest& req) {
   return c;
 }
 
-std::string error_body(const ApiError& e) { return Json{{"error", e.what()}}.dump(); }
+std::string error_body(const ApiError& e) { return json_text(Json{{"error", e.what()}}); }
 
 std::string rfc3339(std::chrono::system_clock::time_point t) {
   const auto since = t.time_since_epoch();
