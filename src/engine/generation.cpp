@@ -64,4 +64,13 @@ std::string render_plain_chat(const nlohmann::ordered_json& messages) {
   return out + "Assistant:";
 }
 
+std::string render_chat_prompt(const chat::ChatTemplate* tmpl, const tokenizer::Tokenizer& tok,
+                               const nlohmann::ordered_json& messages) {
+  if (!tmpl) return render_plain_chat(messages);
+  nlohmann::ordered_json req;
+  req["messages"] = messages;
+  req["add_generation_prompt"] = true;
+  return render_chat(*tmpl, tok, req);
+}
+
 }  // namespace hearth::engine

@@ -43,4 +43,11 @@ std::string render_chat(const chat::ChatTemplate& tmpl, const tokenizer::Tokeniz
 // be a string. Throws FormatError naming the bad message.
 std::string render_plain_chat(const nlohmann::ordered_json& messages);
 
+// The prompt text of a conversation awaiting the assistant's reply, as
+// `hearth serve` and `hearth tokens` build it: through the model's template
+// (tmpl non-null; add_generation_prompt set) or else render_plain_chat.
+// Throws the template's or render_plain_chat's error.
+std::string render_chat_prompt(const chat::ChatTemplate* tmpl, const tokenizer::Tokenizer& tok,
+                               const nlohmann::ordered_json& messages);
+
 }  // namespace hearth::engine

@@ -64,14 +64,7 @@ std::vector<int32_t> ModelService::chat_prompt(const nlohmann::ordered_json& mes
   const auto msgs = flatten_content(messages);
   std::string text;
   try {
-    if (tmpl_) {
-      nlohmann::ordered_json req;
-      req["messages"] = msgs;
-      req["add_generation_prompt"] = true;
-      text = engine::render_chat(*tmpl_, *tok_, req);
-    } else {
-      text = engine::render_plain_chat(msgs);
-    }
+    text = engine::render_chat_prompt(tmpl_ ? &*tmpl_ : nullptr, *tok_, msgs);
   } catch (const Error& e) {
     throw bad_request(std::string("messages: ") + e.what(), "messages");
   }
