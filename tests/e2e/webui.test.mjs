@@ -44,7 +44,17 @@ async function openPage(base, pagePath = '/') {
   return { page, context, problems };
 }
 
-const health = async (base) => (await fetch(`${base}/health`)).json();
+// /health, asked again once after a network error (a pooled keep-alive
+// socket can be reset under a loaded CI machine); a server that is really
+// gone fails both times.
+async function health(base) {
+  try {
+    return await (await fetch(`${base}/health`)).json();
+  } catch {
+    await new Promise((r) => setTimeout(r, 200));
+    return (await fetch(`${base}/health`)).json();
+  }
+}
 
 async function waitFor(predicate, what, ms = 5000) {
   const end = Date.now() + ms;
