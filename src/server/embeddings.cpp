@@ -64,6 +64,17 @@ HttpReply job_reply(ModelService& model, const Limits& limits, std::vector<std::
   return r;
 }
 
+// Both dialects accept "dimensions" only as this model's full width:
+// shortened (Matryoshka) embeddings are not supported.
+void check_dimensions(const json& b, int64_t n_embd) {
+  if (!b.contains("dimensions") || b["dimensions"].is_null()) return;
+  if (!b["dimensions"].is_number_integer() || b["dimensions"].get<int64_t>() != n_embd) {
+    throw bad_request("dimensions must be " + std::to_string(n_embd) +
+                          " (this model's embedding width; shortened embeddings are not supported)",
+                      "dimensions");
+  }
+}
+
 }  // namespace
 
 // The inputs as token ids: strings are tokenized, id arrays checked
@@ -126,14 +137,7 @@ HttpReply openai_embeddings(ModelService& model, const Limits& limits, const Htt
   const json b = parse_body(req.body);
   check_model(b, "model", model, /*required=*/false);
   if (!b.contains("input")) throw bad_request("input is required", "input");
-  const int64_t n_embd = model.n_embd();
-  if (b.contains("dimensions") && !b["dimensions"].is_null()) {
-    if (!b["dimensions"].is_number_integer() || b["dimensions"].get<int64_t>() != n_embd) {
-      throw bad_request("dimensions must be " + std::to_string(n_embd) +
-                            " (this model's embedding width; shortened embeddings are not supported)",
-                        "dimensions");
-    }
-  }
+  check_dimensions(b, model.n_embd());
   const std::string format = b.contains("encoding_format") && !b["encoding_format"].is_null()
                                  ? (b["encoding_format"].is_string() ? b["encoding_format"].get<std::string>() : "?")
                                  : "float";
@@ -168,10 +172,7 @@ HttpReply ollama_embed(ModelService& model, const Limits& limits, const HttpRequ
   if (!b.contains("input")) throw bad_request("input is required", "input");
   // Only an explicit true truncates (see embeddings.h).
   const bool truncate = Fields(b).boolean("truncate").value_or(false);
-  if (b.contains("dimensions") && !b["dimensions"].is_null() &&
-      (!b["dimensions"].is_number_integer() || b["dimensions"].get<int64_t>() != model.n_embd())) {
-    throw bad_request("dimensions must be " + std::to_string(model.n_embd()), "dimensions");
-  }
+  check_dimensions(b, model.n_embd());
   auto inputs = embedding_inputs(b["input"], model, limits, /*allow_ids=*/false);
   fit_context(inputs, model.scheduler().n_ctx(), truncate);
   EmbeddingRender render;

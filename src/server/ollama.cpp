@@ -96,8 +96,7 @@ ModelChoice model_choice(const HttpRequest& req) {
   const char* key = f.has("model") || !f.has("name") ? "model" : "name";
   auto name = f.string(key);
   if (!name) throw bad_request(std::string(key) + " is required (GET /api/tags lists the models)", key);
-  if (name->ends_with(kDefaultTag)) name->resize(name->size() - kDefaultTag.size());
-  ModelChoice c{*name, std::nullopt};
+  ModelChoice c{without_default_tag(*name), std::nullopt};
   if (f.has("keep_alive")) c.keep_alive = parse_keep_alive(f.at("keep_alive"), "keep_alive");
   return c;
 }

@@ -50,6 +50,13 @@ HttpReply ps(ModelRegistry& models);
 // default tag ":latest", and its keep_alive: what the registry leases.
 ModelChoice model_choice(const HttpRequest& req);
 inline constexpr std::string_view kDefaultTag = ":latest";
+
+// `name` without the default tag: "stories260K:latest" -> "stories260K";
+// other tags are kept.
+inline std::string without_default_tag(std::string name) {
+  if (name.ends_with(kDefaultTag)) name.resize(name.size() - kDefaultTag.size());
+  return name;
+}
 HttpReply version();
 
 // The error body in Ollama's shape.

@@ -121,10 +121,9 @@ std::vector<int32_t> generate_prompt(const Fields& f, const ModelService& model,
 void check_tagged_model(const Json& body, const char* key, const ModelService& model) {
   const Fields f(body);
   const auto name = f.string(key);
-  const std::string tag(kDefaultTag);
-  if (name && name->ends_with(tag)) {
+  if (name && name->ends_with(kDefaultTag)) {
     Json untagged = body;
-    untagged[key] = name->substr(0, name->size() - tag.size());
+    untagged[key] = without_default_tag(*name);
     return check_model(untagged, key, model, /*required=*/true);
   }
   check_model(body, key, model, /*required=*/true);
@@ -137,7 +136,6 @@ OllamaRequest parse_request(const Json& body, Endpoint ep, const ModelService& m
   OllamaRequest r;
   r.gen.format = response_format(f);
   r.stream = f.boolean("stream").value_or(true);
-  if (f.has("keep_alive")) r.keep_alive = parse_keep_alive(f.at("keep_alive"), "keep_alive");
   const Budget budget = parse_options(body, limits, r.gen.sampling, r.gen.stops);
   if (ep == Endpoint::chat) {
     r.gen.prompt = chat_prompt(f, model);

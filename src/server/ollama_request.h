@@ -8,7 +8,6 @@
 #include "engine/scheduler.h"
 #include "server/config.h"
 #include "server/json_fields.h"
-#include "server/keep_alive.h"
 #include "server/model_service.h"
 
 namespace hearth::server::ollama {
@@ -16,7 +15,6 @@ namespace hearth::server::ollama {
 struct OllamaRequest {
   engine::GenerationRequest gen;  // prompt included
   bool stream = true;             // Ollama streams unless told otherwise
-  KeepAlive keep_alive = kDefaultKeepAlive;
   bool load_only = false;         // /api/generate with no prompt: just (re)load the model
 };
 
