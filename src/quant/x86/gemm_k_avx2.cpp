@@ -1,5 +1,8 @@
 // AVX2 gemm kernels of the K formats with Q8_K activations (Q4_K, Q6_K).
-// Contract in quant/gemm.h, tiling in x86/gemm_avx2.h; the per-block integer
+// Contract in quant/gemm.h, tiling in x86/gemm_avx2.h. Each super-block step
+// requests the weights 2 KB ahead (prefetch_stream), as the dot kernels do:
+// batched decode runs tiles of a few tokens, short enough to be bound by
+// memory latency without it; the per-block integer
 // arithmetic is the dot kernels' (x86/k_asym_avx2.h, x86/k_sym_avx2.h), so a
 // tile's integer sums equal vec_dot's exactly, and the float steps are shared
 // with them too (fold_superblock), so the results are vec_dot's bit for bit.
@@ -39,6 +42,7 @@ struct Q4KKernel {
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / kQKK; ++b) {
+      prefetch_stream<sizeof(BlockQ4_K)>(x + b);
       uint8_t sc[8], m[8];
       kasym::unpack_scales_mins_6bit(x[b].scales, sc, m);
       const __m256i mins16 = ksimd::mins_per_bsum(m);
@@ -86,6 +90,7 @@ struct Q6KKernel {
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / kQKK; ++b) {
+      prefetch_stream<sizeof(BlockQ6_K)>(x + b);
       __m256i sumi[NT];
       for (int t = 0; t < NT; ++t) {
         sumi[t] = _mm256_sub_epi32(_mm256_setzero_si256(),
