@@ -60,10 +60,9 @@ uint64_t Forward::scratch_bytes() const {
     total += v->capacity() * sizeof(float);
   }
   for (const auto& s : scratch_) total += s.scores.capacity() * sizeof(float);
-  for (const auto* lists : {&visible_, &visible_swa_}) {
-    total += lists->capacity() * sizeof(std::vector<int64_t>);
-    for (const auto& l : *lists) total += l.capacity() * sizeof(int64_t);
-  }
+  total += (visible_.capacity() + visible_swa_.capacity()) * sizeof(std::span<const int64_t>);
+  total += seq_ids_.capacity() * sizeof(int32_t) + seq_cells_.capacity() * sizeof(std::vector<int64_t>);
+  for (const auto& l : seq_cells_) total += l.capacity() * sizeof(int64_t);
   return total;
 }
 
@@ -174,43 +173,74 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   return logits_;
 }
 
-// Which cells each token sees (the same for every layer of a kind), in
-// position order when the batch carries histories.
+// Without histories: the cells tagged with each sequence of the batch, up to
+// its last position in the batch, in position order. Attention sums over the
+// cells in list order; in position order the result does not depend on where
+// the cells lie in the store, so the same input gives bit-identical results on
+// a fresh or a long-running KV store. Cells usually come in order already
+// (checked in O(n) first).
+void Forward::find_cells_by_tag(const Batch& b, const KvStore& kv) {
+  seq_ids_.clear();
+  std::vector<int64_t> last_pos;
+  for (size_t t = 0; t < b.size(); ++t) {
+    const auto it = std::find(seq_ids_.begin(), seq_ids_.end(), b.seq[t]);
+    if (it == seq_ids_.end()) {
+      seq_ids_.push_back(b.seq[t]);
+      last_pos.push_back(b.pos[t]);
+    } else {
+      auto& lp = last_pos[static_cast<size_t>(it - seq_ids_.begin())];
+      lp = std::max(lp, b.pos[t]);
+    }
+  }
+  seq_cells_.resize(seq_ids_.size());
+  for (auto& list : seq_cells_) list.clear();
+  for (int64_t c = 0; c < kv.n_cells(); ++c) {
+    const auto it = std::find(seq_ids_.begin(), seq_ids_.end(), kv.seq(c));
+    if (it == seq_ids_.end()) continue;
+    const auto i = static_cast<size_t>(it - seq_ids_.begin());
+    if (kv.pos(c) <= last_pos[i]) seq_cells_[i].push_back(c);
+  }
+  const auto by_pos = [&kv](int64_t a, int64_t c) { return kv.pos(a) < kv.pos(c); };
+  for (auto& list : seq_cells_) {
+    if (!std::is_sorted(list.begin(), list.end(), by_pos)) std::sort(list.begin(), list.end(), by_pos);
+  }
+}
+
+// Which cells each token sees (the same for every layer of a kind): a view of
+// its sequence's cells in position order, cut at its own position (and, on
+// sliding layers, at the window's start).
 void Forward::find_visible(const Batch& b, const KvStore& kv) {
-  const auto n = static_cast<int64_t>(b.size());
-  visible_.assign(static_cast<size_t>(n), {});
-  visible_swa_.assign(static_cast<size_t>(n), {});
-  if (!b.history.empty() && b.history.size() != b.size()) throw Error("forward: a history for some tokens only");
-  for (int64_t t = 0; t < n; ++t) {
-    const auto ti = static_cast<size_t>(t);
-    const int64_t p = b.pos[ti];
-    auto& all = visible_[ti];
-    auto& swa = visible_swa_[ti];
-    if (!b.history.empty()) {
-      const auto& h = b.history[ti];
-      if (p >= static_cast<int64_t>(h.size()) || h[static_cast<size_t>(p)] != b.cell[ti]) {
+  const size_t n = b.size();
+  if (!b.history.empty() && b.history.size() != n) throw Error("forward: a history for some tokens only");
+  const bool by_tag = b.history.empty();
+  if (by_tag) find_cells_by_tag(b, kv);
+  visible_.assign(n, {});
+  visible_swa_.assign(n, {});
+  const int64_t window = hp_.sliding_window;
+  for (size_t t = 0; t < n; ++t) {
+    const int64_t p = b.pos[t];
+    const int64_t window_start = p - window + 1;  // first position a sliding layer sees
+    std::span<const int64_t> all;
+    size_t swa_first = 0;  // index in `all` of the first cell at window_start or later
+    if (by_tag) {
+      const auto i = static_cast<size_t>(std::find(seq_ids_.begin(), seq_ids_.end(), b.seq[t]) - seq_ids_.begin());
+      const auto& list = seq_cells_[i];
+      const auto pos_below = [&kv](int64_t c, int64_t q) { return kv.pos(c) < q; };
+      const auto end = std::lower_bound(list.begin(), list.end(), p + 1, pos_below);
+      all = std::span<const int64_t>(list.data(), static_cast<size_t>(end - list.begin()));
+      if (window > 0) {
+        swa_first = static_cast<size_t>(std::lower_bound(list.begin(), end, window_start, pos_below) - list.begin());
+      }
+    } else {
+      const auto& h = b.history[t];
+      if (p >= static_cast<int64_t>(h.size()) || h[static_cast<size_t>(p)] != b.cell[t]) {
         throw Error("forward: a token's history does not hold its own cell at its position");
       }
-      all.assign(h.begin(), h.begin() + p + 1);
-      if (hp_.sliding_window > 0) {
-        swa.assign(h.begin() + std::max<int64_t>(0, p - hp_.sliding_window + 1), h.begin() + p + 1);
-      }
-      continue;
+      all = h.first(static_cast<size_t>(p + 1));
+      swa_first = static_cast<size_t>(std::max<int64_t>(0, window_start));  // history[k] is position k
     }
-    const int32_t s = b.seq[ti];
-    for (int64_t c = 0; c < kv.n_cells(); ++c) {
-      if (kv.seq(c) != s || kv.pos(c) > p) continue;
-      all.push_back(c);
-      if (hp_.sliding_window > 0 && p - kv.pos(c) < hp_.sliding_window) swa.push_back(c);
-    }
-    // Attention sums over the cells in list order; in position order the
-    // result does not depend on where the cells lie in the store, so the
-    // same input gives bit-identical results on a fresh or a long-running
-    // KV store. Cells usually come in order already (checked in O(n) first).
-    const auto by_pos = [&kv](int64_t a, int64_t b2) { return kv.pos(a) < kv.pos(b2); };
-    for (auto* list : {&all, &swa}) {
-      if (!std::is_sorted(list->begin(), list->end(), by_pos)) std::sort(list->begin(), list->end(), by_pos);
-    }
+    visible_[t] = all;
+    if (window > 0) visible_swa_[t] = all.subspan(swa_first);
   }
 }
 

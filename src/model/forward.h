@@ -81,8 +81,16 @@ class Forward {
     std::vector<float> scores;
   };
   std::vector<ThreadScratch> scratch_;
-  // Visible cells per token (all layers / sliding layers).
-  std::vector<std::vector<int64_t>> visible_, visible_swa_;
+  // Per token, the cells it attends to on full and on sliding-window layers,
+  // in position order: views into the batch's histories, or into seq_cells_.
+  // Views, not copies: a 512-token chunk at a 64K context would otherwise
+  // hold 512 lists of up to 64K cells (256 MiB).
+  std::vector<std::span<const int64_t>> visible_, visible_swa_;
+  // Without histories: per sequence of the batch, its cells by position
+  // (found by their tags), which its tokens' views share.
+  std::vector<int32_t> seq_ids_;
+  std::vector<std::vector<int64_t>> seq_cells_;
+  void find_cells_by_tag(const Batch& batch, const KvStore& kv);
 };
 
 }  // namespace hearth::model

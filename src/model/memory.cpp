@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <bit>
 #include <cstdlib>
+#include <span>
+#include <vector>
 
 #include "gguf/writer.h"
 #include "model/synthetic.h"
@@ -123,18 +125,14 @@ ScratchBytes forward_scratch_bytes(const ModelDims& m, int64_t n_tokens, int64_t
   s.output = static_cast<uint64_t>(n_logits) * static_cast<uint64_t>(hp.n_embd + hp.n_vocab) * sizeof(float);
 
   // Token i of the step sees first + i cells (its own position and before),
-  // at most the window on sliding layers; lists grow by push_back (doubling).
+  // at most the window on sliding layers. Forward::find_visible keeps a view
+  // per token and layer kind; without a paged history the cells are found by
+  // their tags into one list per sequence (this counts one), grown by
+  // push_back (doubling).
   const int64_t first = last_pos - n_tokens + 2;
-  int64_t most = 0;
-  for (int64_t i = 0; i < n_tokens; ++i) {
-    const int64_t cells = std::max<int64_t>(1, first + i);
-    most = std::max(most, cells);
-    s.visible += next_pow2(static_cast<uint64_t>(cells)) * sizeof(int64_t);
-    if (hp.sliding_window > 0) {
-      s.visible += next_pow2(static_cast<uint64_t>(std::min(cells, hp.sliding_window))) * sizeof(int64_t);
-    }
-  }
-  s.visible += 2 * n * sizeof(std::vector<int64_t>);  // the two outer lists
+  const int64_t most = std::max<int64_t>(1, first + n_tokens - 1);
+  s.visible = 2 * n * sizeof(std::span<const int64_t>) + sizeof(int32_t) + sizeof(std::vector<int64_t>) +
+              next_pow2(static_cast<uint64_t>(most)) * sizeof(int64_t);
   const int64_t group = hp.n_head / std::max<int64_t>(1, hp.n_head_kv);
   const int64_t busy = std::min<int64_t>(n_threads, n_tokens * hp.n_head_kv);
   // Each busy thread's scores vector is resized task after task; when a

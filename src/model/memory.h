@@ -71,7 +71,7 @@ struct ScratchBytes {
   uint64_t matmul = 0;       // activations quantized to the weights' dot type, widest input
   uint64_t output = 0;       // normed rows + logits of the tokens that want logits (f32)
   uint64_t attention = 0;    // per-thread scores: query group x visible cells (f32), x2 growth for multi-token steps
-  uint64_t visible = 0;      // per token, the list of cells it sees (int64, capacities rounded up to powers of two)
+  uint64_t visible = 0;      // per token, views of the cells it sees; one list of a sequence's cells (int64, capacity a power of two)
   uint64_t total() const { return activations + matmul + output + attention + visible; }
 };
 // A step of n_tokens consecutive positions of one sequence, the last at
