@@ -166,7 +166,7 @@ HttpReply openai_embeddings(ModelService& model, const Limits& limits, const Htt
 }
 
 HttpReply ollama_embed(ModelService& model, const Limits& limits, const HttpRequest& req) {
-  const auto started = std::chrono::steady_clock::now();
+  const auto started = std::chrono::steady_clock::now() - req.model_load_wait;  // total_duration includes the load
   const json b = parse_body(req.body);
   check_model(b, "model", model, /*required=*/true);
   if (!b.contains("input")) throw bad_request("input is required", "input");
@@ -176,13 +176,13 @@ HttpReply ollama_embed(ModelService& model, const Limits& limits, const HttpRequ
   auto inputs = embedding_inputs(b["input"], model, limits, /*allow_ids=*/false);
   fit_context(inputs, model.scheduler().n_ctx(), truncate);
   EmbeddingRender render;
-  render.done = [started, id = model.id()](const EmbeddingResults& res) {
+  render.done = [started, load = req.model_load_wait, id = model.id()](const EmbeddingResults& res) {
     const auto ns =
         std::chrono::duration_cast<std::chrono::nanoseconds>(std::chrono::steady_clock::now() - started).count();
     return json{{"model", id},
                 {"embeddings", res.vectors},
                 {"total_duration", ns},
-                {"load_duration", 0},
+                {"load_duration", load.count()},
                 {"prompt_eval_count", res.prompt_tokens}}
         .dump();
   };

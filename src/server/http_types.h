@@ -4,6 +4,7 @@
 // BodySource that the connection drains as it becomes ready.
 #pragma once
 
+#include <chrono>
 #include <functional>
 #include <map>
 #include <memory>
@@ -18,6 +19,10 @@ struct HttpRequest {
   std::string path;                            // target without the query string
   std::map<std::string, std::string> headers;  // names lower-cased
   std::string body;
+  // How long the request waited for its model to be loaded before a handler
+  // saw it (server/model_route.h; zero when the model was loaded already):
+  // Ollama's load_duration, part of its total_duration.
+  std::chrono::nanoseconds model_load_wait{0};
 
   // The header's value, or "" when absent. name: lower case.
   const std::string& header(const std::string& name) const;

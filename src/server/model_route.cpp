@@ -62,9 +62,14 @@ Handler model_route(ModelRegistry& registry, ModelPicker pick, ModelHandler fn, 
     }
     HttpReply later;
     later.deferred = [&registry, choice = std::move(choice), fn, req, retry_after_s, body](std::function<void(HttpReply)> deliver) {
+      const auto asked = std::chrono::steady_clock::now();
       registry.acquire_async(choice.name, choice.keep_alive,
-                             [fn, req, retry_after_s, body, deliver = std::move(deliver)](ModelLease lease, std::exception_ptr error) {
-                               if (!error) return deliver(answer(fn, std::move(lease), req, retry_after_s, body));
+                             [fn, req, asked, retry_after_s, body, deliver = std::move(deliver)](ModelLease lease, std::exception_ptr error) {
+                               if (!error) {
+                                 HttpRequest loaded = req;
+                                 loaded.model_load_wait = std::chrono::steady_clock::now() - asked;
+                                 return deliver(answer(fn, std::move(lease), loaded, retry_after_s, body));
+                               }
                                try {
                                  std::rethrow_exception(error);
                                } catch (const std::exception& e) {

@@ -16,8 +16,8 @@ int64_t ns(std::chrono::nanoseconds d) { return d.count(); }
 // streaming, the final object (done: true, counts, durations) at the end.
 class OllamaRenderer : public Renderer {
  public:
-  OllamaRenderer(Endpoint ep, bool stream, std::string model_id)
-      : ep_(ep), stream_(stream), model_(std::move(model_id)) {}
+  OllamaRenderer(Endpoint ep, bool stream, std::string model_id, std::chrono::nanoseconds load)
+      : ep_(ep), stream_(stream), model_(std::move(model_id)), load_(load) {}
 
   void token(size_t /*choice: one per request*/, const engine::StreamEvent& ev, std::string& out) override {
     if (stream_ && !ev.text.empty()) line(out, object(ev.text, false));
@@ -28,7 +28,7 @@ class OllamaRenderer : public Renderer {
     Json j = object(stream_ ? std::string() : o.text, true);
     j["done_reason"] = o.finish == engine::FinishReason::length ? "length" : "stop";
     j["total_duration"] = ns(o.total);
-    j["load_duration"] = 0;  // loaded at start-up
+    j["load_duration"] = ns(load_);
     j["prompt_eval_count"] = o.prompt_tokens;
     j["prompt_eval_duration"] = ns(o.prompt_eval);
     j["eval_count"] = o.completion_tokens;
@@ -58,12 +58,13 @@ class OllamaRenderer : public Renderer {
   Endpoint ep_;
   bool stream_;
   std::string model_;
+  std::chrono::nanoseconds load_;  // this request's wait for the model to load
 };
 
 // (keep_alive was handed to the model registry with the request's lease:
 // server/model_route.h, model_choice.)
 HttpReply run(ModelService& model, const Limits& limits, const HttpRequest& req, Endpoint ep) {
-  const auto received = Clock::now();
+  const auto received = Clock::now() - req.model_load_wait;  // total_duration includes the load
   OllamaRequest r = parse_request(parse_body(req.body), ep, model, limits);
   if (r.load_only) {  // Ollama's "load the model" call: nothing to generate
     HttpReply reply;
@@ -75,7 +76,7 @@ HttpReply run(ModelService& model, const Limits& limits, const HttpRequest& req,
                      .dump();
     return reply;
   }
-  auto renderer = std::make_unique<OllamaRenderer>(ep, r.stream, model.id());
+  auto renderer = std::make_unique<OllamaRenderer>(ep, r.stream, model.id(), req.model_load_wait);
   return generation_reply(model, std::move(r.gen), {r.stream, "application/x-ndjson"}, std::move(renderer), received);
 }
 

@@ -9,6 +9,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import OpenAI from 'openai';
+import { Ollama } from 'ollama';
 import { startServer } from './server.mjs';
 
 const repo = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
@@ -83,6 +84,19 @@ test('a model copied in later is served; past --max-models the least recently us
   const r = await client.completions.create({ model: 'llama', prompt: 'Hi', max_tokens: 2, seed: 2 });
   assert.equal(r.model, 'llama');
   assert.deepEqual(await loadedIds(), ['llama', 'stories']);
+});
+
+test('Ollama load_duration is the time a request waited for its model to load, 0 once it is loaded', async () => {
+  fs.copyFileSync(path.join(repo, 'tests/data/tiny/tiny-qwen2-Q8_0.gguf'), path.join(dir, 'fresh.gguf'));
+  const ollama = new Ollama({ host: server.url });
+  const first = await ollama.generate({ model: 'fresh', prompt: 'Hello', options: { num_predict: 2, seed: 1 } });
+  assert.ok(first.load_duration > 0, `the first request loaded the model: ${first.load_duration} ns`);
+  assert.ok(first.total_duration > first.load_duration, 'total_duration includes the load');
+  const again = await ollama.generate({ model: 'fresh', prompt: 'Hello', options: { num_predict: 2, seed: 1 } });
+  assert.equal(again.load_duration, 0);
+  const embedded = await ollama.embed({ model: 'fresh', input: 'Hello' });
+  assert.equal(embedded.load_duration, 0);
+  fs.rmSync(path.join(dir, 'fresh.gguf'));
 });
 
 test('an unknown model is 404 model_not_found naming the available ones; a missing one is 400', async () => {
