@@ -119,8 +119,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     source_ = reply.source;
     streamed_ = reply.streamed;
     if (streamed_) {
-      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: " + reply.content_type +
-                 "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
+      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: " + reply.content_type + "\r\nCache-Control: no-cache\r\n";
+      for (const auto& [k, v] : reply.headers) pending_ += k + ": " + v + "\r\n";  // e.g. the gateway's x-hearth-cache
+      pending_ += "Connection: close\r\n\r\n";
     }
     watch_for_disconnect();
     std::weak_ptr<Connection> weak = shared_from_this();
