@@ -237,6 +237,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     if (!call.start(a.request)) {
       last_error = call.error();
       settle(false, 0, "");
+      metrics_.retry();
       continue;
     }
     const int status = call.status();
@@ -248,6 +249,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       if (status >= 500 || call.failed()) {  // nothing reached the client yet: try the next upstream
         last_error = call.failed() ? call.error() : a.name + " answered HTTP " + std::to_string(status) + ": " + body.substr(0, 300);
         settle(false, status, body);
+        metrics_.retry();
         continue;
       }
       settle(true, status, body);
@@ -273,6 +275,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     if (first.empty()) {
       last_error = call.failed() ? call.error() : a.name + " ended its stream without any event";
       settle(false, status, "");
+      metrics_.retry();
       continue;
     }
     metrics_.decision(is_cloud ? Decision::cloud : Decision::node);

@@ -30,6 +30,11 @@ void GatewayMetrics::cloud_attempt(const std::string& cloud, bool ok) {
   ++cloud_[{cloud, ok}];
 }
 
+void GatewayMetrics::retry() {
+  std::lock_guard lock(mu_);
+  ++retries_;
+}
+
 void GatewayMetrics::latency(double seconds) {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -54,6 +59,8 @@ std::string GatewayMetrics::render(const std::vector<NodeStatus>& nodes, size_t 
        "hearth_gateway_cache_lookups_total{result=\"miss\"} " << misses_ << "\n"
        "# TYPE hearth_gateway_cache_entries gauge\nhearth_gateway_cache_entries " << cache_entries << "\n"
        "# TYPE hearth_gateway_cache_bytes gauge\nhearth_gateway_cache_bytes " << cache_bytes << "\n";
+  o << "# HELP hearth_gateway_attempts_failed_total Upstream attempts that failed before the first byte (each retried elsewhere when a target is left).\n"
+       "# TYPE hearth_gateway_attempts_failed_total counter\nhearth_gateway_attempts_failed_total " << retries_ << "\n";
   o << "# HELP hearth_gateway_upstream_up 1 when the node's last health check passed.\n"
        "# TYPE hearth_gateway_upstream_up gauge\n";
   for (const auto& n : nodes) o << "hearth_gateway_upstream_up{upstream=\"" << n.name << "\"} " << (n.healthy ? 1 : 0) << "\n";

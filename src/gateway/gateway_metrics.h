@@ -27,6 +27,7 @@ class GatewayMetrics {
   void cache(bool hit);
   void cloud_attempt(const std::string& cloud, bool ok);
   void latency(double seconds);
+  void retry();  // an attempt failed before the first byte and the next upstream is tried
 
   // nodes: the pool's status; cache_entries/bytes: the backend's size.
   std::string render(const std::vector<NodeStatus>& nodes, size_t cache_entries, size_t cache_bytes) const;
@@ -34,7 +35,7 @@ class GatewayMetrics {
  private:
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> decisions_;
-  uint64_t hits_ = 0, misses_ = 0;
+  uint64_t hits_ = 0, misses_ = 0, retries_ = 0;
   std::map<std::pair<std::string, bool>, uint64_t> cloud_;
   std::array<uint64_t, kBuckets.size()> buckets_{};
   uint64_t count_ = 0;

@@ -4,6 +4,7 @@
 #include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
+#include <limits>
 #include <optional>
 
 namespace hearth::gateway {
@@ -44,7 +45,9 @@ struct UpstreamCall::Impl {
 
 UpstreamCall::UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout)
     : impl_(std::make_unique<Impl>(url, connect_timeout, first_byte_timeout)) {
-  impl_->parser.body_limit(boost::none);  // streams are long; each chunk is bounded by its buffer
+  // Streams are long (each chunk is bounded by its buffer). Not boost::none:
+  // Boost 1.74 compares a length with the empty optional and refuses every body.
+  impl_->parser.body_limit(std::numeric_limits<std::uint64_t>::max());
 }
 
 UpstreamCall::~UpstreamCall() {

@@ -183,7 +183,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     pending_ += chunk;
-    if (pending_.empty()) return;
+    if (pending_.empty()) {
+      // The source may end with an empty pull (its last bytes went out in
+      // an earlier write): the stream is complete, close it.
+      if (source_done_) shutdown();
+      return;
+    }
     writing_ = true;
     auto data = std::make_shared<std::string>(std::move(pending_));
     pending_.clear();
