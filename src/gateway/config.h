@@ -9,7 +9,8 @@
 //   [health]  interval = 2.0 (s), failures = 3 (breaker opens after K consecutive),
 //             open_for = 5.0 (s before a half-open probe), connect_timeout = 2.0 (s)
 //   [[nodes]] name, url, models = [..] (default: what its /v1/models lists),
-//             weight = 1, timeout = 30.0 (s to the first byte, and between chunks),
+//             weight = 1, timeout = 30.0 (s to the first byte — the whole answer when
+//             not streamed — and between chunks),
 //             max_in_flight = 32 (more counts as overloaded)
 //   [[clouds]] name, url, api_key_env, timeout = 60.0, models = { local = "cloud" }
 //   [[routes]] model = "*" (glob), cloud = "never"|"on_failure"|"on_overload"|"always",
@@ -52,7 +53,7 @@ struct NodeConfig {
   Url url;
   std::vector<std::string> models;  // empty: learnt from the node's /v1/models
   int weight = 1;                   // breaks ties between equally loaded nodes
-  Seconds timeout{30};              // to the first byte, and between two chunks
+  Seconds timeout{30};              // to the first byte (the whole answer when not streamed), and between two chunks
   int max_in_flight = 32;           // at or over it the node counts as overloaded
 };
 

@@ -11,6 +11,7 @@ import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import OpenAI from 'openai';
+import Anthropic from '@anthropic-ai/sdk';
 import { binary, startServer } from './server.mjs';
 
 const CLOUD_KEY = 'cloud-secret-key';
@@ -99,7 +100,7 @@ function startGateway(name, toml) {
 }
 
 const health = `[health]\ninterval = 0.2\nfailures = 2\nopen_for = 1\nconnect_timeout = 1\n`;
-const node = (name, url) => `[[nodes]]\nname = "${name}"\nurl = "${url}"\ntimeout = 20\n`;
+const node = (name, url) => `[[nodes]]\nname = "${name}"\nurl = "${url}"\ntimeout = 60\n`;
 const burst = (models = '') => `[[clouds]]\nname = "burst"\nurl = "${cloud.url}/v1"\napi_key_env = "BURST_KEY"\n${models}`;
 const client = (url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
 
@@ -187,6 +188,27 @@ test('cache: a streamed answer is stored and replayed as a stream; a JSON answer
   assert.ok(await metric(gw, 'hearth_gateway_requests_total{decision="cache"}') >= 3);
 });
 
+test('embeddings are cached; Anthropic messages pass through to a node, streamed too', async () => {
+  const e1 = await client(gw).embeddings.create({ model, input: 'a cat', encoding_format: 'float' }).withResponse();
+  const e2 = await client(gw).embeddings.create({ input: 'a cat', encoding_format: 'float', model }).withResponse();
+  assert.equal(e1.response.headers.get('x-hearth-cache'), 'miss');
+  assert.equal(e2.response.headers.get('x-hearth-cache'), 'hit');
+  assert.deepEqual(e2.data.data[0].embedding, e1.data.data[0].embedding);
+  assert.ok(e1.data.data[0].embedding.length > 0);
+
+  const a = new Anthropic({ baseURL: gw, apiKey: 'unused', maxRetries: 0 });
+  const msg = await a.messages.create({ model, max_tokens: 8, messages: [{ role: 'user', content: 'Hello' }] });
+  assert.equal(msg.type, 'message');
+  assert.ok(msg.content[0].text.length > 0);
+  const stream = a.messages.stream({ model, max_tokens: 8, messages: [{ role: 'user', content: 'Hello' }] });
+  const final = await stream.finalMessage();
+  assert.equal(final.usage.output_tokens, 8);
+  // An unknown path gets a 404 in the dialect's shape.
+  const r = await fetch(`${gw}/v1/nothing`);
+  assert.equal(r.status, 404);
+  assert.match((await r.json()).error.message, /the gateway serves no GET \/v1\/nothing/);
+});
+
 test('cloud policy: always goes to the cloud with its key and mapped model; on_failure stays on healthy nodes', async () => {
   const before = cloud.seen.length;
   const r = await client(gw).chat.completions.create({ model: 'remote-small', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
@@ -240,8 +262,8 @@ test('a node killed mid-stream ends the stream with an error event and [DONE]', 
 test('killing a node under load loses no request that had not started streaming', async () => {
   const failedBefore = await metric(gw, 'hearth_gateway_attempts_failed_total');
   const c = client(gw);
-  const jobs = Array.from({ length: 24 }, (_, i) => c.chat.completions.create({
-    model, messages: [{ role: 'user', content: `Tell story number ${i}` }], temperature: 0.9, max_tokens: 200,
+  const jobs = Array.from({ length: 12 }, (_, i) => c.chat.completions.create({
+    model, messages: [{ role: 'user', content: `Tell story number ${i}` }], temperature: 0.9, max_tokens: 64,
   }).withResponse());
   await until('node a busy', async () => {
     const h = await (await fetch(`${gw}/health`)).json();
