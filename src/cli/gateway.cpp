@@ -16,6 +16,7 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "gateway/cache_memory.h"
+#include "gateway/cache_sqlite.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
 #include "server/http_server.h"
@@ -31,8 +32,9 @@ struct GatewayOptions {
 
 std::unique_ptr<gateway::CacheStore> make_cache(const gateway::CacheConfig& c) {
   if (c.backend == "memory") return std::make_unique<gateway::MemoryCache>(c);
+  if (c.backend == "sqlite") return std::make_unique<gateway::SqliteCache>(c);
   throw UnsupportedError("cache backend \"" + c.backend +
-                         "\" is not served yet; use backend = \"memory\" (sqlite and redis come next)");
+                         "\" is not served yet; use backend = \"memory\" or \"sqlite\" (redis comes next)");
 }
 
 // The configuration summarised for --check; warnings for what would stop a start.
@@ -42,7 +44,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
     const char* key = std::getenv(cl.api_key_env.c_str());
     if (!key || !*key) warnings.push_back("cloud \"" + cl.name + "\": " + cl.api_key_env + " is not set here");
   }
-  if (c.cache.backend != "memory") warnings.push_back("cache backend \"" + c.cache.backend + "\" is not served yet");
+  if (c.cache.backend == "redis") warnings.push_back("cache backend \"" + c.cache.backend + "\" is not served yet");
   if (json) {
     nlohmann::ordered_json j = {{"config", path}, {"ok", true},
                                 {"listen", c.host + ":" + std::to_string(c.port)},

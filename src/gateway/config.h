@@ -4,7 +4,7 @@
 // silently ignored), reported with line:column like parse errors.
 //
 //   listen = "127.0.0.1:4400"
-//   [cache]   backend = "memory" ("sqlite" with path, "redis" with url: not yet served),
+//   [cache]   backend = "memory" | "sqlite" (with path) | "redis" (with url: not yet served),
 //             ttl = 3600 (s), max_entries = 10000, max_bytes = 268435456
 //   [health]  interval = 2.0 (s), failures = 3 (breaker opens after K consecutive),
 //             open_for = 5.0 (s before a half-open probe), connect_timeout = 2.0 (s)

@@ -209,6 +209,20 @@ test('embeddings are cached; Anthropic messages pass through to a node, streamed
   assert.match((await r.json()).error.message, /the gateway serves no GET \/v1\/nothing/);
 });
 
+test('sqlite cache: an answer survives a gateway restart', async () => {
+  const conf = `listen = "127.0.0.1:0"\n[cache]\nbackend = "sqlite"\npath = "${path.join(tmp, 'cache.db')}"\n${health}` + node('b', nodeB.url);
+  const req = { model, messages: [{ role: 'user', content: 'A persistent tale' }], temperature: 0, max_tokens: 8 };
+  const g1 = await startGateway('persist1', conf);
+  const first = await client(g1).chat.completions.create(req).withResponse();
+  assert.equal(first.response.headers.get('x-hearth-cache'), 'miss');
+  const child = procs[procs.length - 1];
+  await new Promise((r) => { child.once('exit', r); child.kill('SIGTERM'); });
+  const g2 = await startGateway('persist2', conf);
+  const second = await client(g2).chat.completions.create(req).withResponse();
+  assert.equal(second.response.headers.get('x-hearth-cache'), 'hit');
+  assert.equal(second.data.choices[0].message.content, first.data.choices[0].message.content);
+});
+
 test('cloud policy: always goes to the cloud with its key and mapped model; on_failure stays on healthy nodes', async () => {
   const before = cloud.seen.length;
   const r = await client(gw).chat.completions.create({ model: 'remote-small', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
