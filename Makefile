@@ -10,7 +10,8 @@ SUDO       := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcre2-dev \
   libgtest-dev libgmock-dev libbenchmark-dev clang lld libclang-rt-14-dev \
-  libboost-dev nodejs chromium
+  libboost-dev nodejs chromium \
+  libtomlplusplus-dev libsqlite3-dev
 
 .PHONY: all deps build run test bench fuzz sanitize clean
 

@@ -119,8 +119,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     source_ = reply.source;
     streamed_ = reply.streamed;
     if (streamed_) {
-      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: " + reply.content_type +
-                 "\r\nCache-Control: no-cache\r\nConnection: close\r\n\r\n";
+      pending_ = "HTTP/1.1 200 OK\r\nContent-Type: " + reply.content_type + "\r\nCache-Control: no-cache\r\n";
+      for (const auto& [k, v] : reply.headers) pending_ += k + ": " + v + "\r\n";  // e.g. the gateway's x-hearth-cache
+      pending_ += "Connection: close\r\n\r\n";
     }
     watch_for_disconnect();
     std::weak_ptr<Connection> weak = shared_from_this();
@@ -182,7 +183,12 @@ class Connection : public std::enable_shared_from_this<Connection> {
       return;
     }
     pending_ += chunk;
-    if (pending_.empty()) return;
+    if (pending_.empty()) {
+      // The source may end with an empty pull (its last bytes went out in
+      // an earlier write): the stream is complete, close it.
+      if (source_done_) shutdown();
+      return;
+    }
     writing_ = true;
     auto data = std::make_shared<std::string>(std::move(pending_));
     pending_.clear();

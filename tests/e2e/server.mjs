@@ -30,6 +30,7 @@ export function startServer(extraArgs = [], model = modelPath) {
           url: `http://${m[1]}:${m[2]}`,
           log: () => log,
           stop: () => new Promise((res) => { child.once('exit', res); child.kill('SIGTERM'); }),
+          child,
         });
       }
     });

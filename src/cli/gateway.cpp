@@ -1,0 +1,96 @@
+// hearth gateway --config gateway.toml [--check] [--json]
+//
+// One OpenAI-compatible endpoint in front of your own nodes (hearth serve,
+// llama-server, Ollama, vLLM) with an answer cache, failover and a cloud
+// burst policy per route (see gateway/gateway.h for the request flow and
+// gateway/config.h / README "Gateway" for the configuration schema).
+// --check validates the configuration and explains each error with its
+// line:column; --json prints the check's summary as JSON.
+#include <cstdio>
+#include <cstdlib>
+#include <memory>
+#include <string>
+
+#include <nlohmann/json.hpp>
+
+#include "cli/commands.h"
+#include "core/error.h"
+#include "gateway/cache_memory.h"
+#include "gateway/cache_sqlite.h"
+#include "gateway/config.h"
+#include "gateway/gateway.h"
+#include "server/http_server.h"
+
+namespace hearth::cli {
+namespace {
+
+struct GatewayOptions {
+  std::string config;
+  bool check = false;
+  bool json = false;
+};
+
+std::unique_ptr<gateway::CacheStore> make_cache(const gateway::CacheConfig& c) {
+  if (c.backend == "memory") return std::make_unique<gateway::MemoryCache>(c);
+  if (c.backend == "sqlite") return std::make_unique<gateway::SqliteCache>(c);
+  throw UnsupportedError("cache backend \"" + c.backend +
+                         "\" is not served yet; use backend = \"memory\" or \"sqlite\" (redis comes next)");
+}
+
+// The configuration summarised for --check; warnings for what would stop a start.
+int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
+  nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+  for (const auto& cl : c.clouds) {
+    const char* key = std::getenv(cl.api_key_env.c_str());
+    if (!key || !*key) warnings.push_back("cloud \"" + cl.name + "\": " + cl.api_key_env + " is not set here");
+  }
+  if (c.cache.backend == "redis") warnings.push_back("cache backend \"" + c.cache.backend + "\" is not served yet");
+  if (json) {
+    nlohmann::ordered_json j = {{"config", path}, {"ok", true},
+                                {"listen", c.host + ":" + std::to_string(c.port)},
+                                {"cache", c.cache.backend},
+                                {"nodes", c.nodes.size()}, {"clouds", c.clouds.size()},
+                                {"routes", c.routes.size()}, {"warnings", warnings}};
+    std::printf("%s\n", j.dump(2).c_str());
+    return 0;
+  }
+  std::printf("%s: ok — listen %s:%u, cache %s, %zu node(s), %zu cloud(s), %zu route(s)\n", path.c_str(),
+              c.host.c_str(), c.port, c.cache.backend.c_str(), c.nodes.size(), c.clouds.size(), c.routes.size());
+  for (const auto& r : c.routes) {
+    std::printf("  route \"%s\": cloud %s%s\n", r.model.c_str(), gateway::to_string(r.cloud),
+                r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
+  }
+  for (const auto& w : warnings) std::printf("  warning: %s\n", w.get<std::string>().c_str());
+  return 0;
+}
+
+int run(const GatewayOptions& o) {
+  gateway::GatewayConfig c = gateway::load_config(o.config);
+  if (o.check) return check(c, o.config, o.json);
+  gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
+  auto cache = make_cache(c.cache);
+  server::ServerConfig sc;
+  sc.host = c.host;
+  sc.port = c.port;
+  server::HttpServer http(sc);  // outlives the gateway, whose workers deliver to its connections
+  gateway::Gateway gw(c, std::move(cache), nullptr);
+  gw.start_health_checks();
+  std::fprintf(stderr, "hearth gateway: %zu node(s), %zu cloud(s); listening on http://%s:%u\n", c.nodes.size(),
+               c.clouds.size(), c.host.c_str(), http.port());
+  http.run([&gw](const server::HttpRequest& r) { return gw.handle(r); });
+  return 0;
+}
+
+}  // namespace
+
+void register_gateway(CLI::App& app, Handler& handler) {
+  auto o = std::make_shared<GatewayOptions>();
+  auto* cmd = app.add_subcommand("gateway",
+                                 "One OpenAI-compatible endpoint over your nodes and clouds: cache, failover, cloud policy");
+  cmd->add_option("--config", o->config, "The gateway's TOML configuration (schema: README, section Gateway)")->required();
+  cmd->add_flag("--check", o->check, "Validate the configuration and explain its errors; do not serve");
+  cmd->add_flag("--json", o->json, "With --check: print the summary as JSON");
+  cmd->callback([o, &handler] { handler = [o] { return run(*o); }; });
+}
+
+}  // namespace hearth::cli

@@ -1,0 +1,106 @@
+// The gateway's configuration (gateway.toml), its full schema in one place.
+// Every field has a default except nodes[].url, clouds[].url and
+// clouds[].api_key_env. Unknown keys are errors (a typo must not be
+// silently ignored), reported with line:column like parse errors.
+//
+//   listen = "127.0.0.1:4400"
+//   [cache]   backend = "memory" | "sqlite" (with path) | "redis" (with url: not yet served),
+//             ttl = 3600 (s), max_entries = 10000, max_bytes = 268435456
+//   [health]  interval = 2.0 (s), failures = 3 (breaker opens after K consecutive),
+//             open_for = 5.0 (s before a half-open probe), connect_timeout = 2.0 (s)
+//   [[nodes]] name, url, models = [..] (default: what its /v1/models lists),
+//             weight = 1, timeout = 30.0 (s to the first byte — the whole answer when
+//             not streamed — and between chunks),
+//             max_in_flight = 32 (more counts as overloaded)
+//   [[clouds]] name, url, api_key_env, timeout = 60.0, models = { local = "cloud" }
+//   [[routes]] model = "*" (glob), cloud = "never"|"on_failure"|"on_overload"|"always",
+//             cloud_opt_in = false (true: the request must send x-hearth-cloud: allow),
+//             cache = "auto"|"off"|"always" (or true = auto, false = off)
+//   [audit]   path = "audit.jsonl"
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <cstdint>
+#include <map>
+#include <string>
+#include <vector>
+
+#include "gateway/url.h"
+
+namespace hearth::gateway {
+
+using Seconds = std::chrono::duration<double>;
+
+struct CacheConfig {
+  std::string backend = "memory";  // memory | sqlite | redis
+  std::string path;                // sqlite file
+  std::string url;                 // redis://host:port
+  Seconds ttl{3600};
+  size_t max_entries = 10000;
+  size_t max_bytes = size_t{256} << 20;
+};
+
+struct HealthConfig {
+  Seconds interval{2};         // between active checks (GET /v1/models) of each node
+  int failures = 3;            // consecutive failures that open a node's circuit breaker
+  Seconds open_for{5};         // an open breaker lets one probe through after this
+  Seconds connect_timeout{2};  // TCP connect to any upstream
+};
+
+struct NodeConfig {
+  std::string name;
+  Url url;
+  std::vector<std::string> models;  // empty: learnt from the node's /v1/models
+  int weight = 1;                   // breaks ties between equally loaded nodes
+  Seconds timeout{30};              // to the first byte (the whole answer when not streamed), and between two chunks
+  int max_in_flight = 32;           // at or over it the node counts as overloaded
+};
+
+struct CloudConfig {
+  std::string name;
+  Url url;                                    // base with /v1, e.g. http://host/v1
+  std::string api_key_env;                    // the environment variable holding the key
+  std::map<std::string, std::string> models;  // local name -> cloud name; empty: same names
+  Seconds timeout{60};
+};
+
+enum class CloudPolicy { never, on_failure, on_overload, always };
+enum class CachePolicy { off, auto_, always };  // auto_: temperature 0 or a fixed seed
+
+struct RouteConfig {
+  std::string model = "*";  // glob over the request's model ('*' and '?')
+  CloudPolicy cloud = CloudPolicy::never;
+  bool cloud_opt_in = false;
+  CachePolicy cache = CachePolicy::auto_;
+};
+
+struct AuditConfig {
+  std::string path;  // empty: no audit log
+};
+
+struct GatewayConfig {
+  std::string host = "127.0.0.1";
+  uint16_t port = 4400;
+  CacheConfig cache;
+  HealthConfig health;
+  std::vector<NodeConfig> nodes;
+  std::vector<CloudConfig> clouds;
+  std::vector<RouteConfig> routes;  // first match wins; none matching: cloud never, cache auto
+  AuditConfig audit;
+};
+
+// Parses TOML text; `source` names it in errors ("gateway.toml:12:3: ...").
+// Throws FormatError on syntax or schema errors.
+GatewayConfig parse_config(const std::string& text, const std::string& source);
+
+// Reads and parses a file (IoError when it cannot be read).
+GatewayConfig load_config(const std::string& path);
+
+const char* to_string(CloudPolicy p);
+
+// The route for a model: the first whose glob matches, else the default route.
+const RouteConfig& route_for(const GatewayConfig& c, const std::string& model);
+bool glob_match(const std::string& pattern, const std::string& text);
+
+}  // namespace hearth::gateway

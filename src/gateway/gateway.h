@@ -1,0 +1,92 @@
+// hearth gateway: one OpenAI-compatible endpoint in front of the
+// organisation's nodes and, as each route's policy allows, cloud upstreams.
+//
+// Request flow (HttpServer's I/O thread, then a worker):
+//
+//   client ──> handle() ── GET /health, /metrics, /v1/models: answered at once
+//                │
+//                ├─ POST /v1/chat/completions | /v1/completions | /v1/embeddings | /v1/messages
+//                │    parse JSON (400 naming the problem), route = first glob match on "model"
+//                │    cacheable? ──> cache get ──hit──> reply now (a stream request gets SSE)
+//                │                        └─miss─┐                       x-hearth-cache: hit
+//                └──── deferred reply ──> worker: plan_targets (route_plan.h)
+//                         for each target (node: least outstanding first; cloud: key, model map,
+//                                          CloudGuard::before_send):
+//                           connect/5xx/timeout/broken body before the first byte: next target
+//                           else answer ── JSON: whole body, cached when complete and 200
+//                                      └── SSE:  first chunk commits, then chunk by chunk;
+//                                                a failure after it ends the stream with an
+//                                                error event + [DONE]; cached only when the
+//                                                stream reached its terminator
+//                         no target left: 502 (503 when none was up) naming the last error
+//
+// Active health checks (GET /v1/models every health.interval) feed NodePool:
+// health, learnt model lists and the breakers' probes.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "gateway/cache.h"
+#include "gateway/cloud_guard.h"
+#include "gateway/config.h"
+#include "gateway/gateway_metrics.h"
+#include "gateway/node_pool.h"
+#include "gateway/worker_pool.h"
+#include "server/http_types.h"
+
+namespace hearth::gateway {
+
+struct GatewayLimits {
+  size_t workers = 128;  // upstream requests in flight at once (each holds a thread); more wait in line
+};
+
+// Each cloud's API key from its api_key_env, in config order; throws Error
+// naming the variable when one is unset (called before binding the port).
+std::vector<std::string> cloud_keys(const GatewayConfig& config);
+
+class Gateway {
+ public:
+  // Reads each cloud's key (cloud_keys()). guard: null = let everything
+  // pass (cloud_guard.h).
+  Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard,
+          GatewayLimits limits = {});
+  ~Gateway();  // stops the health checks, then waits for the workers
+
+  // The one handler (server/http_types.h); replies that need an upstream
+  // come back deferred.
+  server::HttpReply handle(const server::HttpRequest& request);
+
+  // Starts the active health checks (a thread; stopped by the destructor).
+  void start_health_checks();
+
+  NodePool& pool() { return pool_; }
+
+ private:
+  struct Job;
+  server::HttpReply proxy(const server::HttpRequest& request, const std::string& path);
+  void run_job(const std::shared_ptr<Job>& job);
+  void check_health_once();
+  server::HttpReply models_reply() const;
+  server::HttpReply health_reply() const;
+
+  GatewayConfig config_;
+  std::unique_ptr<CacheStore> cache_;
+  std::shared_ptr<CloudGuard> guard_;
+  std::vector<std::string> cloud_keys_;
+  NodePool pool_;
+  GatewayMetrics metrics_;
+
+  std::mutex health_mu_;
+  std::condition_variable health_cv_;
+  std::atomic<bool> stopping_{false};  // health checks and relayed streams end
+  std::thread health_;
+  WorkerPool workers_;  // last: joined first, while everything it uses still lives
+};
+
+}  // namespace hearth::gateway

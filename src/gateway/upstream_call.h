@@ -1,0 +1,56 @@
+// One HTTP/1.1 request to an upstream (a node or a cloud), made from a
+// gateway worker thread, with a deadline on every step: the TCP connect
+// (connect_timeout), the response head (first_byte) and each later read of
+// the body (first_byte again: the longest silence tolerated mid-stream).
+// The body is read chunk by chunk as it arrives, so SSE passes through
+// without being buffered. Blocking for its caller; each step runs its own
+// small io_context so Beast's per-operation deadlines apply.
+#pragma once
+
+#include <memory>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "gateway/config.h"
+
+namespace hearth::gateway {
+
+struct UpstreamRequest {
+  std::string method = "POST";
+  std::string path;  // e.g. "/v1/chat/completions" (joined onto the upstream's base)
+  std::string body;
+  std::vector<std::pair<std::string, std::string>> headers;  // besides Host, Content-Type, Content-Length
+};
+
+// Base + path, without doubling a "/v1" the base already ends with.
+std::string upstream_target(const Url& url, const std::string& path);
+
+class UpstreamCall {
+ public:
+  UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout);
+  ~UpstreamCall();
+  UpstreamCall(const UpstreamCall&) = delete;
+  UpstreamCall& operator=(const UpstreamCall&) = delete;
+
+  // Connects, sends, reads the response head. False (error() says why) on
+  // a refused connection, a timeout or a broken response.
+  bool start(const UpstreamRequest& request);
+  int status() const;
+  std::string header(const std::string& name) const;
+
+  // Appends the next body bytes that arrived to `out`. Returns true while
+  // more may come; after false, failed() tells a broken body (reset,
+  // timeout, truncated) from a complete one. `out` may have grown either way.
+  bool next(std::string& out);
+  bool failed() const { return failed_; }
+  const std::string& error() const { return error_; }
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+  bool failed_ = false;
+  std::string error_;
+};
+
+}  // namespace hearth::gateway

@@ -1,0 +1,85 @@
+// `hearth gateway --check` as a user runs it: a valid config summarised
+// (text and --json), a broken one explained with file:line:column, exit 1.
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <fstream>
+
+#include <nlohmann/json.hpp>
+
+#include "test_data.h"
+
+namespace hearth::test {
+namespace {
+
+std::string write(const std::filesystem::path& dir, const std::string& name, const std::string& text) {
+  const auto p = dir / name;
+  std::ofstream(p) << text;
+  return p.string();
+}
+
+const char* kConfig = R"(listen = "127.0.0.1:4400"
+[[nodes]]
+name = "a"
+url = "http://127.0.0.1:4501"
+[[clouds]]
+name = "burst"
+url = "http://127.0.0.1:4600/v1"
+api_key_env = "HEARTH_TEST_SURELY_UNSET_KEY"
+[[routes]]
+model = "*"
+cloud = "on_failure"
+)";
+
+TEST(GatewayCheckCli, ValidConfigIsSummarisedWithWarnings) {
+  const auto dir = temp_dir("gw-check");
+  const std::string path = write(dir, "gw.toml", kConfig);
+  const RunResult r = run_hearth({"gateway", "--check", "--config", path});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("ok — listen 127.0.0.1:4400, cache memory, 1 node(s), 1 cloud(s), 1 route(s)"), std::string::npos)
+      << r.out;
+  EXPECT_NE(r.out.find("route \"*\": cloud on_failure"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("warning: cloud \"burst\": HEARTH_TEST_SURELY_UNSET_KEY is not set here"), std::string::npos);
+
+  const RunResult j = run_hearth({"gateway", "--check", "--json", "--config", path});
+  ASSERT_EQ(j.exit_code, 0) << j.err;
+  const auto js = nlohmann::json::parse(j.out);
+  EXPECT_EQ(js["ok"], true);
+  EXPECT_EQ(js["nodes"], 1);
+  EXPECT_EQ(js["warnings"].size(), 1u);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, BrokenConfigIsExplainedWithLineAndColumn) {
+  const auto dir = temp_dir("gw-check");
+  const std::string path = write(dir, "gw.toml", std::string(kConfig) + "[[routes]]\nmodel = \"x\"\ncloud = \"maybe\"\n");
+  const RunResult r = run_hearth({"gateway", "--check", "--config", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_EQ(r.err, "hearth: error: " + path +
+                       ":14:9: routes[1].cloud: must be \"never\", \"on_failure\", \"on_overload\" or \"always\"\n");
+  const RunResult missing = run_hearth({"gateway", "--check", "--config", (dir / "nope.toml").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nope.toml: cannot open the gateway configuration"), std::string::npos) << missing.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, StartRefusedWhenACloudKeyIsMissing) {
+  const auto dir = temp_dir("gw-check");
+  const std::string path = write(dir, "gw.toml", kConfig);
+  const RunResult r = run_hearth({"gateway", "--config", path});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("the environment variable HEARTH_TEST_SURELY_UNSET_KEY (its api_key_env) is not set"),
+            std::string::npos)
+      << r.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, HelpNamesTheOptions) {
+  const RunResult r = run_hearth({"gateway", "--help"});
+  EXPECT_EQ(r.exit_code, 0);
+  EXPECT_NE(r.out.find("--config"), std::string::npos);
+  EXPECT_NE(r.out.find("--check"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace hearth::test
