@@ -53,7 +53,8 @@ struct CloudTicket {
   AuditEntry entry;  // as audited (redaction counts, request hash)
 };
 
-// Steps 1-4 above. `body` is redacted in place; send exactly that body.
+// Steps 1-4 above. `body` is redacted in place; send exactly body.dump(),
+// whose SHA-256 is the audited request_hash.
 // Throws BudgetExceeded, FormatError (no price for the cloud model, a bad
 // body), IoError (the audit log could not be written) — and then nothing
 // may be sent.
