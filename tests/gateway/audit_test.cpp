@@ -56,6 +56,26 @@ TEST_F(AuditLogTest, RecordsChainAsDocumented) {
   EXPECT_EQ(v.records, 6u);
 }
 
+// A log written by an independent implementation of the documented format
+// (tests/data/gateway/README.md) verifies, and hearth appends after it.
+TEST_F(AuditLogTest, IndependentlyWrittenLogVerifiesAndContinues) {
+  std::filesystem::copy_file(hearth::test::data_path("gateway/audit_independent.jsonl"), log_path());
+  AuditVerdict v = verify_audit_log(log_path());
+  EXPECT_TRUE(v.ok) << "line " << v.bad_line << ": " << v.reason;
+  EXPECT_EQ(v.records, 4u);
+  {
+    AuditLog log(log_path());
+    EXPECT_EQ(log.last_seq(), 4u);
+    EXPECT_EQ(log.append_request(entry("team-c", "llama", 1, 0, 0)), 5u);
+  }
+  v = verify_audit_log(log_path());
+  EXPECT_TRUE(v.ok) << "line " << v.bad_line << ": " << v.reason;
+  EXPECT_EQ(v.records, 5u);
+  const AuditQueryResult q = query_audit_log(log_path(), {});
+  EXPECT_EQ(q.summary.completion_tokens, 400);
+  EXPECT_NEAR(q.summary.cost_usd, 0.013, 1e-12);
+}
+
 TEST_F(AuditLogTest, RedactionCountsAreRecordedNotText) {
   AuditEntry e = entry("team-a", "llama", 5, 0, 0);
   e.redactions = {{"email", 2}, {"phone", 1}};
