@@ -24,5 +24,6 @@ void register_fit(CLI::App& app, Handler& handler);
 void register_cost(CLI::App& app, Handler& handler);
 void register_tokens(CLI::App& app, Handler& handler);
 void register_gateway(CLI::App& app, Handler& handler);
+void register_audit(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

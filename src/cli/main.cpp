@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_cost(app, handler);
   hearth::cli::register_tokens(app, handler);
   hearth::cli::register_gateway(app, handler);
+  hearth::cli::register_audit(app, handler);
 
   try {
     app.parse(argc, argv);

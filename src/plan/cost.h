@@ -12,26 +12,17 @@
 // faster); the figures say so.
 #pragma once
 
-#include <filesystem>
 #include <string>
-#include <vector>
 
-#include <nlohmann/json.hpp>
+#include "core/cloud_prices.h"
 
 namespace hearth::plan {
 
-struct CloudPrice {
-  std::string name;
-  double input_per_million = 0;   // USD per million input tokens
-  double output_per_million = 0;  // USD per million output tokens
-};
-
-// Built in: GPT-5.5 $5 in / $30 out, Claude Opus 4.8 $5 / $25 per M tokens.
-std::vector<CloudPrice> default_cloud_prices();
-// {"prices": [{"name", "input_per_million", "output_per_million"}, ...]}
-nlohmann::ordered_json cloud_prices_json(const std::vector<CloudPrice>& prices);
-// Reads that file; throws FormatError naming the file and the bad entry.
-std::vector<CloudPrice> load_cloud_prices(const std::filesystem::path& path);
+// The price table and its file live in core (shared with the gateway).
+using hearth::CloudPrice;
+using hearth::cloud_prices_json;
+using hearth::default_cloud_prices;
+using hearth::load_cloud_prices;
 
 struct OwnedHardware {
   double price = 0;              // USD
