@@ -4,7 +4,7 @@
 
 namespace hearth::gateway {
 
-CloudTicket begin_cloud_request(const Egress& egress, const CloudRequest& request, nlohmann::json& body) {
+CloudTicket begin_cloud_request(const Egress& egress, const EgressRequest& request, nlohmann::json& body) {
   CloudTicket ticket;
   AuditEntry& e = ticket.entry;
   e.key_id = request.key_id;

@@ -40,7 +40,7 @@ struct Egress {
   AuditLog& audit;
 };
 
-struct CloudRequest {
+struct EgressRequest {
   std::string key_id, route, model, cloud, cloud_model;
   int64_t prompt_tokens_estimate = 0;  // the gateway's estimate (the cloud's tokenizer is not ours)
   int64_t max_tokens = 0;              // the completion cap sent to the cloud
@@ -58,7 +58,7 @@ struct CloudTicket {
 // Throws BudgetExceeded, FormatError (no price for the cloud model, a bad
 // body), IoError (the audit log could not be written) — and then nothing
 // may be sent.
-CloudTicket begin_cloud_request(const Egress& egress, const CloudRequest& request, nlohmann::json& body);
+CloudTicket begin_cloud_request(const Egress& egress, const EgressRequest& request, nlohmann::json& body);
 
 // Steps 5-6: the cloud's reported usage (0 and 0 when it failed before
 // answering) and the outcome ("ok", or what went wrong).

@@ -28,7 +28,7 @@ class EgressTest : public ::testing::Test {
     return Json::parse(R"({"model": "llama", "max_tokens": 1000,
                            "messages": [{"role": "user", "content": "I am jane@corp.example, help"}]})");
   }
-  static CloudRequest request() { return {"team-a", "*", "llama", "burst", "gpt-5.5", 100, 1000}; }
+  static EgressRequest request() { return {"team-a", "*", "llama", "burst", "gpt-5.5", 100, 1000}; }
 
   std::filesystem::path dir_;
   std::unique_ptr<AuditLog> audit_;
@@ -81,7 +81,7 @@ TEST_F(EgressTest, BudgetCapRefusesWithNothingAudited) {
   EXPECT_EQ(read_lines(dir_ / "audit.jsonl").size(), 4u);
   EXPECT_EQ(budgets_.used_today("team-a").micro_usd, 13'000);
 
-  CloudRequest cheap = request();  // a smaller request still fits
+  EgressRequest cheap = request();  // a smaller request still fits
   cheap.max_tokens = 100;
   Json b2 = body();
   CloudTicket t = begin_cloud_request(egress, cheap, b2);
@@ -93,7 +93,7 @@ TEST_F(EgressTest, BudgetCapRefusesWithNothingAudited) {
 
 TEST_F(EgressTest, UnpricedCloudModelIsRefusedBeforeAnything) {
   const Egress egress{redactor_, prices_, budgets_, *audit_};
-  CloudRequest r = request();
+  EgressRequest r = request();
   r.cloud_model = "gpt-unknown";
   Json b = body();
   EXPECT_THROW(begin_cloud_request(egress, r, b), FormatError);
