@@ -24,5 +24,6 @@ void register_fit(CLI::App& app, Handler& handler);
 void register_cost(CLI::App& app, Handler& handler);
 void register_tokens(CLI::App& app, Handler& handler);
 void register_quantize(CLI::App& app, Handler& handler);
+void register_imatrix(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

@@ -23,6 +23,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_cost(app, handler);
   hearth::cli::register_tokens(app, handler);
   hearth::cli::register_quantize(app, handler);
+  hearth::cli::register_imatrix(app, handler);
 
   try {
     app.parse(argc, argv);
