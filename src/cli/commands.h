@@ -25,5 +25,7 @@ void register_cost(CLI::App& app, Handler& handler);
 void register_tokens(CLI::App& app, Handler& handler);
 void register_gateway(CLI::App& app, Handler& handler);
 void register_audit(CLI::App& app, Handler& handler);
+void register_quantize(CLI::App& app, Handler& handler);
+void register_imatrix(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

@@ -24,6 +24,8 @@ int main(int argc, char** argv) {
   hearth::cli::register_tokens(app, handler);
   hearth::cli::register_gateway(app, handler);
   hearth::cli::register_audit(app, handler);
+  hearth::cli::register_quantize(app, handler);
+  hearth::cli::register_imatrix(app, handler);
 
   try {
     app.parse(argc, argv);

@@ -69,6 +69,7 @@ std::string shape_names();
 enum class TensorRole {
   TokenEmbd, Output, Norm, Bias,
   AttnQ, AttnK, AttnV, AttnOutput, FfnGate, FfnUp, FfnDown,
+  Other,  // any other matrix (a file may hold tensors the catalog never lists)
 };
 
 // One tensor of a model with this shape, named as GGUF files name it.

@@ -110,6 +110,7 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     // --- attention block
     for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.attn_norm, h_.data() + t * E, E, hp_.norm_eps);
     const compute::MatmulOutput qkv[] = {{L.wq, q_.data()}, {L.wk, k_.data()}, {L.wv, v_.data()}};
+    observe(l, {"attn_q", "attn_k", "attn_v"}, h_.data(), n, E);
     compute::matmul_group(qkv, h_.data(), n, pool_, mm_);
     add_bias(q_.data(), L.bq, n, hp_.n_embd_q());
     add_bias(k_.data(), L.bk, n, hp_.n_embd_k());
@@ -132,6 +133,7 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
       kv_tr.quantize(v_.data() + t * hp_.n_embd_v(), kv.v_row(l, c), hp_.n_embd_v(), nullptr);
     }
     attention(l, b, kv);
+    observe(l, {"attn_output"}, attn_.data(), n, L.wo.n_in);
     compute::matmul(L.wo, attn_.data(), n, o_.data(), pool_, mm_);
     if (L.post_attn_norm) norm_rows(o_.data(), L.post_attn_norm, n, E, hp_.norm_eps);
     compute::add(x_.data(), o_.data(), n * E);
@@ -139,12 +141,14 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     // --- feed-forward block
     for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.ffn_norm, h_.data() + t * E, E, hp_.norm_eps);
     const compute::MatmulOutput gate_up[] = {{L.gate, gate_.data()}, {L.up, up_.data()}};
+    observe(l, {"ffn_gate", "ffn_up"}, h_.data(), n, E);
     compute::matmul_group(gate_up, h_.data(), n, pool_, mm_);
     if (hp_.ffn_act == FfnActivation::SiLU) {
       compute::silu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
     } else {
       compute::gelu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
     }
+    observe(l, {"ffn_down"}, gate_.data(), n, L.down.n_in);
     compute::matmul(L.down, gate_.data(), n, o_.data(), pool_, mm_);
     if (L.post_ffn_norm) norm_rows(o_.data(), L.post_ffn_norm, n, E, hp_.norm_eps);
     compute::add(x_.data(), o_.data(), n * E);
@@ -167,10 +171,18 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   const int64_t n_out = static_cast<int64_t>(norm_rows_.size()) / E;
   logits_.resize(static_cast<size_t>(n_out * hp_.n_vocab));
   if (n_out > 0) {
+    if (observer_) observe(-1, {model_.file().find_tensor("output.weight") ? "output" : "token_embd"}, norm_rows_.data(), n_out, E);
     compute::matmul(w.output, norm_rows_.data(), n_out, logits_.data(), pool_, mm_);
     if (hp_.final_softcap > 0) compute::softcap(logits_.data(), n_out * hp_.n_vocab, hp_.final_softcap);
   }
   return logits_;
+}
+
+void Forward::observe(int64_t layer, std::initializer_list<const char*> names, const float* x, int64_t n,
+                      int64_t n_cols) const {
+  if (!observer_) return;
+  const std::string prefix = layer < 0 ? std::string() : "blk." + std::to_string(layer) + ".";
+  for (const char* name : names) observer_(prefix + name + ".weight", x, n, n_cols);
 }
 
 // Without histories: the cells tagged with each sequence of the batch, up to

@@ -16,7 +16,9 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
+#include <string>
 #include <vector>
 
 #include "compute/matmul.h"
@@ -64,10 +66,19 @@ class Forward {
   // batch order: [n_wanted][n_embd].
   const std::vector<float>& hidden() const { return hidden_; }
 
+  // Sees the input of every weight matrix product as it runs: the matrix's
+  // GGUF name ("blk.0.attn_q.weight"), and x [n_rows][n_cols]. For collecting
+  // importance matrices (model/imatrix_collect.h); unset, it costs nothing.
+  using MatmulObserver = std::function<void(const std::string& weight, const float* x, int64_t n_rows, int64_t n_cols)>;
+  void set_matmul_observer(MatmulObserver fn) { observer_ = std::move(fn); }
+
  private:
   void attention(int64_t layer, const Batch& batch, KvStore& kv);
   void resize(int64_t n_tokens);
   void find_visible(const Batch& batch, const KvStore& kv);
+  // Tells the observer (if any) that x [n][n_cols] enters blk.<layer>.<names>.weight
+  // (layer < 0: the non-layer tensor named <names>.weight).
+  void observe(int64_t layer, std::initializer_list<const char*> names, const float* x, int64_t n, int64_t n_cols) const;
 
   const Model& model_;
   const HParams& hp_;
@@ -91,6 +102,7 @@ class Forward {
   std::vector<int32_t> seq_ids_;
   std::vector<std::vector<int64_t>> seq_cells_;
   void find_cells_by_tag(const Batch& batch, const KvStore& kv);
+  MatmulObserver observer_;
 };
 
 }  // namespace hearth::model

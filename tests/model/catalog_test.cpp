@@ -173,6 +173,63 @@ TEST(QuantRecipe, OutputAndFallbackRules) {
   EXPECT_EQ(count_type(qw, "attn_q.bias", TensorType::F32), 24);
 }
 
+// The recipes the tiny fixtures cannot show (they have 2 layers, n_gqa 2 and
+// no file for these types), on llama3.1-8b: 32 layers, 32 / 8 heads.
+TensorType type_in(FileType ft, const std::string& name, bool has_imatrix = false) {
+  const ModelShape& s = shape_or_throw("llama3.1-8b");
+  const RecipeModel m{.n_layer = s.n_layer, .n_gqa = s.n_head / s.n_head_kv, .tied = false, .has_imatrix = has_imatrix};
+  for (const auto& t : shape_tensors(s)) {
+    if (t.name == name) return recipe_tensor_type(ft, t, m);
+  }
+  ADD_FAILURE() << "no tensor " << name;
+  return TensorType::F32;
+}
+
+TEST(QuantRecipe, RulesOfTheOtherKQuantRecipes) {
+  EXPECT_EQ(type_in(FileType::Q3_K_L, "blk.9.attn_v.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_L, "blk.9.ffn_down.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_L, "blk.9.attn_output.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_L, "blk.9.attn_q.weight"), TensorType::Q3_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_M, "blk.1.ffn_down.weight"), TensorType::Q5_K);  // < 32/16
+  EXPECT_EQ(type_in(FileType::Q3_K_M, "blk.2.ffn_down.weight"), TensorType::Q4_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_M, "blk.2.attn_v.weight"), TensorType::Q4_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_S, "blk.0.attn_v.weight"), TensorType::Q3_K);
+  EXPECT_EQ(type_in(FileType::Q3_K_S, "output.weight"), TensorType::Q6_K);
+  EXPECT_EQ(type_in(FileType::Q4_K_S, "blk.3.attn_v.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::Q4_K_S, "blk.4.attn_v.weight"), TensorType::Q4_K);
+  EXPECT_EQ(type_in(FileType::Q4_K_S, "blk.3.ffn_down.weight"), TensorType::Q5_K);  // < 32/8
+  EXPECT_EQ(type_in(FileType::Q4_K_S, "blk.4.ffn_down.weight"), TensorType::Q4_K);
+  EXPECT_EQ(type_in(FileType::Q5_K_S, "blk.0.attn_v.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::Q5_K_S, "blk.0.ffn_down.weight"), TensorType::Q5_K);
+}
+
+TEST(QuantRecipe, GroupedQueryAndImatrixRules) {
+  // 4 query heads per KV head: attn_v gets more bits in Q2_K and IQ4_*.
+  EXPECT_EQ(type_in(FileType::Q2_K, "blk.5.attn_v.weight"), TensorType::Q4_K);
+  EXPECT_EQ(type_in(FileType::IQ4_NL, "blk.5.attn_v.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::IQ4_XS, "blk.5.attn_v.weight"), TensorType::Q5_K);
+  // IQ4_* protect the first n/8 ffn_down without an imatrix only.
+  EXPECT_EQ(type_in(FileType::IQ4_XS, "blk.3.ffn_down.weight"), TensorType::Q5_K);
+  EXPECT_EQ(type_in(FileType::IQ4_XS, "blk.3.ffn_down.weight", true), TensorType::IQ4_XS);
+  // Q4_0 / Q5_0 with an imatrix: the first n/8 ffn_down get the offset variant.
+  EXPECT_EQ(type_in(FileType::Q4_0, "blk.3.ffn_down.weight", true), TensorType::Q4_1);
+  EXPECT_EQ(type_in(FileType::Q5_0, "blk.3.ffn_down.weight", true), TensorType::Q5_1);
+  EXPECT_EQ(type_in(FileType::Q4_0, "blk.3.ffn_down.weight"), TensorType::Q4_0);
+  EXPECT_EQ(type_in(FileType::Q4_0, "blk.4.ffn_down.weight", true), TensorType::Q4_0);
+}
+
+TEST(QuantRecipe, TensorNamesMapToRoles) {
+  const ShapeTensor v = classify_tensor("blk.12.attn_v.weight", {4096, 1024});
+  EXPECT_EQ(v.role, TensorRole::AttnV);
+  EXPECT_EQ(v.layer, 12);
+  EXPECT_EQ(classify_tensor("output.weight", {64, 512}).role, TensorRole::Output);
+  EXPECT_EQ(classify_tensor("blk.0.attn_norm.weight", {64}).role, TensorRole::Norm);
+  EXPECT_EQ(classify_tensor("blk.0.attn_q.bias", {64}).role, TensorRole::Bias);
+  EXPECT_EQ(classify_tensor("blk.0.ffn_gate_inp.weight", {64, 8}).role, TensorRole::Other);
+  EXPECT_EQ(classify_tensor("blk.x.attn_v.weight", {64, 8}).role, TensorRole::Other);
+  EXPECT_EQ(classify_tensor("blk.x.attn_v.weight", {64, 8}).layer, -1);
+}
+
 TEST(QuantRecipe, FileTypeNames) {
   EXPECT_EQ(file_type_from_name("q4_k_m"), FileType::Q4_K_M);
   EXPECT_EQ(file_type_from_id(15), FileType::Q4_K_M);
