@@ -119,7 +119,9 @@ KlResult evaluate_kl_divergence(const model::Model& model, const model::Model& b
                 ": --kl-base needs a model with the same vocabulary (e.g. another quantization of it)");
   }
   const auto n_tokens = static_cast<int64_t>(tokens.size());
-  const int64_t model_ctx = std::min(model.hparams().n_ctx_train, base.hparams().n_ctx_train);
+  // Both models must hold a chunk; a context of 0 (not in the file) is not checked.
+  const int64_t ctx_a = model.hparams().n_ctx_train, ctx_b = base.hparams().n_ctx_train;
+  const int64_t model_ctx = ctx_a > 0 && ctx_b > 0 ? std::min(ctx_a, ctx_b) : std::max(ctx_a, ctx_b);
   const ChunkPlan plan = plan_chunks(n_tokens, opt.n_ctx, model_ctx);
   ChunkRunner run_model(model, pool, opt), run_base(base, pool, opt);
   PerplexityEstimate ppl_model, ppl_base;

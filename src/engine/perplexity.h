@@ -7,8 +7,9 @@
 //   chunk c  tokens[c·n_ctx, (c+1)·n_ctx) for c < n_chunks = n_tokens / n_ctx
 //            (a shorter remainder is dropped; at least two chunks are needed);
 //            its first token is replaced by BOS when the model adds one;
-//            each chunk is evaluated from an empty KV cache, in forward
-//            steps of n_batch tokens, with logits for every position.
+//            each chunk is evaluated from an empty KV cache (F16, the
+//            reference's default), in forward steps of n_batch tokens, with
+//            logits for every position.
 //   scored   positions j = n_ctx/2 .. n_ctx−2 of each chunk, position j
 //            predicting the chunk's token j+1: n_ctx − 1 − n_ctx/2 per chunk,
 //            each seeing at least n_ctx/2 tokens of context.

@@ -8,6 +8,8 @@
 #include "core/error.h"
 #include "engine/perplexity.h"
 #include "engine/prediction_stats.h"
+#include "test_data.h"
+#include "tokenizer/vocab.h"
 
 namespace hearth::engine {
 namespace {
@@ -68,6 +70,27 @@ TEST(PerplexityPlan, ChunksAndErrors) {
   EXPECT_THROW(plan_chunks(255, 128, 2048), Error);
   EXPECT_THROW(plan_chunks(10000, 4096, 2048), Error);
   EXPECT_THROW(plan_chunks(100, 3, 2048), Error);
+}
+
+TEST(PerplexityKl, ModelsWithDifferentVocabulariesAreRefused) {
+  // stories260K has 512 tokens, tiny-llama the first 1024 of Llama 2's.
+  const auto stories = model::Model::load(test::repo_path("models/stories260K.gguf"));
+  const auto tiny = model::Model::load(test::data_path("tiny/tiny-llama-F32.gguf"));
+  ThreadPool pool(1);
+  const std::vector<int32_t> tokens(64, 1);
+  PerplexityOptions opt;
+  opt.n_ctx = 8;
+  EXPECT_THROW(evaluate_kl_divergence(*stories, *tiny, pool, tokens, opt), Error);
+  EXPECT_THROW(require_same_vocab(tokenizer::Vocab::from_gguf(stories->file()),
+                                  tokenizer::Vocab::from_gguf(tiny->file())),
+               Error);
+  EXPECT_NO_THROW(require_same_vocab(tokenizer::Vocab::from_gguf(stories->file()),
+                                     tokenizer::Vocab::from_gguf(stories->file())));
+  // The same model against itself runs: every figure of a KL run is defined.
+  const KlResult same = evaluate_kl_divergence(*stories, *stories, pool, tokens, opt);
+  EXPECT_EQ(same.model.n_tokens_scored, 8 * 3);  // 64 / 8 chunks, positions 4..6 scored
+  EXPECT_EQ(same.kl_mean, 0.0);
+  EXPECT_EQ(same.top1_agreement, 100.0);
 }
 
 }  // namespace
