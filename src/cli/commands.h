@@ -27,5 +27,6 @@ void register_gateway(CLI::App& app, Handler& handler);
 void register_audit(CLI::App& app, Handler& handler);
 void register_quantize(CLI::App& app, Handler& handler);
 void register_imatrix(CLI::App& app, Handler& handler);
+void register_perplexity(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

@@ -26,6 +26,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_audit(app, handler);
   hearth::cli::register_quantize(app, handler);
   hearth::cli::register_imatrix(app, handler);
+  hearth::cli::register_perplexity(app, handler);
 
   try {
     app.parse(argc, argv);
