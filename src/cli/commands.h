@@ -23,5 +23,6 @@ void register_plan(CLI::App& app, Handler& handler);
 void register_fit(CLI::App& app, Handler& handler);
 void register_cost(CLI::App& app, Handler& handler);
 void register_tokens(CLI::App& app, Handler& handler);
+void register_convert(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

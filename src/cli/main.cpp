@@ -22,6 +22,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_fit(app, handler);
   hearth::cli::register_cost(app, handler);
   hearth::cli::register_tokens(app, handler);
+  hearth::cli::register_convert(app, handler);
 
   try {
     app.parse(argc, argv);
