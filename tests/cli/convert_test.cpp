@@ -204,4 +204,38 @@ TEST_F(ConvertCli, Qwen3ToF16AndQ8_0MatchesReferenceFiles) {
   EXPECT_LE(std::sqrt(our_dev), std::sqrt(ref_dev) * 1.10) << "reference Q8_0 RMS deviation " << std::sqrt(ref_dev / f32.size());
 }
 
+TEST_F(ConvertCli, MistralConfigWithLlama3RopeScalingConvertsAsLlama) {
+  const File orig = File::open(data_path("tiny/tiny-llama-F32.gguf"));
+  hearth::test::export_hf(orig, dir_ / "hf", ExportOptions{});
+  auto cfg = nlohmann::json::parse(hearth::test::read_text(dir_ / "hf" / "config.json"));
+  cfg["model_type"] = "mistral";
+  cfg["rope_scaling"] = {{"rope_type", "llama3"}, {"factor", 8.0}, {"low_freq_factor", 1.0},
+                         {"high_freq_factor", 4.0}, {"original_max_position_embeddings", 512}};
+  hearth::test::write_json(dir_ / "hf" / "config.json", cfg);
+  const auto summary = convert("F32");
+  EXPECT_EQ(summary["model_type"], "mistral");
+  EXPECT_EQ(summary["architecture"], "llama");
+  const File got = File::open(out());
+  expect_same_tensors(orig, got);
+  EXPECT_EQ(got.get_string("llama.rope.scaling.type"), "llama3");
+  EXPECT_EQ(got.get_float("llama.rope.scaling.factor"), 8.0);
+  EXPECT_EQ(got.get_uint("llama.rope.scaling.original_context_length"), 512u);
+  // Scaled rotary frequencies change the logits past position 0, and hearth runs the file.
+  const auto scaled = logits(out());
+  ASSERT_EQ(scaled.size(), logits(data_path("tiny/tiny-llama-F32.gguf")).size());
+  EXPECT_FALSE(scaled == logits(data_path("tiny/tiny-llama-F32.gguf")));
+}
+
+TEST_F(ConvertCli, TiedEmbeddingsAndMissingLmHead) {
+  const File orig = File::open(data_path("tiny/tiny-qwen2-F32.gguf"));  // no output.weight: tied
+  hearth::test::export_hf(orig, dir_ / "hf", ExportOptions{});
+  auto cfg = nlohmann::json::parse(hearth::test::read_text(dir_ / "hf" / "config.json"));
+  EXPECT_EQ(cfg["tie_word_embeddings"], true);
+  cfg["tie_word_embeddings"] = false;
+  hearth::test::write_json(dir_ / "hf" / "config.json", cfg);
+  const auto r = run_hearth({"convert", (dir_ / "hf").string(), out().string()});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("tie_word_embeddings is false but the checkpoint has no lm_head.weight"), std::string::npos) << r.err;
+}
+
 }  // namespace
