@@ -98,7 +98,7 @@ std::pair<std::string, std::string> merge_pair(const json& m, const std::string&
 }
 
 void set_token(VocabBuild& v, int64_t id, std::string text, int32_t type, const std::string& source) {
-  if (id < 0 || id > (int64_t{1} << 24)) throw FormatError(source + ": token id " + std::to_string(id) + " is out of range");
+  if (id < 0 || id >= (int64_t{1} << 22)) throw FormatError(source + ": token id " + std::to_string(id) + " is out of range");
   const auto i = static_cast<size_t>(id);
   if (i >= v.tokens.size()) {
     v.tokens.resize(i + 1);
