@@ -1,5 +1,5 @@
 // `hearth convert`, run as a user would, on Hugging Face checkpoints the test
-// writes itself (tests/cli/hf_export.h) from the tiny reference models: the
+// writes itself (tests/convert/hf_export.h) from the tiny reference models: the
 // converted GGUF must hold the original's tensors (bit-equal for F32; equal
 // to the reference converter's own F16/BF16/Q8_0 files, which round the same
 // F32 weights the same way), its metadata, the same tokenization and the
