@@ -15,11 +15,13 @@
 #include <nlohmann/json.hpp>
 
 #include "gguf/file.h"
+#include "core/error.h"
 #include "hf_export.h"
+#include "model/convert.h"
 #include "quant/type_traits.h"
 #include "test_data.h"
 
-namespace {
+namespace convert_test {
 
 namespace fs = std::filesystem;
 using hearth::gguf::File;
@@ -238,4 +240,34 @@ TEST_F(ConvertCli, TiedEmbeddingsAndMissingLmHead) {
   EXPECT_NE(r.err.find("tie_word_embeddings is false but the checkpoint has no lm_head.weight"), std::string::npos) << r.err;
 }
 
+}  // namespace convert_test
+
+namespace hearth::model {
+namespace {
+
+// The library entry point in-process (what the CLI calls), so sanitizer
+// builds check the converter itself: a sharded SentencePiece-style checkpoint
+// converts to the original tensors.
+TEST(ConvertLibrary, InProcessRoundTrip) {
+  const auto dir = hearth::test::temp_dir("hearth-convert-lib");
+  const gguf::File orig = gguf::File::open(hearth::test::data_path("tiny/tiny-llama-F32.gguf"));
+  hearth::test::ExportOptions o;
+  o.shards = 2;
+  o.tokenizer = hearth::test::TokenizerFiles::SpmStyleJson;
+  hearth::test::export_hf(orig, dir / "hf", o);
+  ConvertOptions opts;
+  opts.hf_dir = dir / "hf";
+  opts.out = dir / "out.gguf";
+  opts.type = TensorType::F32;
+  const ConvertResult r = convert_hf_to_gguf(opts);
+  EXPECT_EQ(r.arch, "llama");
+  EXPECT_EQ(r.shards.size(), 2u);
+  EXPECT_EQ(r.n_tensors, static_cast<int64_t>(orig.tensors().size()));
+  convert_test::expect_same_tensors(orig, gguf::File::open(opts.out));
+  opts.type = TensorType::Q4_K;
+  EXPECT_THROW(convert_hf_to_gguf(opts), UnsupportedError);
+  std::filesystem::remove_all(dir);
+}
+
 }  // namespace
+}  // namespace hearth::model

@@ -86,10 +86,11 @@ void set_token(VocabBuild& v, int64_t id, std::string text, int32_t type, const 
 
 // Whether the normalizer or pre-tokenizer puts "\u2581" before the text (SentencePiece's dummy prefix).
 bool prepends_space(const json& tok) {
-  std::vector<const json*> found;
-  find_typed(tok.value("normalizer", json()), "Prepend", found);
+  const json normalizer = tok.value("normalizer", json()), pre = tok.value("pre_tokenizer", json());
+  std::vector<const json*> found;  // points into the two above
+  find_typed(normalizer, "Prepend", found);
   if (!found.empty()) return true;
-  find_typed(tok.value("pre_tokenizer", json()), "Metaspace", found);
+  find_typed(pre, "Metaspace", found);
   for (const json* m : found) {
     if (m->value("add_prefix_space", false)) return true;
     const std::string scheme = m->value("prepend_scheme", std::string());
@@ -121,8 +122,9 @@ void apply_added_tokens(VocabBuild& v, const json& tok, size_t keep_below, const
 }
 
 std::optional<bool> template_adds_bos(const json& tok) {
+  const json post = tok.value("post_processor", json());  // find_typed points into it
   std::vector<const json*> tp;
-  find_typed(tok.value("post_processor", json()), "TemplateProcessing", tp);
+  find_typed(post, "TemplateProcessing", tp);
   if (tp.size() != 1 || !tp[0]->contains("single") || !(*tp[0])["single"].is_array() || (*tp[0])["single"].empty()) {
     return std::nullopt;
   }
