@@ -28,5 +28,6 @@ void register_audit(CLI::App& app, Handler& handler);
 void register_quantize(CLI::App& app, Handler& handler);
 void register_imatrix(CLI::App& app, Handler& handler);
 void register_perplexity(CLI::App& app, Handler& handler);
+void register_convert(CLI::App& app, Handler& handler);
 
 }  // namespace hearth::cli

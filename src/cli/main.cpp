@@ -27,6 +27,7 @@ int main(int argc, char** argv) {
   hearth::cli::register_quantize(app, handler);
   hearth::cli::register_imatrix(app, handler);
   hearth::cli::register_perplexity(app, handler);
+  hearth::cli::register_convert(app, handler);
 
   try {
     app.parse(argc, argv);
