@@ -30,7 +30,9 @@ nlohmann::ordered_json flatten_message_content(const nlohmann::ordered_json& mes
     auto& m = out[i];
     const std::string where = "messages[" + std::to_string(i) + "]";
     if (!m.is_object()) throw FormatError(where + " must be an object");
-    if (m.contains("content") && m["content"].is_array()) m["content"] = content_to_text(m["content"], where + ".content");
+    if (m.contains("content") && m["content"].is_array()) {
+      m["content"] = content_to_text(m["content"], where + ".content");
+    }
   }
   return out;
 }

@@ -62,13 +62,15 @@ void register_plan(CLI::App& app, Handler& handler) {
   auto* model = cmd->add_option("model", q.model.model_path, "GGUF file");
   auto* shape = cmd->add_option("--shape", q.model.shape, "Plan for a catalog shape: " + model::shape_names());
   model->excludes(shape);
-  cmd->add_option("--type", q.model.type, "File type of the --shape model (default Q4_K_M): " + model::file_type_names());
+  cmd->add_option("--type", q.model.type,
+                  "File type of the --shape model (default Q4_K_M): " + model::file_type_names());
   cmd->add_option("--ctx,-c", q.request.ctx, "Context per sequence (default: the model's trained length)")
       ->check(CLI::Range(int64_t{1}, int64_t{1} << 24));
   cmd->add_option("--kv-type", q.kv_type, "KV cache type: f16, q8_0, q4_0 or f32")->capture_default_str();
   cmd->add_option("--parallel", q.request.parallel, "Sequences decoded together")->check(CLI::Range(1, 256))
       ->capture_default_str();
-  cmd->add_option("--batch", q.request.batch, "Prompt tokens per forward step")->check(CLI::Range(int64_t{1}, int64_t{8192}))
+  cmd->add_option("--batch", q.request.batch, "Prompt tokens per forward step")
+      ->check(CLI::Range(int64_t{1}, int64_t{8192}))
       ->capture_default_str();
   cmd->add_option("--hardware", q.hardware, "'this' (probed) or one of: " + plan::hardware_names())
       ->capture_default_str();

@@ -33,9 +33,8 @@ PlanAnswer answer_plan(const PlanQuery& q, const HardwareResolver& hardware) {
   PlanRequest req = q.request;
   req.kv_type = kv_type_or_throw(q.kv_type);
   PlanAnswer a{make_plan(dims, hardware(q.hardware, q.gpus), req), {}, q.model.model_path.empty(), {}, std::nullopt};
-  a.serve_path = a.from_shape
-                     ? q.model.shape + "-" + (q.model.type.empty() ? std::string(kDefaultShapeType) : q.model.type) + ".gguf"
-                     : q.model.model_path;
+  const std::string type = q.model.type.empty() ? std::string(kDefaultShapeType) : q.model.type;
+  a.serve_path = a.from_shape ? q.model.shape + "-" + type + ".gguf" : q.model.model_path;
   a.snippets = serve_snippets(a.plan, a.serve_path, q.host, q.port);
   if (!q.finetune.empty()) {
     a.finetune = estimate_finetune(dims, finetune_method_or_throw(q.finetune), q.rank, q.finetune_seq);

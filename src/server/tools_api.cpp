@@ -42,8 +42,8 @@ std::string served_path(const std::string& name, const std::vector<ModelFile>& s
     if (m.name == name || m.path == name) return m.path;
     names += (names.empty() ? "" : ", ") + m.name;
   }
-  throw bad_request("model '" + name + "' is not served here (served: " + names + "); plan a catalog shape with \"shape\"",
-                    "model");
+  throw bad_request(
+      "model '" + name + "' is not served here (served: " + names + "); plan a catalog shape with \"shape\"", "model");
 }
 
 // {model | shape [, type]}: exactly one of model and shape.
@@ -52,7 +52,9 @@ plan::ModelSpec model_spec(const Fields& f, const std::vector<ModelFile>& served
   const auto model = f.string("model");
   const auto shape = f.string("shape");
   if (model && shape) throw bad_request("give model (a served model) or shape (a catalog shape), not both", "model");
-  if (!model && !shape && required) throw bad_request("give model (a served model) or shape (a catalog shape)", "shape");
+  if (!model && !shape && required) {
+    throw bad_request("give model (a served model) or shape (a catalog shape)", "shape");
+  }
   if (model) m.model_path = served_path(*model, served);
   if (shape) m.shape = *shape;
   if (const auto type = f.string("type")) {
@@ -114,7 +116,8 @@ HttpReply tools_fit(const HttpRequest& req) {
   const Json body = parse_body(req.body);
   const Fields f(body);
   f.reject_unknown({"hardware", "gpus", "ctx"});
-  const auto hw = hardware(f.string("hardware").value_or("this"), static_cast<int>(f.integer("gpus", 0, 64).value_or(0)));
+  const int gpus = static_cast<int>(f.integer("gpus", 0, 64).value_or(0));
+  const auto hw = hardware(f.string("hardware").value_or("this"), gpus);
   return json_reply(plan::fit_json(plan::answer_fit(hw, f.integer("ctx", 1, kMaxCtx).value_or(4096), 0)));
 }
 
@@ -151,7 +154,9 @@ HttpReply tools_tokens(const ModelService& model, const HttpRequest& req) {
   const Fields f(body);
   f.reject_unknown({"model", "text", "messages", "ctx"});
   const auto text = f.string("text");
-  if (text.has_value() == f.has("messages")) throw bad_request("give text (plain text) or messages (a chat), one of them", "text");
+  if (text.has_value() == f.has("messages")) {
+    throw bad_request("give text (plain text) or messages (a chat), one of them", "text");
+  }
   plan::TokenCount count;
   if (text) {
     count = {"text", false, model.text_prompt(*text).size()};
