@@ -5,31 +5,20 @@
 // 4096, or the trained length when shorter), best quality first — larger
 // models first, then more bits per weight — with the largest context that
 // fits and the expected speed (plan/estimate.h).
-#include <algorithm>
 #include <cstdio>
 #include <memory>
 #include <string>
 
-#include <nlohmann/json.hpp>
-
 #include "cli/commands.h"
-#include "core/error.h"
-#include "model/catalog.h"
-#include "model/memory.h"
 #include "model/quant_recipe.h"
-#include "plan/estimate.h"
 #include "plan/hardware.h"
+#include "plan/queries.h"
 #include "plan/report.h"
+#include "plan/report_json.h"
 
 namespace hearth::cli {
 
 namespace {
-
-using Json = nlohmann::ordered_json;
-
-// Most bits per weight first: the order in which a type loses quality.
-constexpr model::FileType kTypes[] = {model::FileType::F16,    model::FileType::Q8_0,   model::FileType::Q6_K,
-                                      model::FileType::Q5_K_M, model::FileType::Q4_K_M, model::FileType::Q4_0};
 
 struct FitOptions {
   std::string hardware = "this";
@@ -38,67 +27,23 @@ struct FitOptions {
   bool json = false;
 };
 
-struct Candidate {
-  const model::ModelShape* shape;
-  int type_rank;
-  model::FileType type;
-  uint64_t file_bytes;
-  plan::Plan plan;
-};
-
-std::vector<Candidate> candidates(const plan::Hardware& hw, const FitOptions& o) {
-  std::vector<Candidate> out;
-  for (const model::ModelShape& shape : model::shape_catalog()) {
-    for (int rank = 0; rank < static_cast<int>(std::size(kTypes)); ++rank) {
-      const model::ModelDims dims = model::dims_of(shape, kTypes[rank]);
-      plan::PlanRequest req;
-      req.ctx = std::min(o.ctx, dims.hp.n_ctx_train);
-      req.threads = o.threads;
-      plan::Plan p = plan::make_plan(dims, hw, req);
-      if (!p.fits) continue;
-      out.push_back({&shape, rank, kTypes[rank], dims.file_bytes, std::move(p)});
-    }
-  }
-  std::stable_sort(out.begin(), out.end(), [](const Candidate& a, const Candidate& b) {
-    if (a.plan.params != b.plan.params) return a.plan.params > b.plan.params;
-    return a.type_rank < b.type_rank;
-  });
-  return out;
-}
-
 int run_fit(const FitOptions& o) {
   plan::ProbeOptions probe;
   probe.threads = o.threads;
-  const plan::Hardware hw = plan::resolve_hardware(o.hardware, o.gpus, probe);
-  const std::vector<Candidate> fits = candidates(hw, o);
+  const plan::FitAnswer a = plan::answer_fit(plan::resolve_hardware(o.hardware, o.gpus, probe), o.ctx, o.threads);
   if (o.json) {
-    Json j;
-    j["hardware"] = hw.description;
-    j["min_context"] = o.ctx;
-    Json list = Json::array();
-    for (const Candidate& c : fits) {
-      list.push_back({{"shape", c.shape->name},
-                      {"type", model::file_type_name(c.type)},
-                      {"params", c.plan.params},
-                      {"file_bytes", c.file_bytes},
-                      {"total_bytes", c.plan.total()},
-                      {"max_context", c.plan.max_context},
-                      {"decode_tok_s", c.plan.decode_tok_s},
-                      {"prefill_tok_s", c.plan.prefill_tok_s}});
-    }
-    j["models"] = list;
-    std::printf("%s\n", j.dump(2).c_str());
+    std::printf("%s\n", plan::fit_json(a).dump(2).c_str());
     return 0;
   }
-  std::printf("%s: %zu catalog model/type pairs fit with at least %lld tokens of context\n\n", hw.description.c_str(),
-              fits.size(), static_cast<long long>(o.ctx));
+  std::printf("%s: %zu catalog model/type pairs fit with at least %lld tokens of context\n\n", a.hardware.c_str(),
+              a.models.size(), static_cast<long long>(o.ctx));
   std::printf("%-16s %-7s %11s %12s %10s %12s\n", "model", "type", "file", "max context", "decode", "prefill");
-  for (const Candidate& c : fits) {
-    std::printf("%-16s %-7s %11s %12lld %6.1f t/s %8.1f t/s\n", std::string(c.shape->name).c_str(),
+  for (const plan::FitCandidate& c : a.models) {
+    std::printf("%-16s %-7s %11s %12lld %6.1f t/s %8.1f t/s\n", std::string(c.shape).c_str(),
                 std::string(model::file_type_name(c.type)).c_str(), plan::format_bytes(c.file_bytes).c_str(),
                 static_cast<long long>(c.plan.max_context), c.plan.decode_tok_s, c.plan.prefill_tok_s);
   }
-  if (fits.empty()) std::printf("(none: try --ctx smaller, or plan for other --hardware)\n");
+  if (a.models.empty()) std::printf("(none: try --ctx smaller, or plan for other --hardware)\n");
   return 0;
 }
 

@@ -9,7 +9,8 @@
 //     --no-auth; keys are accepted as "Authorization: Bearer K" or "x-api-key: K".
 //   - --ctx is the KV cells shared by all sequences of a model (default: its
 //     trained length capped by the memory free when it loads); NAME=N for
-//     one model. --parallel: how many decode together.
+//     one model. --parallel: how many decode together. --kv-type: f16, q8_0
+//     or f32 cells (the registry sizes contexts with it).
 #include <cstdio>
 #include <memory>
 #include <string>
@@ -19,6 +20,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "gguf/tensor_type.h"
 #include "server/http_server.h"
 #include "server/model_registry.h"
 #include "server/router.h"
@@ -37,6 +39,7 @@ struct ServeOptions {
   int threads = 0;
   size_t max_models = 3;
   std::string keep_alive = "5m";
+  std::string kv_type = "f16";
   uint64_t memory_mib = 0;
   bool no_auth = false;
 };
@@ -69,6 +72,16 @@ void parse_ctx(const std::vector<std::string>& args, server::RegistryConfig& rc)
   }
 }
 
+// The KV cache types the engine holds (model/kv_store.h); q4_0 is planned
+// (`hearth plan --kv-type q4_0`) but not yet stored.
+TensorType kv_type_or_throw(const std::string& name) {
+  const auto t = tensor_type_from_name(name);
+  if (!t || (*t != TensorType::F16 && *t != TensorType::Q8_0 && *t != TensorType::F32)) {
+    throw Error("--kv-type " + name + ": the KV cache holds f16, q8_0 or f32 (q8_0 halves its memory)");
+  }
+  return *t;
+}
+
 int serve(ServeOptions& o) {
   if (!is_loopback(o.server.host) && o.server.api_key.empty() && !o.no_auth) {
     throw Error("--host " + o.server.host +
@@ -81,6 +94,7 @@ int serve(ServeOptions& o) {
   rc.models_dir = o.models_dir;
   parse_ctx(o.ctx, rc);
   rc.scheduler.max_running = o.parallel;
+  rc.scheduler.kv_type = kv_type_or_throw(o.kv_type);
   rc.scheduler.max_waiting = o.queue;
   rc.threads = o.threads;
   rc.max_loaded = o.max_models;
@@ -119,6 +133,8 @@ void register_serve(CLI::App& app, Handler& handler) {
   cmd->add_option("--keep-alive", o->keep_alive,
                   "How long an idle model stays loaded: seconds or 30s/5m/1h; 0 unloads at once, -1 never");
   cmd->add_option("--memory", o->memory_mib, "MiB all loaded models may take (default: 90% of what is free at start)");
+  cmd->add_option("--kv-type", o->kv_type, "KV cache type: f16, q8_0 (half the memory; head sizes multiple of 32) or f32")
+      ->capture_default_str();
   cmd->add_option("--parallel", o->parallel, "Sequences decoded together")->check(CLI::Range(1, 256));
   cmd->add_option("--queue", o->queue, "Requests that may wait; beyond it: 503 with Retry-After");
   cmd->add_option("--max-connections", o->server.limits.max_connections,

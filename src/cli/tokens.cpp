@@ -4,9 +4,10 @@
 // the model's context and what it would cost as input tokens at cloud
 // prices (plan/cost.h's table, or --prices FILE). A file ending in .json that
 // holds a chat request {"messages": [...]} or a bare messages array is
-// counted as the prompt `hearth serve` would build from it (the model's chat
-// template, or the plain "Role: content" prompt without one; special-token
-// text parsed). Any other file is plain text: BOS/EOS added as the
+// counted as the prompt `hearth serve` would build from it (content given as
+// an array of text parts joined as serve joins them, chat/message_content.h;
+// the model's chat template, or the plain "Role: content" prompt without
+// one; special-token text parsed). Any other file is plain text: BOS/EOS added as the
 // vocabulary says, special-token text kept as text.
 #include <cstdio>
 #include <fstream>
@@ -19,11 +20,13 @@
 #include <nlohmann/json.hpp>
 
 #include "chat/chat_template.h"
+#include "chat/message_content.h"
 #include "cli/commands.h"
 #include "core/error.h"
 #include "engine/generation.h"
 #include "gguf/file.h"
 #include "plan/cost.h"
+#include "plan/report_json.h"
 #include "tokenizer/tokenizer.h"
 
 namespace hearth::cli {
@@ -64,20 +67,15 @@ Json chat_messages(const std::string& path, const std::string& text) {
   throw FormatError(path + ": expected a chat request {\"messages\": [...]} or a messages array");
 }
 
-struct FileCount {
-  std::string path;
-  bool chat = false;
-  size_t tokens = 0;
-};
-
-FileCount count_file(const Counter& c, const std::string& path) {
+plan::TokenCount count_file(const Counter& c, const std::string& path) {
   const std::string text = read_file(path);
   if (!is_json_path(path)) {
     return {path, false, c.tok.encode(text, /*add_special=*/true, /*parse_special=*/false).size()};
   }
   std::string prompt;
   try {
-    prompt = engine::render_chat_prompt(c.tmpl ? &*c.tmpl : nullptr, c.tok, chat_messages(path, text));
+    const Json messages = chat::flatten_message_content(chat_messages(path, text));
+    prompt = engine::render_chat_prompt(c.tmpl ? &*c.tmpl : nullptr, c.tok, messages);
   } catch (const Error& e) {  // a bad message or the template's own error: say which file
     const std::string what = e.what();
     throw FormatError(what.rfind(path, 0) == 0 ? what : path + ": " + what);
@@ -100,21 +98,7 @@ Counter load_counter(const TokensOptions& o) {
   return c;
 }
 
-double input_cost(size_t tokens, const plan::CloudPrice& p) {
-  return static_cast<double>(tokens) * p.input_per_million / 1e6;
-}
-
-Json cost_json(size_t tokens, const std::vector<plan::CloudPrice>& prices) {
-  Json cost = Json::object();
-  for (const auto& p : prices) cost[p.name] = input_cost(tokens, p);
-  return cost;
-}
-
-Json fits_json(const Counter& c, size_t tokens) {
-  return c.ctx ? Json(static_cast<int64_t>(tokens) <= *c.ctx) : Json(nullptr);
-}
-
-void print_table(const Counter& c, const std::vector<FileCount>& counts, size_t total,
+void print_table(const Counter& c, const std::vector<plan::TokenCount>& counts, size_t total,
                  const std::vector<plan::CloudPrice>& prices) {
   std::printf("context: %s\n", c.ctx ? (std::to_string(*c.ctx) + " tokens").c_str() : "unknown (pass --ctx N)");
   std::printf("%-40s %10s %5s", "file", "tokens", "fits");
@@ -122,7 +106,7 @@ void print_table(const Counter& c, const std::vector<FileCount>& counts, size_t 
   std::printf("\n");
   auto row = [&](const std::string& name, size_t tokens, const char* fits) {
     std::printf("%-40s %10zu %5s", name.c_str(), tokens, fits);
-    for (const auto& p : prices) std::printf("  %14s", ("$" + std::to_string(input_cost(tokens, p))).c_str());
+    for (const auto& p : prices) std::printf("  %14s", ("$" + std::to_string(plan::input_cost(tokens, p))).c_str());
     std::printf("\n");
   };
   for (const auto& f : counts) {
@@ -135,7 +119,7 @@ void print_table(const Counter& c, const std::vector<FileCount>& counts, size_t 
 int run_tokens(const TokensOptions& o) {
   const Counter c = load_counter(o);
   const auto prices = o.prices.empty() ? plan::default_cloud_prices() : plan::load_cloud_prices(o.prices);
-  std::vector<FileCount> counts;
+  std::vector<plan::TokenCount> counts;
   size_t total = 0;
   for (const auto& path : o.files) {
     counts.push_back(count_file(c, path));
@@ -145,18 +129,7 @@ int run_tokens(const TokensOptions& o) {
     print_table(c, counts, total, prices);
     return 0;
   }
-  Json files = Json::array();
-  for (const auto& f : counts) {
-    files.push_back({{"path", f.path},
-                     {"kind", f.chat ? "chat" : "text"},
-                     {"tokens", f.tokens},
-                     {"fits", fits_json(c, f.tokens)},
-                     {"input_cost_usd", cost_json(f.tokens, prices)}});
-  }
-  const Json out = {{"model", o.model},
-                    {"ctx", c.ctx ? Json(*c.ctx) : Json(nullptr)},
-                    {"files", files},
-                    {"totals", {{"tokens", total}, {"input_cost_usd", cost_json(total, prices)}}}};
+  const Json out = plan::tokens_json(o.model, c.ctx, counts, prices);
   std::printf("%s\n", out.dump(2).c_str());
   return 0;
 }

@@ -8,6 +8,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -65,5 +66,8 @@ Hardware probe_this_machine(const ProbeOptions& options = {});
 // unknown name, gpus beyond what this machine has, or gpus > 1 on an entry
 // that is not a GPU.
 Hardware resolve_hardware(std::string_view name, int gpus, const ProbeOptions& options = {});
+// The same, with `probe_this` called for "this" instead of a fresh probe
+// (hearth serve probes once and keeps the result).
+Hardware resolve_hardware(std::string_view name, int gpus, const std::function<Hardware()>& probe_this);
 
 }  // namespace hearth::plan

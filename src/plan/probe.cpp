@@ -94,6 +94,10 @@ Hardware probe_this_machine(const ProbeOptions& o) {
 }
 
 Hardware resolve_hardware(std::string_view name, int gpus, const ProbeOptions& options) {
+  return resolve_hardware(name, gpus, [&options] { return probe_this_machine(options); });
+}
+
+Hardware resolve_hardware(std::string_view name, int gpus, const std::function<Hardware()>& probe_this) {
   if (gpus < 0) throw Error("--gpus must not be negative");
   if (name != "this") {
     Hardware h = catalog_hardware(name, std::max(gpus, 1));
@@ -103,7 +107,7 @@ Hardware resolve_hardware(std::string_view name, int gpus, const ProbeOptions& o
     }
     return h;
   }
-  Hardware h = probe_this_machine(options);
+  Hardware h = probe_this();
   const bool has_gpus = h.devices.front().kind == DeviceKind::Gpu;
   if (gpus > 0 && !has_gpus && gpus > 1) {
     throw Error("--gpus " + std::to_string(gpus) + ": this machine has no NVIDIA GPU (plan for one with --hardware NAME)");

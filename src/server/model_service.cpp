@@ -10,24 +10,6 @@
 
 namespace hearth::server {
 
-namespace {
-
-// Content as a string or an array of text blocks (OpenAI parts, Anthropic
-// blocks) becomes one string per message.
-nlohmann::ordered_json flatten_content(const nlohmann::ordered_json& messages) {
-  if (!messages.is_array() || messages.empty()) throw bad_request("messages must be a non-empty array", "messages");
-  nlohmann::ordered_json out = messages;
-  for (size_t i = 0; i < out.size(); ++i) {
-    auto& m = out[i];
-    const std::string where = "messages[" + std::to_string(i) + "]";
-    if (!m.is_object()) throw bad_request(where + " must be an object", "messages");
-    if (m.contains("content") && m["content"].is_array()) m["content"] = content_text(m["content"], where + ".content", "messages");
-  }
-  return out;
-}
-
-}  // namespace
-
 ModelService::ModelService(const std::filesystem::path& path, engine::SchedulerConfig config, int threads)
     : ModelService(model::Model::load(path), path, config, threads) {}
 

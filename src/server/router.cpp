@@ -10,6 +10,7 @@
 #include "server/openai.h"
 #include "server/static_assets.h"
 #include "server/tokenize_api.h"
+#include "server/tools_api.h"
 
 namespace hearth::server {
 
@@ -118,6 +119,13 @@ void Router::add_routes(ModelRegistry& models) {
          models.with_loaded([&](const std::vector<const ModelService*>& loaded) { reply = metrics_reply(*requests, loaded); });
          return reply;
        }},
+      // The /tools pages' API (server/tools_api.h): hearth plan, fit, cost and tokens as JSON
+      {"GET", "/tools/api/options", true, oai, [&models](const HttpRequest&) { return tools_options(models.available()); }},
+      {"POST", "/tools/api/plan", true, oai, [&models](const HttpRequest& r) { return tools_plan(r, models.available()); }},
+      {"POST", "/tools/api/fit", true, oai, [](const HttpRequest& r) { return tools_fit(r); }},
+      {"POST", "/tools/api/cost", true, oai, [&models](const HttpRequest& r) { return tools_cost(r, models.available()); }},
+      {"POST", "/tools/api/tokens", true, oai,
+       over(named_or_only, oai, [](ModelService& m, const HttpRequest& r) { return tools_tokens(m, r); })},
   };
   // The web UI (no auth: the pages hold no data; their API calls carry the key).
   for (auto& [path, handler] : static_routes()) routes_.push_back({"GET", path, false, oai, std::move(handler)});

@@ -51,7 +51,8 @@ class Router {
  public:
   // Registers the OpenAI, Anthropic and Ollama dialects, embeddings (OpenAI
   // and Ollama shapes), /tokenize, /detokenize, /metrics and /health over
-  // the registry's models, and the web UI (server/static_assets.h). Every
+  // the registry's models, the /tools API (server/tools_api.h), and the web
+  // UI (server/static_assets.h). Every
   // reply is counted by route and final status for /metrics.
   Router(ModelRegistry& models, const ServerConfig& config);
   // Over one model loaded elsewhere (tests).

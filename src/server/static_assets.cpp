@@ -49,12 +49,19 @@ const StaticAsset* find_asset(std::string_view name) {
   return it == all.end() ? nullptr : &*it;
 }
 
+std::string page_path(std::string_view name) {
+  std::string path = "/" + std::string(name.substr(0, name.size() - 5));
+  for (char& c : path) {
+    if (c == '.') c = '/';
+  }
+  return path;
+}
+
 std::vector<std::pair<std::string, Handler>> static_routes() {
   std::vector<std::pair<std::string, Handler>> routes;
   for (const StaticAsset& asset : embedded_assets()) {
-    const std::string path = ends_with(asset.name, ".html")
-                                 ? "/" + std::string(asset.name.substr(0, asset.name.size() - 5))
-                                 : "/assets/" + std::string(asset.name);
+    const std::string path =
+        ends_with(asset.name, ".html") ? page_path(asset.name) : "/assets/" + std::string(asset.name);
     routes.emplace_back(path, handler_for(asset));
   }
   if (const StaticAsset* home = find_asset("chat.html")) routes.emplace_back("/", handler_for(*home));

@@ -3,7 +3,8 @@
 // hold no data; the API calls they make carry the user's key.
 //
 //   GET /              the chat page (chat.html)
-//   GET /NAME          the page NAME.html (/chat, /summarize, ...)
+//   GET /NAME          the page NAME.html (/chat, /summarize, ...); a dot in
+//                      NAME is a slash in the path (tools.fit.html: /tools/fit)
 //   GET /assets/FILE   any other embedded file (CSS, JS, icons)
 //
 // Every reply carries a Content-Security-Policy (default-src 'self': no
@@ -33,6 +34,9 @@ std::span<const StaticAsset> embedded_assets();
 
 // The embedded file called `name`, or nullptr.
 const StaticAsset* find_asset(std::string_view name);
+
+// "/tools/fit" for "tools.fit.html" (see above).
+std::string page_path(std::string_view name);
 
 // The GET routes of the web UI, path -> handler, for the Router.
 std::vector<std::pair<std::string, Handler>> static_routes();

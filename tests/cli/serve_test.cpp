@@ -27,6 +27,9 @@ TEST(ServeCli, ModelOptionsAreCheckedBeforeListening) {
   expect_error({"serve", "--ctx", "lots", kStories}, "--ctx lots: give N or MODEL=N");
   expect_error({"serve", kStories, "--keep-alive", "5q"}, "--keep-alive \"5q\" is not a duration");
   expect_error({"serve", kStories, "--max-models", "0"}, "--max-models");
+  // --kv-type: the types the KV cache holds, and the engine's own check of the model.
+  expect_error({"serve", kStories, "--kv-type", "q4_0"}, "--kv-type q4_0: the KV cache holds f16, q8_0 or f32");
+  expect_error({"serve", kStories, "--kv-type", "q8_0"}, "Q8_0 KV cache needs head sizes that are multiples of 32");
 }
 
 }  // namespace

@@ -93,6 +93,22 @@ TEST_F(TokensCli, ChatFileWithoutTemplateUsesThePlainPrompt) {
             tokenize_count(kStories, "System: Be brief.\nUser: Hello there, how are you?\nAssistant:"));
 }
 
+TEST_F(TokensCli, ContentPartsCountAsTheirJoinedText) {
+  // OpenAI content parts, joined as hearth serve joins them (chat/message_content.h).
+  const auto parts = write("parts.json", R"([{"role":"system","content":[{"type":"text","text":"Be brief."}]},
+    {"role":"user","content":[{"type":"text","text":"Hello there, "},{"type":"text","text":"how are you?"}]}])");
+  const auto plain = write("plain.json", kMessages);
+  for (const auto& model : {kStories, kQwen2}) {
+    SCOPED_TRACE(model);
+    const Json j = run_json({"tokens", parts, plain, "--model", model, "--json"});
+    EXPECT_EQ(j["files"][0]["tokens"], j["files"][1]["tokens"]);
+  }
+  const auto image = write("image.json", R"([{"role":"user","content":[{"type":"image_url","image_url":{"url":"x"}}]}])");
+  const auto r = run_hearth({"tokens", image, "--model", kStories});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find(image + ": messages[0].content[0]: only text content is supported"), std::string::npos) << r.err;
+}
+
 TEST_F(TokensCli, FitsFollowsTheContext) {
   const auto path = write("story.txt", kStory);
   const size_t n = tokenize_count(kStories, kStory);

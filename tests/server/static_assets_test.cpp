@@ -59,7 +59,7 @@ std::string header(const HttpReply& r, const std::string& name) {
 // Pages at /NAME, everything else under /assets/.
 std::string url_of(const std::filesystem::path& file) {
   const std::string name = file.filename().string();
-  return file.extension() == ".html" ? "/" + file.stem().string() : "/assets/" + name;
+  return file.extension() == ".html" ? page_path(name) : "/assets/" + name;
 }
 
 TEST_F(StaticAssetsTest, EveryFileOfTheWebFolderIsEmbedded) {

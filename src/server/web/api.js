@@ -1,5 +1,6 @@
 // The hearth API as the pages use it: the API key kept in this browser,
-// /v1/models, and streamed /v1/chat/completions (OpenAI SSE). Every request
+// /v1/models, streamed /v1/chat/completions (OpenAI SSE) and plain JSON
+// calls (the /tools API). Every request
 // goes to this same server (the page's Content-Security-Policy allows no
 // other).
 
@@ -40,6 +41,20 @@ async function failure(res) {
   }
   if (res.status === 401) message += ' — set the API key (top right).';
   return new ApiError(res.status, message);
+}
+
+// GET / POST (a JSON body) to `path` of this server; resolves to the JSON
+// reply, rejects with an ApiError carrying the server's message.
+export async function getJson(path) {
+  const res = await fetch(path, { headers: headers(false) });
+  if (!res.ok) throw await failure(res);
+  return res.json();
+}
+
+export async function postJson(path, body) {
+  const res = await fetch(path, { method: 'POST', headers: headers(true), body: JSON.stringify(body) });
+  if (!res.ok) throw await failure(res);
+  return res.json();
 }
 
 // The ids of the models this server can run.

@@ -9,6 +9,7 @@ import { ApiError, apiKey, listModels, setApiKey } from './api.js';
 export const PAGES = [
   { path: '/chat', title: 'Chat' },
   { path: '/summarize', title: 'Summarize' },
+  { path: '/tools', title: 'Tools' },
 ];
 
 // A DOM element: attributes (`class`, `onEVENT` handlers) and children.
@@ -23,13 +24,18 @@ export function el(tag, attrs = {}, ...children) {
   return node;
 }
 
+// A page's link is current on the page and on its sub-pages (/tools/fit).
+function current(path, here) {
+  return here === path || here.startsWith(`${path}/`);
+}
+
 // Fills <header class="topbar"> and wires the API key dialog. `onKeyChange`
 // runs after the key is saved (pages reload their model list).
 export function mountShell({ onKeyChange } = {}) {
   const bar = document.querySelector('header.topbar');
   const here = location.pathname === '/' ? '/chat' : location.pathname;
   const nav = el('nav', { class: 'nav', 'aria-label': 'Pages' },
-    ...PAGES.map((p) => el('a', { href: p.path, ...(p.path === here ? { 'aria-current': 'page' } : {}) }, p.title)));
+    ...PAGES.map((p) => el('a', { href: p.path, ...(current(p.path, here) ? { 'aria-current': 'page' } : {}) }, p.title)));
   const brand = el('a', { class: 'brand', href: '/' }, el('img', { src: '/assets/favicon.svg', alt: '' }), 'hearth');
   const keyState = el('span', { class: 'key-state', id: 'key-state' });
   const keyButton = el('button', { type: 'button', class: 'ghost', id: 'api-key-button' }, 'API key');
