@@ -13,22 +13,20 @@ import { spawn } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
+import { artifactsDir, launchChromium } from './browser.mjs';
 import { startServer, binary, modelPath, tinyModelPath } from './server.mjs';
 
-const artifacts = process.env.HEARTH_ARTIFACTS ?? path.join(path.dirname(path.resolve(binary)), 'e2e-artifacts');
+const artifacts = artifactsDir('e2e-artifacts');
 
 let server;
 let browser;
 let scratch;
 
 before(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
   scratch = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-tools-'));
   [server, browser] = await Promise.all([
     startServer(['--ctx', '2048']),
-    // --no-sandbox: CI may run as root, where Chromium's sandbox refuses to start.
-    chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] }),
+    launchChromium(),
   ]);
 });
 after(async () => {

@@ -6,23 +6,20 @@
 //   CHROMIUM: the browser (default Debian's /usr/bin/chromium)
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import fs from 'node:fs';
 import path from 'node:path';
-import { chromium } from 'playwright-core';
-import { startServer, binary, tinyModelPath } from './server.mjs';
+import { artifactsDir, launchChromium } from './browser.mjs';
+import { startServer, tinyModelPath } from './server.mjs';
 
-const artifacts = process.env.HEARTH_ARTIFACTS ?? path.join(path.dirname(path.resolve(binary)), 'webui-artifacts');
+const artifacts = artifactsDir('webui-artifacts');
 const model = 'stories260K';
 
 let server;
 let browser;
 
 before(async () => {
-  fs.mkdirSync(artifacts, { recursive: true });
   [server, browser] = await Promise.all([
     startServer(['--ctx', '2048']),
-    // --no-sandbox: CI may run as root, where Chromium's sandbox refuses to start.
-    chromium.launch({ executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium', headless: true, args: ['--no-sandbox'] }),
+    launchChromium(),
   ]);
 });
 after(async () => {
