@@ -16,6 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "model/imatrix_collect.h"
@@ -31,12 +32,6 @@ struct ImatrixOptions {
   int threads = 0;
   bool json = false;
 };
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open the calibration text");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 // The text's tokens laid out as chunks, each starting with BOS when the vocabulary adds one.
 std::vector<int32_t> chunked_tokens(const tokenizer::Tokenizer& tok, const std::string& text, int64_t chunk) {
@@ -54,7 +49,7 @@ std::vector<int32_t> chunked_tokens(const tokenizer::Tokenizer& tok, const std::
 int run_imatrix(const ImatrixOptions& o) {
   const auto model = model::Model::load(o.model);
   const auto tok = tokenizer::Tokenizer::from_gguf(model->file());
-  const std::vector<int32_t> tokens = chunked_tokens(tok, read_text_file(o.text), o.chunk);
+  const std::vector<int32_t> tokens = chunked_tokens(tok, read_text_file(o.text, "calibration text"), o.chunk);
   ThreadPool pool(o.threads);
   model::ImatrixProgress progress;
   if (isatty(STDERR_FILENO) != 0 && !o.json) {

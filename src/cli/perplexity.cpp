@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/perplexity.h"
@@ -36,12 +37,6 @@ struct PerplexityCliOptions {
   int threads = 0;
   bool json = false;
 };
-
-std::string read_text_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open the text file");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
 
 void print_progress(const engine::ChunkProgress& p) {
   std::fprintf(stderr, "[%lld/%lld] ppl %.4f", static_cast<long long>(p.chunk), static_cast<long long>(p.n_chunks), p.ppl);

@@ -1,5 +1,7 @@
 // hearth quantize IN.gguf OUT.gguf TYPE [--imatrix F] [--threads N] [--dry-run]
 //                 [--allow-requantize] [--json]
+// hearth quantize --report BASE.gguf --text F [--types T,...] [--ctx N] [--json]
+//                 (cli/quantize_report.h)
 //
 // Writes IN quantized as TYPE (a file type: Q4_K_M, Q8_0, ...) to OUT, with the
 // reference quantizer's per-tensor recipe (model/quant_recipe.h) and
@@ -18,6 +20,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/quantize_report.h"
 #include "core/error.h"
 #include "gguf/file.h"
 #include "model/quantize.h"
@@ -32,6 +35,7 @@ struct QuantizeCliOptions {
   std::string input, output, type, imatrix;
   int threads = 0;
   bool dry_run = false, allow_requantize = false, json = false;
+  QualityReportOptions report;  // --report BASE: the quality table instead
 };
 
 // Totals of one tensor class ("attn_v", "norm", ...).
@@ -115,6 +119,15 @@ Json plan_json(const QuantizeCliOptions& o, const model::QuantizePlan& plan, dou
 }
 
 int run_quantize(const QuantizeCliOptions& o) {
+  if (!o.report.base.empty()) {
+    QualityReportOptions r = o.report;
+    r.threads = o.threads;
+    r.json = o.json;
+    return run_quality_report(r);
+  }
+  if (o.input.empty() || o.output.empty() || o.type.empty()) {
+    throw Error("quantize needs IN OUT TYPE (or --report BASE --text F); see hearth quantize --help");
+  }
   model::QuantizeOptions q;
   q.type = model::file_type_or_throw(o.type);
   q.n_threads = o.threads;
@@ -147,10 +160,18 @@ int run_quantize(const QuantizeCliOptions& o) {
 void register_quantize(CLI::App& app, Handler& handler) {
   auto o = std::make_shared<QuantizeCliOptions>();
   auto* cmd = app.add_subcommand("quantize", "Quantize a GGUF model (per-tensor recipe of the reference quantizer)");
-  cmd->add_option("IN", o->input, "GGUF model to quantize (F32, F16 or BF16; quantized ones need --allow-requantize)")
-      ->required();
-  cmd->add_option("OUT", o->output, "GGUF file to write (through a temporary file, renamed when complete)")->required();
-  cmd->add_option("TYPE", o->type, "File type: " + model::file_type_names())->required();
+  cmd->add_option("IN", o->input, "GGUF model to quantize (F32, F16 or BF16; quantized ones need --allow-requantize)");
+  cmd->add_option("OUT", o->output, "GGUF file to write (through a temporary file, renamed when complete)");
+  cmd->add_option("TYPE", o->type, "File type: " + model::file_type_names());
+  cmd->add_option("--report", o->report.base,
+                  "Instead of IN OUT TYPE: quantize BASE to each of --types and print size, bits per weight, "
+                  "perplexity and KL divergence from BASE on --text, one row per type");
+  cmd->add_option("--text,-f", o->report.text, "With --report: the text to score on (needs at least 2 x --ctx tokens)");
+  cmd->add_option("--types", o->report.types,
+                  "With --report: comma-separated file types (default F16,Q8_0,Q6_K,Q5_K_M,Q5_0,Q4_K_M,Q4_0,IQ4_NL,"
+                  "Q3_K_M,Q2_K)");
+  cmd->add_option("--ctx,-c", o->report.ctx, "With --report: tokens per perplexity chunk (default 512)")
+      ->check(CLI::Range(int64_t{4}, int64_t{1} << 24));
   cmd->add_option("--imatrix", o->imatrix,
                   "Importance matrix (GGUF, from `hearth imatrix` or the reference's imatrix tool): weighs each "
                   "column's rounding error by its mean squared activation");
@@ -161,7 +182,9 @@ void register_quantize(CLI::App& app, Handler& handler) {
   cmd->add_flag("--json", o->json,
                 "Print one JSON object: input, output, type, file_type, dry_run, input_bytes, output_bytes, "
                 "classes {CLASS: {tensors, types, bytes_in, bytes_out}}, tensors[] {name, class, shape, from, to, "
-                "bytes_in, bytes_out, imatrix}, seconds");
+                "bytes_in, bytes_out, imatrix}, seconds. With --report: base, text, n_ctx, n_tokens_scored, base_ppl, "
+                "base_ppl_stderr, rows[] {type, bytes, bits_per_weight, ppl, ppl_stderr, kl_mean, kl_stderr, "
+                "top1_agreement, delta_p_mean, delta_p_rms}");
   cmd->callback([o, &handler] { handler = [o] { return run_quantize(*o); }; });
 }
 
