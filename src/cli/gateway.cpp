@@ -69,6 +69,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
 int run(const GatewayOptions& o) {
   gateway::GatewayConfig c = gateway::load_config(o.config);
   gateway::require_cloud_audit(c, o.config);
+  if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
   if (o.check) return check(c, o.config, o.json);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = make_cache(c.cache);

@@ -105,4 +105,9 @@ std::shared_ptr<CloudGuard> make_audited_guard(const GatewayConfig& config) {
   return std::make_shared<AuditedCloudGuard>(egress, config.budgets.max_tokens, parts);
 }
 
+void check_audited_guard(const GatewayConfig& config) {
+  Redactor redactor(configured_rules(config.redaction));
+  (void)configured_prices(config.audit);
+}
+
 }  // namespace hearth::gateway

@@ -50,4 +50,8 @@ class AuditedCloudGuard final : public CloudGuard {
 // key). Throws what those throw (IoError, FormatError naming the file or rule).
 std::shared_ptr<CloudGuard> make_audited_guard(const GatewayConfig& config);
 
+// What make_audited_guard would build, short of opening the audit log: the
+// redaction rules compile and the price file loads (for --check). Throws the same.
+void check_audited_guard(const GatewayConfig& config);
+
 }  // namespace hearth::gateway

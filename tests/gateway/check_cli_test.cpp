@@ -82,6 +82,21 @@ TEST(GatewayCheckCli, CloudsWithoutAnAuditLogAreRefused) {
   std::filesystem::remove_all(dir);
 }
 
+TEST(GatewayCheckCli, ABadRedactionRuleOrPriceFileIsExplained) {
+  const auto dir = temp_dir("gw-check");
+  const std::string bad_rule =
+      write(dir, "rule.toml", std::string(kConfig) + "[redaction]\nrules = [\"postcode\"]\n");
+  const RunResult r = run_hearth({"gateway", "--check", "--config", bad_rule});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("postcode"), std::string::npos) << r.err;
+  const std::string no_prices = write(dir, "prices.toml", std::string(kConfig) + "prices = \"" +
+                                                              (dir / "none.json").string() + "\"\n");
+  const RunResult p = run_hearth({"gateway", "--check", "--config", no_prices});
+  EXPECT_EQ(p.exit_code, 1);
+  EXPECT_NE(p.err.find("none.json"), std::string::npos) << p.err;
+  std::filesystem::remove_all(dir);
+}
+
 TEST(GatewayCheckCli, StartRefusedWhenACloudKeyIsMissing) {
   const auto dir = temp_dir("gw-check");
   const std::string path = write(dir, "gw.toml", kConfig);
