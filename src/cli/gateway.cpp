@@ -15,6 +15,7 @@
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "gateway/audited_guard.h"
 #include "gateway/cache_memory.h"
 #include "gateway/cache_sqlite.h"
 #include "gateway/config.h"
@@ -50,7 +51,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
                                 {"listen", c.host + ":" + std::to_string(c.port)},
                                 {"cache", c.cache.backend},
                                 {"nodes", c.nodes.size()}, {"clouds", c.clouds.size()},
-                                {"routes", c.routes.size()}, {"warnings", warnings}};
+                                {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -60,12 +61,15 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
     std::printf("  route \"%s\": cloud %s%s\n", r.model.c_str(), gateway::to_string(r.cloud),
                 r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
   }
+  if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
   for (const auto& w : warnings) std::printf("  warning: %s\n", w.get<std::string>().c_str());
   return 0;
 }
 
 int run(const GatewayOptions& o) {
   gateway::GatewayConfig c = gateway::load_config(o.config);
+  gateway::require_cloud_audit(c, o.config);
+  if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
   if (o.check) return check(c, o.config, o.json);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = make_cache(c.cache);
@@ -73,7 +77,9 @@ int run(const GatewayOptions& o) {
   sc.host = c.host;
   sc.port = c.port;
   server::HttpServer http(sc);  // outlives the gateway, whose workers deliver to its connections
-  gateway::Gateway gw(c, std::move(cache), nullptr);
+  // [audit]: every cloud request is redacted, budgeted and audited (audited_guard.h).
+  auto guard = c.audit.path.empty() ? nullptr : gateway::make_audited_guard(c);
+  gateway::Gateway gw(c, std::move(cache), guard);
   gw.start_health_checks();
   std::fprintf(stderr, "hearth gateway: %zu node(s), %zu cloud(s); listening on http://%s:%u\n", c.nodes.size(),
                c.clouds.size(), c.host.c_str(), http.port());

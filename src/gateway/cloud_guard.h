@@ -9,6 +9,7 @@
 // redaction and per-key budgets in as a CloudGuard given to the Gateway.
 #pragma once
 
+#include <memory>
 #include <optional>
 #include <string>
 
@@ -22,6 +23,7 @@ struct CloudRequest {
   std::string route;        // the matching route's model pattern
   std::string api_key_id;   // the gateway key's id ("" without keys)
   std::string body;         // the JSON about to be sent (a guard may rewrite it)
+  std::shared_ptr<void> guard_state;  // the guard's own per-request state (opaque to the gateway)
 };
 
 struct CloudVerdict {

@@ -81,6 +81,19 @@ class TableReader {
     out = static_cast<Int>(v);
   }
 
+  void number(const std::string& key, double& out, double lo, double hi) {
+    const toml::node* n = get(key);
+    if (!n) return;
+    if (n->is_integer()) {
+      out = static_cast<double>(n->as_integer()->get());
+    } else if (n->is_floating_point()) {
+      out = n->as_floating_point()->get();
+    } else {
+      fail(*n, key, "must be a number");
+    }
+    if (!(out >= lo && out <= hi)) fail(*n, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+
   void boolean(const std::string& key, bool& out) {
     const toml::node* n = get(key);
     if (!n) return;
@@ -224,7 +237,25 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
   read_listen(r, root, c);
   one_table(r, "cache", source, [&](TableReader& tr, const toml::table& t) { read_cache(tr, t, c.cache); });
   one_table(r, "health", source, [&](TableReader& tr, const toml::table&) { read_health(tr, c.health); });
-  one_table(r, "audit", source, [&](TableReader& tr, const toml::table&) { tr.string("path", c.audit.path); });
+  one_table(r, "audit", source, [&](TableReader& tr, const toml::table&) {
+    tr.string("path", c.audit.path, true);
+    tr.string("prices", c.audit.prices);
+  });
+  one_table(r, "redaction", source, [&](TableReader& tr, const toml::table&) {
+    c.redaction.rules_given = tr.get("rules") != nullptr;
+    c.redaction.rules = string_list(tr, "rules");
+    each_table(tr, "custom", source, [&](TableReader& cr, const toml::table&) {
+      CustomRedaction cu;
+      cr.string("name", cu.name, true);
+      cr.string("pattern", cu.pattern, true);
+      c.redaction.custom.push_back(std::move(cu));
+    });
+  });
+  one_table(r, "budgets", source, [&](TableReader& tr, const toml::table&) {
+    tr.integer("tokens_per_day", c.budgets.tokens_per_day, 0, int64_t{1} << 50);
+    tr.number("usd_per_day", c.budgets.usd_per_day, 0, 1e9);
+    tr.integer("max_tokens", c.budgets.max_tokens, 1, int64_t{1} << 30);
+  });
   each_table(r, "nodes", source, [&](TableReader& tr, const toml::table&) {
     NodeConfig n;
     tr.string("name", n.name, true);
@@ -296,6 +327,12 @@ GatewayConfig load_config(const std::string& path) {
   std::ostringstream ss;
   ss << in.rdbuf();
   return parse_config(ss.str(), path);
+}
+
+void require_cloud_audit(const GatewayConfig& c, const std::string& source) {
+  if (c.clouds.empty() || !c.audit.path.empty()) return;
+  throw FormatError(source + ": [[clouds]] are configured but no audit log: every request sent to a cloud is "
+                    "audited first; add\n[audit]\npath = \"audit.jsonl\"");
 }
 
 const char* to_string(CloudPolicy p) {

@@ -16,7 +16,14 @@
 //   [[routes]] model = "*" (glob), cloud = "never"|"on_failure"|"on_overload"|"always",
 //             cloud_opt_in = false (true: the request must send x-hearth-cloud: allow),
 //             cache = "auto"|"off"|"always" (or true = auto, false = off)
-//   [audit]   path = "audit.jsonl"
+//   [audit]   path = "audit.jsonl" (required when [[clouds]] are configured: every cloud
+//             request is audited first), prices = "prices.json" (the cloud models' prices,
+//             core/cloud_prices.h format; default: the built-in table)
+//   [redaction] rules = ["api_key", "email", ...] (built-in rules to apply; default: all),
+//             [[redaction.custom]] name, pattern (PCRE2; applied after the built-ins)
+//   [budgets] tokens_per_day = 0, usd_per_day = 0 (0: no cap) — the daily caps of requests
+//             without a gateway key (key id ""); max_tokens = 4096 (the completion cap
+//             reserved, and sent, when a cloud request names none)
 #pragma once
 
 #include <chrono>
@@ -76,7 +83,24 @@ struct RouteConfig {
 };
 
 struct AuditConfig {
-  std::string path;  // empty: no audit log
+  std::string path;    // empty: no audit log (then no cloud may be configured)
+  std::string prices;  // price file; empty: default_cloud_prices()
+};
+
+struct CustomRedaction {
+  std::string name, pattern;
+};
+
+struct RedactionConfig {
+  bool rules_given = false;        // false: every built-in rule
+  std::vector<std::string> rules;  // built-in rule names, when given
+  std::vector<CustomRedaction> custom;
+};
+
+struct BudgetsConfig {
+  int64_t tokens_per_day = 0;  // 0: no cap
+  double usd_per_day = 0;      // 0: no cap
+  int64_t max_tokens = 4096;   // reserved (and sent) when a request sets no max_tokens
 };
 
 struct GatewayConfig {
@@ -88,6 +112,8 @@ struct GatewayConfig {
   std::vector<CloudConfig> clouds;
   std::vector<RouteConfig> routes;  // first match wins; none matching: cloud never, cache auto
   AuditConfig audit;
+  RedactionConfig redaction;
+  BudgetsConfig budgets;
 };
 
 // Parses TOML text; `source` names it in errors ("gateway.toml:12:3: ...").
@@ -96,6 +122,10 @@ GatewayConfig parse_config(const std::string& text, const std::string& source);
 
 // Reads and parses a file (IoError when it cannot be read).
 GatewayConfig load_config(const std::string& path);
+
+// Every request that leaves for a cloud is audited first: throws FormatError
+// (saying to add [audit] path) when [[clouds]] are configured without [audit].
+void require_cloud_audit(const GatewayConfig& c, const std::string& source);
 
 const char* to_string(CloudPolicy p);
 

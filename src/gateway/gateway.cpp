@@ -208,7 +208,8 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       const CloudVerdict verdict = guard_->before_send(*a.cloud);
       if (!verdict.allowed) {
         metrics_.decision(Decision::refused);
-        return job->deliver(error(job->path, verdict.status, "permission_error", verdict.reason, "cloud_refused"));
+        const char* type = verdict.status == 429 ? "rate_limit_error" : verdict.status >= 500 ? "api_error" : "permission_error";
+        return job->deliver(error(job->path, verdict.status, type, verdict.reason, "cloud_refused"));
       }
       a.request.body = a.cloud->body;
       a.request.headers.emplace_back("Authorization", "Bearer " + cloud_keys_[t.index]);

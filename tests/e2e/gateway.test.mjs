@@ -5,7 +5,7 @@
 // (maxRetries 0: every retry seen here is the gateway's own).
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
+import { spawn, execFileSync, spawnSync } from 'node:child_process';
 import http from 'node:http';
 import fs from 'node:fs';
 import os from 'node:os';
@@ -39,9 +39,11 @@ function readBody(req) {
   });
 }
 
-// The fake cloud: OpenAI-shaped answers, 401 without its key; records what it was asked.
+// The fake cloud: OpenAI-shaped answers, 401 without its key; records what it
+// was asked (seen: path and model; bodies: every body as it arrived).
 async function startCloud() {
   const seen = [];
+  const bodies = [];
   const url = await listen(async (req, res) => {
     const body = await readBody(req);
     if (req.headers.authorization !== `Bearer ${CLOUD_KEY}`) {
@@ -50,6 +52,7 @@ async function startCloud() {
     }
     const j = JSON.parse(body);
     seen.push({ path: req.url, model: j.model });
+    bodies.push(j);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({
       id: 'cloud-1', object: 'chat.completion', created: 1, model: j.model,
@@ -57,7 +60,7 @@ async function startCloud() {
       usage: { prompt_tokens: 1, completion_tokens: 4, total_tokens: 5 },
     }));
   });
-  return { url, seen };
+  return { url, seen, bodies };
 }
 
 // A node that streams one event every 50 ms and breaks its connection
@@ -102,6 +105,14 @@ function startGateway(name, toml) {
 const health = `[health]\ninterval = 0.2\nfailures = 2\nopen_for = 1\nconnect_timeout = 1\n`;
 const node = (name, url) => `[[nodes]]\nname = "${name}"\nurl = "${url}"\ntimeout = 60\n`;
 const burst = (models = '') => `[[clouds]]\nname = "burst"\nurl = "${cloud.url}/v1"\napi_key_env = "BURST_KEY"\n${models}`;
+// [audit] for a gateway with clouds: its own log, and prices for the fake
+// cloud's models ($1 per completion token, prompts free: cost = completion tokens).
+const audit = (name, extra = '') => {
+  const prices = path.join(tmp, 'prices.json');
+  fs.writeFileSync(prices, JSON.stringify({ prices: ['gpt-cloud-small', 'any'].map((n) =>
+    ({ name: n, input_per_million: 0, output_per_million: 1e6 })) }));
+  return `[audit]\npath = "${path.join(tmp, `${name}.jsonl`)}"\nprices = "${prices}"\n${extra}`;
+};
 const client = (url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
 
 async function metric(url, name) {
@@ -129,7 +140,7 @@ before(async () => {
   gw = await startGateway('main', `listen = "127.0.0.1:0"\n[cache]\nbackend = "memory"\n${health}` +
     node('a', nodeA.url) + node('b', nodeB.url) +
     burst(`models = { "remote-small" = "gpt-cloud-small" }\n`) +
-    `[[routes]]\nmodel = "remote-*"\ncloud = "always"\n[[routes]]\nmodel = "*"\ncloud = "on_failure"\n`);
+    `[[routes]]\nmodel = "remote-*"\ncloud = "always"\n[[routes]]\nmodel = "*"\ncloud = "on_failure"\n` + audit('main'));
 });
 
 after(async () => {
@@ -240,7 +251,7 @@ test('cloud policy with every node down: on_failure bursts, never answers 503, d
   const port = new URL(closed).port;
   await new Promise((r) => servers.pop().close(r)); // now nothing listens on it
   const down = await startGateway('down', `listen = "127.0.0.1:0"\n${health}` + node('x', `http://127.0.0.1:${port}`) +
-    burst() + `[[routes]]\nmodel = "never-*"\ncloud = "never"\n[[routes]]\nmodel = "*"\ncloud = "on_failure"\n`);
+    burst() + `[[routes]]\nmodel = "never-*"\ncloud = "never"\n[[routes]]\nmodel = "*"\ncloud = "on_failure"\n` + audit('down'));
   const before = cloud.seen.length;
   const burstAnswer = await client(down).chat.completions.create({ model: 'any', messages: [{ role: 'user', content: 'hi' }] }).withResponse();
   assert.equal(burstAnswer.response.headers.get('x-hearth-upstream'), 'burst');
@@ -293,4 +304,36 @@ test('killing a node under load loses no request that had not started streaming'
   await until('node a marked down', async () => !(await (await fetch(`${gw}/health`)).json()).nodes[0].healthy);
   const after = await c.chat.completions.create({ model, messages: [{ role: 'user', content: 'still there?' }], max_tokens: 4 }).withResponse();
   assert.equal(after.response.headers.get('x-hearth-upstream'), 'b');
+});
+
+test('cloud egress: every cloud request is redacted, audited (verify + query) and stopped with 429 at the budget cap', async () => {
+  // $12 a day at $1 per completion token, 4 tokens per answer: exactly three answers fit.
+  const g = await startGateway('egress', `listen = "127.0.0.1:0"\n${health}` +
+    burst(`models = { "remote-small" = "gpt-cloud-small" }\n`) + `[[routes]]\nmodel = "*"\ncloud = "always"\n` +
+    audit('egress', '[budgets]\nusd_per_day = 12\n'));
+  const log = path.join(tmp, 'egress.jsonl');
+  const ask = (content) => client(g).chat.completions.create({ model: 'remote-small', max_tokens: 4,
+    messages: [{ role: 'user', content }] });
+  const before = cloud.bodies.length;
+  const first = await ask('Reply to jane.doe@corp.example about the invoice');
+  assert.equal(first.choices[0].message.content, 'cloud says hi to gpt-cloud-small');
+  assert.equal(cloud.bodies[before].messages[0].content, 'Reply to [REDACTED:email] about the invoice');
+  await ask('second');
+  await ask('third');
+  await assert.rejects(ask('fourth'), (e) => e.status === 429 && e.error?.type === 'rate_limit_error' && /daily budget/.test(e.message));
+  assert.equal(cloud.bodies.length, before + 3, 'the request over the cap never reached the cloud');
+  assert.ok(!fs.readFileSync(log, 'utf8').includes('jane.doe@'), 'the address is not in the audit log');
+
+  const verify = spawnSync(binary, ['audit', 'verify', log]);
+  assert.equal(verify.status, 0, String(verify.stderr));
+  assert.match(String(verify.stdout), /ok, 6 records, hash chain intact/);
+  const q = JSON.parse(execFileSync(binary, ['audit', 'query', log, '--json', '--model', 'gpt-cloud-small']));
+  assert.deepEqual(q.records.map((r) => [r.type, r.model, r.cloud, r.cloud_model]),
+    Array.from({ length: 3 }, () => [['request', 'remote-small', 'burst', 'gpt-cloud-small'],
+      ['completion', 'remote-small', 'burst', 'gpt-cloud-small']]).flat());
+  assert.deepEqual(q.records[0].redactions, { email: 1 });
+  const done = q.records.filter((r) => r.type === 'completion');
+  assert.deepEqual(done.map((r) => [r.prompt_tokens, r.completion_tokens, r.cost_usd, r.outcome]),
+    Array(3).fill([1, 4, 4, 'ok']));
+  assert.deepEqual(q.summary, { requests: 3, completions: 3, prompt_tokens: 3, completion_tokens: 12, cost_usd: 12 });
 });

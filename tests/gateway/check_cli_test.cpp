@@ -29,6 +29,8 @@ api_key_env = "HEARTH_TEST_SURELY_UNSET_KEY"
 [[routes]]
 model = "*"
 cloud = "on_failure"
+[audit]
+path = "audit.jsonl"
 )";
 
 TEST(GatewayCheckCli, ValidConfigIsSummarisedWithWarnings) {
@@ -56,10 +58,42 @@ TEST(GatewayCheckCli, BrokenConfigIsExplainedWithLineAndColumn) {
   const RunResult r = run_hearth({"gateway", "--check", "--config", path});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_EQ(r.err, "hearth: error: " + path +
-                       ":14:9: routes[1].cloud: must be \"never\", \"on_failure\", \"on_overload\" or \"always\"\n");
+                       ":16:9: routes[1].cloud: must be \"never\", \"on_failure\", \"on_overload\" or \"always\"\n");
   const RunResult missing = run_hearth({"gateway", "--check", "--config", (dir / "nope.toml").string()});
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("nope.toml: cannot open the gateway configuration"), std::string::npos) << missing.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, CloudsWithoutAnAuditLogAreRefused) {
+  const auto dir = temp_dir("gw-check");
+  std::string text = kConfig;
+  text = text.substr(0, text.find("[audit]"));
+  const std::string path = write(dir, "gw.toml", text);
+  for (const bool check : {true, false}) {
+    std::vector<std::string> args = {"gateway", "--config", path};
+    if (check) args.push_back("--check");
+    const RunResult r = run_hearth(args);
+    EXPECT_EQ(r.exit_code, 1);
+    EXPECT_EQ(r.err, "hearth: error: " + path +
+                         ": [[clouds]] are configured but no audit log: every request sent to a cloud is audited "
+                         "first; add\n[audit]\npath = \"audit.jsonl\"\n");
+  }
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, ABadRedactionRuleOrPriceFileIsExplained) {
+  const auto dir = temp_dir("gw-check");
+  const std::string bad_rule =
+      write(dir, "rule.toml", std::string(kConfig) + "[redaction]\nrules = [\"postcode\"]\n");
+  const RunResult r = run_hearth({"gateway", "--check", "--config", bad_rule});
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("postcode"), std::string::npos) << r.err;
+  const std::string no_prices = write(dir, "prices.toml", std::string(kConfig) + "prices = \"" +
+                                                              (dir / "none.json").string() + "\"\n");
+  const RunResult p = run_hearth({"gateway", "--check", "--config", no_prices});
+  EXPECT_EQ(p.exit_code, 1);
+  EXPECT_NE(p.err.find("none.json"), std::string::npos) << p.err;
   std::filesystem::remove_all(dir);
 }
 
