@@ -85,13 +85,7 @@ int run_perplexity(const PerplexityCliOptions& o) {
   const std::string text = read_text_file(o.text);
   auto model = model::Model::load(o.model);
   const auto tok = tokenizer::Tokenizer::from_gguf(model->file());
-  // As the reference: BOS added as the vocabulary says, special-token text kept as text.
-  const std::vector<int32_t> tokens = tok.encode(text, /*add_special=*/true, /*parse_special=*/false);
-
-  engine::PerplexityOptions opt;
-  opt.n_ctx = o.ctx;
-  opt.n_batch = o.batch;
-  if (tok.add_bos() && tok.bos() != tokenizer::kNoToken) opt.bos = tok.bos();
+  const auto [tokens, opt] = engine::perplexity_input(tok, text, o.ctx, o.batch);
   ThreadPool pool(o.threads);
 
   if (o.kl_base.empty()) {

@@ -118,11 +118,7 @@ int run_quality_report(const QualityReportOptions& o) {
   const std::string text = read_text_file(o.text);
   const auto base = model::Model::load(o.base);
   const auto tok = tokenizer::Tokenizer::from_gguf(base->file());
-  const std::vector<int32_t> tokens = tok.encode(text, /*add_special=*/true, /*parse_special=*/false);
-  engine::PerplexityOptions opt;
-  opt.n_ctx = o.ctx;
-  opt.n_batch = o.batch;
-  if (tok.add_bos() && tok.bos() != tokenizer::kNoToken) opt.bos = tok.bos();
+  const auto [tokens, opt] = engine::perplexity_input(tok, text, o.ctx, o.batch);
   ThreadPool pool(o.threads);
   const engine::PerplexityResult base_ppl = engine::evaluate_perplexity(*base, pool, tokens, opt);
   const double weights = static_cast<double>(n_weights(base->file()));

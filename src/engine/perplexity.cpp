@@ -11,6 +11,16 @@
 
 namespace hearth::engine {
 
+PerplexityInput perplexity_input(const tokenizer::Tokenizer& tok, const std::string& text, int64_t n_ctx,
+                                 int64_t n_batch) {
+  PerplexityInput in;
+  in.tokens = tok.encode(text, /*add_special=*/true, /*parse_special=*/false);
+  in.options.n_ctx = n_ctx;
+  in.options.n_batch = n_batch;
+  if (tok.add_bos() && tok.bos() != tokenizer::kNoToken) in.options.bos = tok.bos();
+  return in;
+}
+
 namespace {
 
 constexpr int64_t kMinCtx = 4;  // n_ctx/2 context tokens and at least one scored position

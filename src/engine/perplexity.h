@@ -34,9 +34,12 @@
 #include <functional>
 #include <optional>
 #include <span>
+#include <string>
+#include <vector>
 
 #include "core/thread_pool.h"
 #include "model/model.h"
+#include "tokenizer/tokenizer.h"
 #include "tokenizer/vocab.h"
 
 namespace hearth::engine {
@@ -48,6 +51,16 @@ struct PerplexityOptions {
   // add a BOS (chunks are then cut as they are).
   std::optional<int32_t> bos;
 };
+
+// A text as the perplexity tools score it: tokenized as the reference does
+// (BOS added as the vocabulary says, special-token text kept as text), with
+// the options that go with it (bos: the vocabulary's, when it adds one).
+struct PerplexityInput {
+  std::vector<int32_t> tokens;
+  PerplexityOptions options;
+};
+PerplexityInput perplexity_input(const tokenizer::Tokenizer& tok, const std::string& text, int64_t n_ctx,
+                                 int64_t n_batch);
 
 struct ChunkPlan {
   int64_t n_ctx = 0;
