@@ -23,8 +23,13 @@ if(HEARTH_FUZZ)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# Sources whose name ends in _avx2.cpp are compiled for AVX2+FMA+F16C; they are
-# only ever called through a kernel table filled after CPU detection.
+# Sources whose name ends in _avx2.cpp or _avx512.cpp are compiled for
+# AVX2+FMA+F16C; they are only ever called through a kernel table filled after
+# CPU detection. The AVX-512 code in _avx512.cpp files is enabled function by
+# function (HEARTH_AVX512_FN, quant/x86/avx512_common.h), not for the whole
+# file: an inline helper shared with the AVX2 kernels that the compiler emits
+# out of line must be AVX2 code whichever file's copy the linker keeps, or an
+# AVX2-only CPU would run an AVX-512 instruction.
 set(HEARTH_AVX2_FLAGS -mavx2 -mfma -mf16c)
 
 # hearth_layer(NAME [DEPS...]): src/NAME/**.cpp as object library hearth_NAME.
@@ -36,7 +41,7 @@ function(hearth_layer name)
     target_link_libraries(hearth_${name} PUBLIC hearth_${dep})
   endforeach()
   foreach(src ${srcs})
-    if(src MATCHES "_avx2\\.cpp$")
+    if(src MATCHES "_avx(2|512)\\.cpp$")
       set_source_files_properties(${src} PROPERTIES COMPILE_OPTIONS "${HEARTH_AVX2_FLAGS}")
     endif()
   endforeach()

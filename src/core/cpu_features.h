@@ -18,6 +18,8 @@ struct CpuFeatures {
 
   // AVX2 kernels also use FMA and F16C: all three must be there.
   bool has_avx2_kernels() const { return avx2 && fma && f16c; }
+  // AVX-512 kernels use F, BW and VL on top of the AVX2 set.
+  bool has_avx512_kernels() const { return has_avx2_kernels() && avx512f && avx512bw && avx512vl; }
   std::string describe() const;  // e.g. "AVX2 FMA F16C"
 };
 

@@ -82,7 +82,7 @@ Scheduler::~Scheduler() {
   for (auto& s : waiting_) finish(*s, FinishReason::error, "the server is shutting down");
 }
 
-std::shared_ptr<TokenStream> Scheduler::submit(GenerationRequest request) {
+std::unique_ptr<Scheduler::Sequence> Scheduler::prepare(GenerationRequest request) {
   const auto n_prompt = static_cast<int64_t>(request.prompt.size());
   if (n_prompt == 0) throw Error("the prompt is empty (0 tokens)");
   const int64_t n_vocab = model_.hparams().n_vocab;
@@ -112,18 +112,37 @@ std::shared_ptr<TokenStream> Scheduler::submit(GenerationRequest request) {
   const int64_t budget = request.max_tokens >= 0 ? request.max_tokens : config_.n_ctx - n_prompt;
   auto seq = std::make_unique<Sequence>(std::move(request), model_.hparams().n_embd);  // validates sampling and stops
   seq->sampler.set_constraint(constraints_.make(seq->req.format, budget));
-  auto stream = seq->stream;
+  return seq;
+}
+
+std::shared_ptr<TokenStream> Scheduler::submit(GenerationRequest request) {
+  std::vector<GenerationRequest> one;
+  one.push_back(std::move(request));
+  return submit_all(std::move(one)).front();
+}
+
+std::vector<std::shared_ptr<TokenStream>> Scheduler::submit_all(std::vector<GenerationRequest> requests) {
+  std::vector<std::unique_ptr<Sequence>> seqs;
+  seqs.reserve(requests.size());
+  for (auto& r : requests) seqs.push_back(prepare(std::move(r)));
+  std::vector<std::shared_ptr<TokenStream>> streams;
+  streams.reserve(seqs.size());
+  for (const auto& seq : seqs) streams.push_back(seq->stream);
   {
     std::lock_guard lock(mu_);
-    if (waiting_.size() >= config_.max_waiting) {
-      throw QueueFullError("the request queue is full (" + std::to_string(config_.max_waiting) +
-                           " waiting); retry shortly");
+    if (waiting_.size() + seqs.size() > config_.max_waiting) {
+      throw QueueFullError("the request queue is full (" + std::to_string(waiting_.size()) + " of " +
+                           std::to_string(config_.max_waiting) + " waiting" +
+                           (seqs.size() > 1 ? ", " + std::to_string(seqs.size()) + " to add" : std::string()) +
+                           "); retry shortly");
     }
-    seq->order = next_order_++;
-    waiting_.push_back(std::move(seq));
+    for (auto& seq : seqs) {
+      seq->order = next_order_++;
+      waiting_.push_back(std::move(seq));
+    }
   }
   wake_.notify_all();
-  return stream;
+  return streams;
 }
 
 Scheduler::Stats Scheduler::stats() const {

@@ -129,6 +129,13 @@ class Scheduler {
   // hearth::Error for an empty prompt, a token outside the vocabulary, bad
   // sampling params or an empty stop string.
   std::shared_ptr<TokenStream> submit(GenerationRequest request);
+  // Queues several requests as one: all are validated first and enqueued
+  // under one lock, so either every one is queued or none is (the same
+  // errors as submit; QueueFullError when they do not all fit), and the
+  // engine admits them together into one step — the n choices of one API
+  // request, or a benchmark's streams "submitted at once", start side by side
+  // instead of the first ones racing ahead of the rest. Streams in order.
+  std::vector<std::shared_ptr<TokenStream>> submit_all(std::vector<GenerationRequest> requests);
 
   int64_t n_ctx() const { return config_.n_ctx; }
   const SchedulerConfig& config() const { return config_; }
@@ -149,6 +156,8 @@ class Scheduler {
  private:
   struct Sequence;
 
+  // submit's checks; the sequence it would queue. Throws as submit does.
+  std::unique_ptr<Sequence> prepare(GenerationRequest request);
   void loop();
   void admit();
   bool start(Sequence& s);

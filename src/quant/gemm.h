@@ -17,8 +17,9 @@
 // batch (gemm) get the same logits (tests/quant/gemm_test.cpp checks it).
 //
 // `generic` holds the reference: a loop over the generic vec_dot (the oracle in
-// tests). `avx2` holds the register-tiled kernels; which types have one is
-// listed in x86/fallbacks.h (kAvx2Gemms) and reaches callers through
+// tests). `avx2` holds the register-tiled kernels and `avx512` wider ones for
+// the K formats; which types have one is listed in x86/fallbacks.h
+// (kAvx2Gemms, kAvx512Gemms) and reaches callers through
 // TypeTraits::gemm (quant/type_traits.h), never directly.
 #pragma once
 
@@ -47,6 +48,12 @@ HEARTH_DECLARE_GEMM(q8_0_q8_0)
 HEARTH_DECLARE_GEMM(q4_K_q8_K)
 HEARTH_DECLARE_GEMM(q6_K_q8_K)
 }  // namespace avx2
+
+// Same results as avx2's, bit for bit (x86/gemm_k_avx512.cpp says why).
+namespace avx512 {
+HEARTH_DECLARE_GEMM(q4_K_q8_K)
+HEARTH_DECLARE_GEMM(q6_K_q8_K)
+}  // namespace avx512
 
 #undef HEARTH_DECLARE_GEMM
 

@@ -1,7 +1,9 @@
 #include "quant/type_traits.h"
 
 #include <array>
+#include <cstdlib>
 #include <string>
+#include <string_view>
 
 #include "core/cpu_features.h"
 #include "core/error.h"
@@ -72,6 +74,21 @@ GemmFn avx2_gemm(TT t) {
   }
 }
 
+GemmFn avx512_gemm(TT t) {
+  switch (t) {
+    case TT::Q4_K: return avx512::gemm_q4_K_q8_K;
+    case TT::Q6_K: return avx512::gemm_q6_K_q8_K;
+    default: return nullptr;
+  }
+}
+
+// HEARTH_KERNELS=avx2 keeps the AVX-512 kernels out (to compare the two on
+// one machine); their results are the same bits either way.
+bool avx512_allowed() {
+  const char* want = std::getenv("HEARTH_KERNELS");
+  return want == nullptr || std::string_view(want) != "avx2";
+}
+
 struct Table {
   std::array<TypeTraits, kGeneric.size()> best = kGeneric;
   const char* isa = "generic";
@@ -88,6 +105,13 @@ struct Table {
     for (const TT g : x86::kAvx2Gemms) {
       for (auto& t : best) {
         if (t.type == g) t.gemm = avx2_gemm(g);
+      }
+    }
+    if (!cpu_features().has_avx512_kernels() || !avx512_allowed()) return;
+    isa = "avx2+avx512";
+    for (const TT g : x86::kAvx512Gemms) {
+      for (auto& t : best) {
+        if (t.type == g) t.gemm = avx512_gemm(g);
       }
     }
   }

@@ -34,7 +34,8 @@ const TypeTraits& generic_traits(TensorType type);
 // Every type with kernels, in enum order (tests walk this list).
 const TensorType* types_with_kernels(int* count);
 
-// Name of the ISA whose kernels the table uses ("avx2" or "generic").
+// Name of the ISA whose kernels the table uses: "generic", "avx2", or
+// "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h).
 const char* kernel_isa();
 
 // Convenience: dequantize / quantize n_rows rows of n_per_row elements.

@@ -104,13 +104,8 @@ HttpReply generation_reply(ModelService& model, std::vector<engine::GenerationRe
                            const ReplyFormat& format, std::unique_ptr<Renderer> renderer, Clock::time_point received) {
   if (choices.empty()) throw Error("generation_reply: no request to run");
   std::vector<std::string> stops = choices.front().stops;
-  std::vector<std::shared_ptr<engine::TokenStream>> streams;
-  try {
-    for (auto& gen : choices) streams.push_back(model.scheduler().submit(std::move(gen)));
-  } catch (...) {
-    for (auto& s : streams) s->cancel();
-    throw;
-  }
+  // All n choices or none, admitted into the same step.
+  std::vector<std::shared_ptr<engine::TokenStream>> streams = model.scheduler().submit_all(std::move(choices));
   HttpReply r;
   r.streamed = format.streamed;
   if (r.streamed) r.content_type = format.content_type;

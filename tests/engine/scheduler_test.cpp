@@ -207,6 +207,37 @@ TEST_F(SchedulerTest, QueueFullIsReported) {
   EXPECT_EQ(s->stats().cells_used, 0);
 }
 
+// submit_all is all or nothing: a batch that does not fit the queue, or with
+// one invalid request, queues none of its requests.
+TEST_F(SchedulerTest, SubmitAllQueuesEveryRequestOrNone) {
+  auto s = make({.n_ctx = 256, .max_running = 8, .max_waiting = 3});
+  std::vector<GenerationRequest> four;
+  for (int i = 0; i < 4; ++i) four.push_back(request(kPrompts[static_cast<size_t>(i)], 1, 4));
+  EXPECT_THROW(s->submit_all(std::move(four)), QueueFullError);
+  std::vector<GenerationRequest> bad;
+  bad.push_back(request("Hello", 1, 4));
+  bad.push_back(request("Hello", 1, 4));
+  bad.back().prompt.push_back(1 << 30);  // outside the vocabulary
+  EXPECT_THROW(s->submit_all(std::move(bad)), Error);
+  EXPECT_EQ(s->stats().waiting, 0u);
+  EXPECT_EQ(s->stats().steps, 0u);
+}
+
+// The requests of one submit_all start in the same step: three prompts of one
+// token each to generate need exactly one forward pass together.
+TEST_F(SchedulerTest, SubmitAllAdmitsItsRequestsIntoOneStep) {
+  auto s = make({.n_ctx = 256, .max_running = 8});
+  std::vector<GenerationRequest> three;
+  for (int i = 0; i < 3; ++i) three.push_back(request(kPrompts[static_cast<size_t>(i)], 7, 1));
+  auto streams = s->submit_all(std::move(three));
+  ASSERT_EQ(streams.size(), 3u);
+  for (auto& st : streams) {
+    const Result r = drain(*st);
+    EXPECT_EQ(r.tokens.size(), 1u);
+  }
+  EXPECT_EQ(s->stats().steps, 1u);
+}
+
 TEST_F(SchedulerTest, LogprobsComeWithEachTokenWhenAsked) {
   auto s = make({.n_ctx = 128});
   auto req = request("Hello", 2, 4);

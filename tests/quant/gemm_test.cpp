@@ -9,11 +9,13 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cstdlib>
 #include <cstdint>
 #include <random>
 #include <string>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "gguf/tensor_type.h"
 #include "quant/gemm.h"
 #include "quant/type_traits.h"
@@ -93,8 +95,22 @@ TEST_P(GemmTest, BestTableGemmEqualsItsVecDotBitForBit) {
   const TypeTraits& tr = traits(GetParam());
   // The AVX2 table must really hold a gemm for this type, or the check
   // below would only compare vec_dot with itself.
-  EXPECT_EQ(tr.gemm != nullptr, std::string(kernel_isa()) == "avx2") << kernel_isa();
+  EXPECT_EQ(tr.gemm != nullptr, std::string(kernel_isa()) != "generic") << kernel_isa();
   expect_gemm_equals_vec_dot(tr, 2);
+}
+
+// Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 gemm of
+// every type that has one — so the test above checked it, bit for bit,
+// against the AVX2 vec_dot — and nowhere else (an AVX2-only CPU must never
+// reach it).
+TEST(Avx512Gemm, TableUsesItExactlyWhereTheCpuHasAvx512) {
+  const bool avx512 = std::string(kernel_isa()) == "avx2+avx512";
+  const char* env = std::getenv("HEARTH_KERNELS");
+  EXPECT_EQ(avx512, cpu_features().has_avx512_kernels() && (env == nullptr || std::string(env) != "avx2"));
+  for (const TensorType t : x86::kAvx512Gemms) {
+    const GemmFn want = t == TensorType::Q4_K ? avx512::gemm_q4_K_q8_K : avx512::gemm_q6_K_q8_K;
+    EXPECT_EQ(traits(t).gemm == want, avx512) << tensor_type_name(t);
+  }
 }
 
 INSTANTIATE_TEST_SUITE_P(TypesWithGemm, GemmTest, testing::ValuesIn(x86::kAvx2Gemms),

@@ -28,7 +28,21 @@ inline void gemm_tile(int64_t n, const uint8_t* row, const uint8_t* a, uint64_t 
   for (int i = 0; i < NT; ++i) y[(t0 + i) * ldy + r] = out[i];
 }
 
-template <typename Kernel>
+// The last n_tok (< NT) tokens of a row, as one tile of exactly n_tok.
+template <typename Kernel, int NT>
+inline void gemm_rest(int64_t n, const uint8_t* row, const uint8_t* a, uint64_t a_stride, int64_t t0,
+                      int64_t n_tok, float* y, int64_t ldy, int64_t r) {
+  if constexpr (NT > 1) {
+    if (n_tok == NT - 1) {
+      gemm_tile<Kernel, NT - 1>(n, row, a, a_stride, t0, y, ldy, r);
+    } else {
+      gemm_rest<Kernel, NT - 1>(n, row, a, a_stride, t0, n_tok, y, ldy, r);
+    }
+  }
+}
+
+// kTokens: the register tile (an AVX-512 kernel with 32 registers takes more).
+template <typename Kernel, int kTokens = kGemmTokens>
 void gemm_tiles(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a,
                 uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy) {
   const auto* wb = static_cast<const uint8_t*>(w);
@@ -36,15 +50,10 @@ void gemm_tiles(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, con
   for (int64_t r = 0; r < n_rows; ++r) {
     const uint8_t* row = wb + static_cast<uint64_t>(r) * w_stride;
     int64_t t = 0;
-    for (; t + kGemmTokens <= n_tok; t += kGemmTokens) {
-      gemm_tile<Kernel, kGemmTokens>(n, row, ab, a_stride, t, y, ldy, r);
+    for (; t + kTokens <= n_tok; t += kTokens) {
+      gemm_tile<Kernel, kTokens>(n, row, ab, a_stride, t, y, ldy, r);
     }
-    switch (n_tok - t) {
-      case 3: gemm_tile<Kernel, 3>(n, row, ab, a_stride, t, y, ldy, r); break;
-      case 2: gemm_tile<Kernel, 2>(n, row, ab, a_stride, t, y, ldy, r); break;
-      case 1: gemm_tile<Kernel, 1>(n, row, ab, a_stride, t, y, ldy, r); break;
-      default: break;
-    }
+    if (t < n_tok) gemm_rest<Kernel, kTokens>(n, row, ab, a_stride, t, n_tok - t, y, ldy, r);
   }
 }
 
