@@ -7,10 +7,11 @@
 #include <immintrin.h>
 
 // GCC 12 reports the placeholder vector inside its own insert/extract
-// intrinsics (avx512fintrin.h) as "may be used uninitialized" once they are
+// intrinsics (avx512fintrin.h) as "(may be) used uninitialized" once they are
 // inlined here: a false positive of the compiler's header, not of this code.
 #if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#pragma GCC diagnostic ignored "-Wuninitialized"
 #endif
 
 #define HEARTH_AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl")))
