@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/kl_json.h"
 #include "cli/text_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
@@ -64,14 +65,7 @@ void add_kl_json(Json& j, const std::string& base, const engine::KlResult& r) {
   j["base"] = base;
   j["base_ppl"] = r.base.ppl;
   j["base_stderr"] = r.base.ppl_stderr;
-  j["kl_mean"] = r.kl_mean;
-  j["kl_stderr"] = r.kl_stderr;
-  j["kl_max"] = r.kl_max;
-  j["top1_agreement"] = r.top1_agreement;
-  j["top1_stderr"] = r.top1_stderr;
-  j["delta_p_mean"] = r.delta_p_mean;
-  j["delta_p_stderr"] = r.delta_p_stderr;
-  j["delta_p_rms"] = r.delta_p_rms;
+  add_kl_fields(j, r);
 }
 
 void print_kl(const engine::KlResult& r) {

@@ -5,10 +5,12 @@
 #include <cstdio>
 #include <filesystem>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
+#include "cli/kl_json.h"
 #include "cli/text_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
@@ -96,16 +98,13 @@ Json report_json(const QualityReportOptions& o, const engine::PerplexityResult& 
               {"rows", Json::array()}};
   for (const Row& r : rows) {
     const auto& q = r.quality;
-    out["rows"].push_back({{"type", r.type},
-                           {"bytes", r.bytes},
-                           {"bits_per_weight", r.bits_per_weight},
-                           {"ppl", q.model.ppl},
-                           {"ppl_stderr", q.model.ppl_stderr},
-                           {"kl_mean", q.kl_mean},
-                           {"kl_stderr", q.kl_stderr},
-                           {"top1_agreement", q.top1_agreement},
-                           {"delta_p_mean", q.delta_p_mean},
-                           {"delta_p_rms", q.delta_p_rms}});
+    Json row = {{"type", r.type},
+                {"bytes", r.bytes},
+                {"bits_per_weight", r.bits_per_weight},
+                {"ppl", q.model.ppl},
+                {"ppl_stderr", q.model.ppl_stderr}};
+    add_kl_fields(row, q);
+    out["rows"].push_back(std::move(row));
   }
   return out;
 }
