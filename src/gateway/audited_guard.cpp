@@ -97,7 +97,7 @@ void AuditedCloudGuard::after_response(const CloudRequest& request, int status, 
   try {
     finish_cloud_request(egress_, *ticket, usage.prompt_tokens, usage.completion_tokens, outcome_of(status, usage));
   } catch (const Error& ex) {
-    std::fprintf(stderr, "hearth gateway: cloud request %llu to %s: completion not recorded: %s\n",
+    std::fprintf(stderr, "hearth gateway: cloud request %llu to %s: completion not settled: %s\n",
                  static_cast<unsigned long long>(ticket->audit_seq), request.cloud.c_str(), ex.what());
   }
 }

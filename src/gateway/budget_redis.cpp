@@ -31,10 +31,20 @@ std::string day_key(const std::string& key, int64_t day) {
   return RedisBudgetStore::kPrefix + key + ":" + std::to_string(day);
 }
 
+// A counter as Redis returned it: an integer reply, a decimal string (HMGET)
+// or nil (nothing counted yet: 0).
 int64_t integer_of(const redisReply* r) {
   if (r->type == REDIS_REPLY_INTEGER) return r->integer;
-  if (r->type == REDIS_REPLY_STRING) return std::stoll(std::string(r->str, r->len));
-  return 0;  // nil: nothing counted yet
+  if (r->type == REDIS_REPLY_NIL) return 0;
+  const std::string text = r->type == REDIS_REPLY_STRING ? std::string(r->str, r->len) : "";
+  try {
+    size_t used = 0;
+    const int64_t v = std::stoll(text, &used);
+    if (used == text.size()) return v;
+  } catch (const std::exception&) {
+  }
+  throw BudgetStoreUnavailable("the budget store holds \"" + text + "\" where a counter should be (reply type " +
+                               std::to_string(r->type) + ")");
 }
 
 }  // namespace

@@ -386,7 +386,7 @@ test('redis cache: two replicas share it (plain and streamed); Redis down: reque
 
   await redis.stop();
   const down = { model, messages: [{ role: 'user', content: 'While Redis is down' }], temperature: 0, max_tokens: 6 };
-  for (const g of [gA, gB, gA]) {
+  for (const g of [gA, gB]) {
     const r = await client(g).chat.completions.create(down).withResponse();
     assert.equal(r.response.headers.get('x-hearth-cache'), 'miss');
     assert.ok(r.data.choices[0].message.content.length > 0);
