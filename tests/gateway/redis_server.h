@@ -1,7 +1,8 @@
 // A real redis-server for the Redis store tests, on a free loopback port,
 // without persistence (--save "" --appendonly no). Started by the
-// constructor, killed by stop() or the destructor; start() again brings it
-// back (empty) on the same port, as a restarted server would be.
+// constructor (a port taken before redis binds it: another one, three times
+// in all), killed by stop() or the destructor; start() again brings it back
+// (empty) on the same port, as a restarted server would be.
 // redis-server must be on PATH (Debian's redis-server; `make deps` installs
 // it): without it the test fails, saying so — it is never skipped.
 #pragma once
@@ -20,13 +21,15 @@ class RedisServer {
   RedisServer(const RedisServer&) = delete;
   RedisServer& operator=(const RedisServer&) = delete;
 
-  void start();  // waits until it answers PING
+  void start();  // on port(); waits until it answers PING
   void stop();   // SIGKILL and reap: an outage, as abrupt as a crash
 
   uint16_t port() const { return port_; }
   std::string url(int db = 0) const { return "redis://127.0.0.1:" + std::to_string(port_) + "/" + std::to_string(db); }
 
  private:
+  bool start_once();  // false when redis-server exited at start (its port was taken)
+
   std::string binary_;
   uint16_t port_ = 0;
   pid_t pid_ = -1;
