@@ -11,7 +11,8 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   nlohmann-json3-dev libcli11-dev libfmt-dev libspdlog-dev libpcre2-dev \
   libgtest-dev libgmock-dev libbenchmark-dev clang lld libclang-rt-14-dev \
   libboost-dev nodejs chromium \
-  libtomlplusplus-dev libsqlite3-dev libssl-dev
+  libtomlplusplus-dev libsqlite3-dev libssl-dev \
+  redis-server libhiredis-dev
 
 .PHONY: all deps build run test bench fuzz sanitize clean
 

@@ -16,10 +16,10 @@
 #include "cli/commands.h"
 #include "core/error.h"
 #include "gateway/audited_guard.h"
-#include "gateway/cache_memory.h"
-#include "gateway/cache_sqlite.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/redis_client.h"
+#include "gateway/stores.h"
 #include "server/http_server.h"
 
 namespace hearth::cli {
@@ -31,11 +31,14 @@ struct GatewayOptions {
   bool json = false;
 };
 
-std::unique_ptr<gateway::CacheStore> make_cache(const gateway::CacheConfig& c) {
-  if (c.backend == "memory") return std::make_unique<gateway::MemoryCache>(c);
-  if (c.backend == "sqlite") return std::make_unique<gateway::SqliteCache>(c);
-  throw UnsupportedError("cache backend \"" + c.backend +
-                         "\" is not served yet; use backend = \"memory\" or \"sqlite\" (redis comes next)");
+// What a Redis-backed store does, and a warning when its server does not answer here.
+std::string redis_line(const std::string& what, const std::string& url, gateway::Seconds timeout,
+                       const std::string& while_down, nlohmann::ordered_json& warnings) {
+  const gateway::RedisEndpoint e = gateway::parse_redis_url(url);
+  if (const std::string why = gateway::redis_probe(e, timeout); !why.empty()) {
+    warnings.push_back(what + ": Redis at " + e.describe() + " does not answer here (" + why + "); " + while_down);
+  }
+  return what + ": redis at " + e.describe() + ", shared by every gateway replica; Redis down: " + while_down;
 }
 
 // The configuration summarised for --check; warnings for what would stop a start.
@@ -45,13 +48,24 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
     const char* key = std::getenv(cl.api_key_env.c_str());
     if (!key || !*key) warnings.push_back("cloud \"" + cl.name + "\": " + cl.api_key_env + " is not set here");
   }
-  if (c.cache.backend == "redis") warnings.push_back("cache backend \"" + c.cache.backend + "\" is not served yet");
+  std::vector<std::string> redis;
+  if (c.cache.backend == "redis") {
+    redis.push_back(redis_line("cache", c.cache.url, c.cache.timeout,
+                               "every request is a miss (entries expire after ttl; the server's maxmemory "
+                               "policy bounds the size, max_bytes one answer)",
+                               warnings));
+  }
+  if (c.budgets.backend == "redis") {
+    redis.push_back(redis_line("budgets", c.budgets.url, c.budgets.timeout,
+                               "cloud requests are refused with 503 (budgets fail closed)", warnings));
+  }
   if (json) {
     nlohmann::ordered_json j = {{"config", path}, {"ok", true},
                                 {"listen", c.host + ":" + std::to_string(c.port)},
                                 {"cache", c.cache.backend},
                                 {"nodes", c.nodes.size()}, {"clouds", c.clouds.size()},
-                                {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings}};
+                                {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings},
+                                {"budgets", c.budgets.backend}, {"redis", redis}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -62,6 +76,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
                 r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
+  for (const auto& line : redis) std::printf("  %s\n", line.c_str());
   for (const auto& w : warnings) std::printf("  warning: %s\n", w.get<std::string>().c_str());
   return 0;
 }
@@ -72,7 +87,7 @@ int run(const GatewayOptions& o) {
   if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
   if (o.check) return check(c, o.config, o.json);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
-  auto cache = make_cache(c.cache);
+  auto cache = gateway::make_cache_store(c.cache);
   server::ServerConfig sc;
   sc.host = c.host;
   sc.port = c.port;

@@ -4,6 +4,7 @@
 #include <utility>
 
 #include "gateway/cloud_usage.h"
+#include "gateway/stores.h"
 
 namespace hearth::gateway {
 namespace {
@@ -47,7 +48,7 @@ struct EgressParts {
   explicit EgressParts(const GatewayConfig& c)
       : redactor(configured_rules(c.redaction)),
         prices(configured_prices(c.audit)),
-        budgets(std::make_shared<MemoryBudgetStore>()),
+        budgets(make_budget_store(c.budgets)),
         audit(c.audit.path) {
     budgets.set_limit("", {c.budgets.tokens_per_day, c.budgets.usd_per_day});
   }
@@ -79,6 +80,8 @@ CloudVerdict AuditedCloudGuard::before_send(CloudRequest& request) {
     request.guard_state = std::move(ticket);
   } catch (const BudgetExceeded& ex) {
     return refuse(429, std::string("cloud budget exceeded: ") + ex.what());
+  } catch (const BudgetStoreUnavailable& ex) {
+    return refuse(503, std::string("the cloud budget could not be checked, so nothing was sent to the cloud: ") + ex.what());
   } catch (const IoError& ex) {
     return refuse(503, std::string("the cloud request could not be audited, so it was not sent: ") + ex.what());
   } catch (const Error& ex) {
@@ -94,7 +97,7 @@ void AuditedCloudGuard::after_response(const CloudRequest& request, int status, 
   try {
     finish_cloud_request(egress_, *ticket, usage.prompt_tokens, usage.completion_tokens, outcome_of(status, usage));
   } catch (const Error& ex) {
-    std::fprintf(stderr, "hearth gateway: cloud request %llu to %s: completion not recorded: %s\n",
+    std::fprintf(stderr, "hearth gateway: cloud request %llu to %s: completion not settled: %s\n",
                  static_cast<unsigned long long>(ticket->audit_seq), request.cloud.c_str(), ex.what());
   }
 }

@@ -8,10 +8,10 @@
 //
 // Money is counted in integer micro-dollars so counters can be shared atomic
 // integers. The counters sit behind BudgetStore: MemoryBudgetStore (one
-// process) now; a Redis store for several gateway replicas implements the same
-// two operations — try_add as one Lua script (HMGET both counters, compare with
-// the caps, HINCRBY both or neither; key "hearth:budget:<key>:<day>" with a
-// two-day EXPIRE) and add as HINCRBY — with no change to Budgets.
+// process) or RedisBudgetStore (budget_redis.h: several gateway replicas) —
+// try_add as one Lua script (HMGET both counters, compare with the caps,
+// HINCRBY both or neither; key "hearth:budget:<key>:<day>" with a two-day
+// EXPIRE) and add as HINCRBY — with no change to Budgets.
 #pragma once
 
 #include <cstdint>
@@ -22,6 +22,7 @@
 #include <string>
 #include <utility>
 
+#include "core/error.h"
 #include "gateway/clock.h"
 
 namespace hearth::gateway {
@@ -39,6 +40,14 @@ int64_t to_micro_usd(double usd);
 struct BudgetLimit {
   int64_t tokens_per_day = 0;
   double usd_per_day = 0;
+};
+
+// A BudgetStore that cannot reach its counters throws this from any
+// operation: the gateway then refuses the cloud request (503), so budgets
+// fail closed and never leak.
+class BudgetStoreUnavailable : public IoError {
+ public:
+  using IoError::IoError;
 };
 
 // The shared counters, one pair per (key, UTC day). Both operations are atomic.

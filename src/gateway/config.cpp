@@ -7,6 +7,7 @@
 #include <toml++/toml.h>
 
 #include "core/error.h"
+#include "gateway/redis_url.h"
 
 namespace hearth::gateway {
 namespace {
@@ -166,6 +167,15 @@ void one_table(TableReader& r, const std::string& key, const std::string& source
   tr.finish();
 }
 
+// A Redis url that parses (redis_url.h), or a schema error at its line:column.
+void redis_url(TableReader& r, const toml::table& t, const std::string& url) {
+  try {
+    parse_redis_url(url);
+  } catch (const Error& e) {
+    r.fail(*t.get("url"), "url", e.what());
+  }
+}
+
 void read_cache(TableReader& r, const toml::table& t, CacheConfig& c) {
   r.string("backend", c.backend);
   if (c.backend != "memory" && c.backend != "sqlite" && c.backend != "redis") {
@@ -175,9 +185,24 @@ void read_cache(TableReader& r, const toml::table& t, CacheConfig& c) {
   r.string("url", c.url);
   if (c.backend == "sqlite" && c.path.empty()) r.fail_table(" backend \"sqlite\" needs `path` (the database file)");
   if (c.backend == "redis" && c.url.empty()) r.fail_table(" backend \"redis\" needs `url` (redis://host:port)");
+  if (!c.url.empty()) redis_url(r, t, c.url);
+  r.seconds("timeout", c.timeout);
   r.seconds("ttl", c.ttl);
   r.integer("max_entries", c.max_entries, 1, int64_t{1} << 40);
   r.integer("max_bytes", c.max_bytes, 1024, int64_t{1} << 50);
+}
+
+void read_budgets(TableReader& r, const toml::table& t, BudgetsConfig& b) {
+  r.integer("tokens_per_day", b.tokens_per_day, 0, int64_t{1} << 50);
+  r.number("usd_per_day", b.usd_per_day, 0, 1e9);
+  r.integer("max_tokens", b.max_tokens, 1, int64_t{1} << 30);
+  r.string("backend", b.backend);
+  if (b.backend != "memory" && b.backend != "redis") {
+    r.fail(*t.get("backend"), "backend", "must be \"memory\" or \"redis\" (shared by every gateway replica)");
+  }
+  r.string("url", b.url);
+  if (!b.url.empty()) redis_url(r, t, b.url);
+  r.seconds("timeout", b.timeout);
 }
 
 void read_health(TableReader& r, HealthConfig& h) {
@@ -251,11 +276,7 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
       c.redaction.custom.push_back(std::move(cu));
     });
   });
-  one_table(r, "budgets", source, [&](TableReader& tr, const toml::table&) {
-    tr.integer("tokens_per_day", c.budgets.tokens_per_day, 0, int64_t{1} << 50);
-    tr.number("usd_per_day", c.budgets.usd_per_day, 0, 1e9);
-    tr.integer("max_tokens", c.budgets.max_tokens, 1, int64_t{1} << 30);
-  });
+  one_table(r, "budgets", source, [&](TableReader& tr, const toml::table& t) { read_budgets(tr, t, c.budgets); });
   each_table(r, "nodes", source, [&](TableReader& tr, const toml::table&) {
     NodeConfig n;
     tr.string("name", n.name, true);
@@ -293,6 +314,13 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
   });
   r.finish();
 
+  if (c.budgets.backend == "redis" && c.budgets.url.empty()) {
+    if (c.cache.backend != "redis") {
+      throw FormatError(source + ": [budgets] backend = \"redis\" needs `url` (redis://host:port), or a [cache] on "
+                        "Redis whose url it then shares");
+    }
+    c.budgets.url = c.cache.url;
+  }
   if (c.nodes.empty() && c.clouds.empty()) {
     throw FormatError(source + ": no upstream: add at least one [[nodes]] (or [[clouds]]) entry");
   }

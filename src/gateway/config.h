@@ -4,8 +4,14 @@
 // silently ignored), reported with line:column like parse errors.
 //
 //   listen = "127.0.0.1:4400"
-//   [cache]   backend = "memory" | "sqlite" (with path) | "redis" (with url: not yet served),
-//             ttl = 3600 (s), max_entries = 10000, max_bytes = 268435456
+//   [cache]   backend = "memory" | "sqlite" (with path) | "redis" (with url),
+//             ttl = 3600 (s), max_entries = 10000, max_bytes = 268435456,
+//             url = "redis://[:password@]host[:port][/db]" or "unix:/path.sock[?db=N]"
+//             (redis_url.h), timeout = 1.0 (s: Redis connect and command timeout).
+//             With Redis, entries are keys "hearth:cache:<request hash>" with the TTL;
+//             max_entries and overall size are the server's job (maxmemory with an
+//             allkeys-lru or volatile-lru policy): the gateway only refuses one answer
+//             larger than max_bytes. Redis down: every request is a miss, nothing fails.
 //   [health]  interval = 2.0 (s), failures = 3 (breaker opens after K consecutive),
 //             open_for = 5.0 (s before a half-open probe), connect_timeout = 2.0 (s)
 //   [[nodes]] name, url, models = [..] (default: what its /v1/models lists),
@@ -23,7 +29,10 @@
 //             [[redaction.custom]] name, pattern (PCRE2; applied after the built-ins)
 //   [budgets] tokens_per_day = 0, usd_per_day = 0 (0: no cap) — the daily caps of requests
 //             without a gateway key (key id ""); max_tokens = 4096 (the completion cap
-//             reserved, and sent, when a cloud request names none)
+//             reserved, and sent, when a cloud request names none),
+//             backend = "memory" | "redis" (counters shared by every gateway replica),
+//             url = (default: [cache] url when the cache is on Redis), timeout = 1.0 (s).
+//             Redis down: cloud requests are refused with 503 (budgets fail closed).
 #pragma once
 
 #include <chrono>
@@ -42,7 +51,8 @@ using Seconds = std::chrono::duration<double>;
 struct CacheConfig {
   std::string backend = "memory";  // memory | sqlite | redis
   std::string path;                // sqlite file
-  std::string url;                 // redis://host:port
+  std::string url;                 // redis: redis://[:password@]host[:port][/db] or unix:/path
+  Seconds timeout{1};              // redis: connect and command timeout
   Seconds ttl{3600};
   size_t max_entries = 10000;
   size_t max_bytes = size_t{256} << 20;
@@ -101,6 +111,9 @@ struct BudgetsConfig {
   int64_t tokens_per_day = 0;  // 0: no cap
   double usd_per_day = 0;      // 0: no cap
   int64_t max_tokens = 4096;   // reserved (and sent) when a request sets no max_tokens
+  std::string backend = "memory";  // memory | redis (shared by every replica)
+  std::string url;                 // redis; default: the cache's url when the cache is on redis
+  Seconds timeout{1};              // redis: connect and command timeout
 };
 
 struct GatewayConfig {

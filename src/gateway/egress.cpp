@@ -44,8 +44,10 @@ void finish_cloud_request(const Egress& egress, CloudTicket& ticket, int64_t pro
   e.completion_tokens = completion_tokens;
   e.cost_usd = egress.prices.cost_usd(e.cloud_model, prompt_tokens, completion_tokens);
   e.outcome = outcome;
-  egress.budgets.commit(ticket.reservation, prompt_tokens + completion_tokens, e.cost_usd);
+  // The record first: a budget store that is down (Redis) must not cost the
+  // audit trail its completion; an unsettled hold only over-counts the budget.
   egress.audit.append_completion(ticket.audit_seq, e);
+  egress.budgets.commit(ticket.reservation, prompt_tokens + completion_tokens, e.cost_usd);
 }
 
 }  // namespace hearth::gateway

@@ -6,11 +6,14 @@
 //   begin:  1. redact the body in place (redact.h)           -> counts per rule
 //           2. price the worst case: prompt estimate + max_tokens (prices.h)
 //           3. reserve that against the key's daily budget (budget.h)
-//                -> BudgetExceeded (answer 429) when it would pass a cap
+//                -> BudgetExceeded (answer 429) when it would pass a cap,
+//                   BudgetStoreUnavailable (503) when the counters cannot be reached
 //           4. append the "request" audit record, fsync'd (audit.h)
 //                -> on failure the reservation is released and the error rethrown
-//   finish: 5. cost of the actual counts; commit them to the budget
-//           6. append the "completion" record (final counts, cost, outcome)
+//   finish: 5. cost of the actual counts; append the "completion" record
+//              (final counts, cost, outcome)
+//           6. commit the counts to the budget (after the record: a budget
+//              store that is down leaves the hold in place, over-counting)
 #pragma once
 
 #include <cstdint>

@@ -337,3 +337,95 @@ test('cloud egress: every cloud request is redacted, audited (verify + query) an
     Array(3).fill([1, 4, 4, 'ok']));
   assert.deepEqual(q.summary, { requests: 3, completions: 3, prompt_tokens: 3, completion_tokens: 12, cost_usd: 12 });
 });
+
+// ---- Redis: several gateway replicas share one cache and one set of budgets ----
+
+// A real redis-server on a free loopback port, without persistence; resolves
+// to { url, stop } once it accepts connections. Missing redis-server fails
+// the test, saying so (`make deps` installs it). The port is free when picked
+// but may be taken before redis binds it (by any connection's local port):
+// then it tries another, three times in all.
+async function startRedis(attempt = 1) {
+  try {
+    return await startRedisOnce();
+  } catch (e) {
+    if (attempt >= 3 || /cannot run redis-server/.test(e.message)) throw e;
+    return startRedis(attempt + 1);
+  }
+}
+
+async function startRedisOnce() {
+  const probe = await listen(() => {});
+  const port = new URL(probe).port;
+  await new Promise((r) => servers.pop().close(r)); // free again: redis takes it
+  const child = spawn('redis-server', ['--port', port, '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no',
+    '--daemonize', 'no', '--dir', tmp], { stdio: ['ignore', 'pipe', 'pipe'] });
+  procs.push(child);
+  let log = '';
+  await new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`redis-server did not start:\n${log}`)), 10000);
+    child.once('error', (e) => { clearTimeout(timer); reject(new Error(`cannot run redis-server (install Debian's redis-server; make deps does): ${e.message}`)); });
+    child.stdout.on('data', (d) => {
+      log += d;
+      if (/Ready to accept connections/.test(log)) { clearTimeout(timer); resolve(); }
+    });
+    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`redis-server exited (${code}):\n${log}`)); });
+  });
+  const stop = () => new Promise((r) => { child.once('exit', r); child.kill('SIGKILL'); });
+  return { url: `redis://127.0.0.1:${port}/0`, stop };
+}
+
+test('redis cache: two replicas share it (plain and streamed); Redis down: requests still answered, as misses', async () => {
+  const redis = await startRedis();
+  const conf = `listen = "127.0.0.1:0"\n[cache]\nbackend = "redis"\nurl = "${redis.url}"\ntimeout = 2\n${health}` + node('b', nodeB.url);
+  const [gA, gB] = await Promise.all([startGateway('redisA', conf), startGateway('redisB', conf)]);
+  const req = { model, messages: [{ role: 'user', content: 'A shared tale' }], temperature: 0, max_tokens: 4 };
+  const first = await client(gA).chat.completions.create(req).withResponse();
+  assert.equal(first.response.headers.get('x-hearth-cache'), 'miss');
+  const second = await client(gB).chat.completions.create(req).withResponse();
+  assert.equal(second.response.headers.get('x-hearth-cache'), 'hit');
+  assert.equal(second.response.headers.get('x-hearth-upstream'), null, 'answered from the cache, not a node');
+  assert.equal(second.data.choices[0].message.content, first.data.choices[0].message.content);
+
+  const sreq = { model, messages: [{ role: 'user', content: 'A shared stream' }], temperature: 0, max_tokens: 6 };
+  const s1 = await streamText(client(gB), sreq);
+  assert.equal(s1.cache, 'miss');
+  assert.ok(s1.chunks > 2 && s1.text.length > 0);
+  const s2 = await streamText(client(gA), sreq);
+  assert.equal(s2.cache, 'hit');
+  assert.equal(s2.text, s1.text);
+
+  await redis.stop();
+  const down = { model, messages: [{ role: 'user', content: 'While Redis is down' }], temperature: 0, max_tokens: 4 };
+  for (const g of [gA, gB]) {
+    const r = await client(g).chat.completions.create(down).withResponse();
+    assert.equal(r.response.headers.get('x-hearth-cache'), 'miss');
+    assert.ok(r.data.choices[0].message.content.length > 0);
+  }
+  const s3 = await streamText(client(gB), sreq); // was a hit: Redis is gone, the node answers
+  assert.equal(s3.cache, 'miss');
+  assert.equal(s3.text, s1.text);
+});
+
+test('redis budgets: a cap shared by two replicas stops cloud traffic exactly; Redis down fails closed (503)', async () => {
+  const redis = await startRedis();
+  // $12 a day at $1 per completion token, 4 tokens per answer: exactly three answers fit, across both replicas.
+  const conf = (name) => `listen = "127.0.0.1:0"\n${health}` + burst(`models = { "remote-small" = "gpt-cloud-small" }\n`) +
+    `[[routes]]\nmodel = "*"\ncloud = "always"\n` +
+    audit(name, `[budgets]\nusd_per_day = 12\nbackend = "redis"\nurl = "${redis.url}"\ntimeout = 2\n`);
+  const [gA, gB] = await Promise.all([startGateway('budgetA', conf('budgetA')), startGateway('budgetB', conf('budgetB'))]);
+  const ask = (g, content) => client(g).chat.completions.create({ model: 'remote-small', max_tokens: 4,
+    messages: [{ role: 'user', content }] });
+  const before = cloud.bodies.length;
+  const results = await Promise.allSettled(Array.from({ length: 6 }, (_, i) => ask(i % 2 ? gA : gB, `shared budget ${i}`)));
+  const ok = results.filter((r) => r.status === 'fulfilled');
+  const refused = results.filter((r) => r.status === 'rejected');
+  assert.equal(ok.length, 3, 'exactly the three answers the cap allows');
+  for (const r of refused) assert.ok(r.reason.status === 429 && /daily budget/.test(r.reason.message), String(r.reason));
+  assert.equal(cloud.bodies.length, before + 3, 'the requests over the cap never reached the cloud');
+
+  await redis.stop();
+  await assert.rejects(ask(gA, 'budget store down'),
+    (e) => e.status === 503 && /budget could not be checked/.test(e.message) && /budget store is unavailable/.test(e.message));
+  assert.equal(cloud.bodies.length, before + 3, 'nothing reached the cloud while the budget store was down');
+});
