@@ -107,10 +107,16 @@ const node = (name, url) => `[[nodes]]\nname = "${name}"\nurl = "${url}"\ntimeou
 const burst = (models = '') => `[[clouds]]\nname = "burst"\nurl = "${cloud.url}/v1"\napi_key_env = "BURST_KEY"\n${models}`;
 // [audit] for a gateway with clouds: its own log, and prices for the fake
 // cloud's models ($1 per completion token, prompts free: cost = completion tokens).
+// The prices file is written once: rewriting it for each config would empty
+// it for a moment under a gateway that is starting up and reading it.
+let pricesFile = null;
 const audit = (name, extra = '') => {
-  const prices = path.join(tmp, 'prices.json');
-  fs.writeFileSync(prices, JSON.stringify({ prices: ['gpt-cloud-small', 'any'].map((n) =>
-    ({ name: n, input_per_million: 0, output_per_million: 1e6 })) }));
+  if (pricesFile === null) {
+    pricesFile = path.join(tmp, 'prices.json');
+    fs.writeFileSync(pricesFile, JSON.stringify({ prices: ['gpt-cloud-small', 'any'].map((n) =>
+      ({ name: n, input_per_million: 0, output_per_million: 1e6 })) }));
+  }
+  const prices = pricesFile;
   return `[audit]\npath = "${path.join(tmp, `${name}.jsonl`)}"\nprices = "${prices}"\n${extra}`;
 };
 const client = (url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
