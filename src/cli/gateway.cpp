@@ -1,4 +1,5 @@
 // hearth gateway --config gateway.toml [--check] [--json]
+// hearth gateway keys add|list|remove ...   (gateway_keys.cpp)
 //
 // One OpenAI-compatible endpoint in front of your own nodes (hearth serve,
 // llama-server, Ollama, vLLM) with an answer cache, failover and a cloud
@@ -14,6 +15,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/gateway_keys.h"
 #include "core/error.h"
 #include "gateway/audited_guard.h"
 #include "gateway/cache_memory.h"
@@ -93,10 +95,15 @@ void register_gateway(CLI::App& app, Handler& handler) {
   auto o = std::make_shared<GatewayOptions>();
   auto* cmd = app.add_subcommand("gateway",
                                  "One OpenAI-compatible endpoint over your nodes and clouds: cache, failover, cloud policy");
-  cmd->add_option("--config", o->config, "The gateway's TOML configuration (schema: README, section Gateway)")->required();
+  cmd->add_option("--config", o->config, "The gateway's TOML configuration (schema: README, section Gateway); required to serve or --check");
   cmd->add_flag("--check", o->check, "Validate the configuration and explain its errors; do not serve");
   cmd->add_flag("--json", o->json, "With --check: print the summary as JSON");
-  cmd->callback([o, &handler] { handler = [o] { return run(*o); }; });
+  CLI::App* keys = register_gateway_keys(*cmd, handler);
+  cmd->callback([o, &handler, keys] {
+    if (keys->parsed()) return;  // `gateway keys ...` set its own handler
+    if (o->config.empty()) throw CLI::RequiredError("--config");
+    handler = [o] { return run(*o); };
+  });
 }
 
 }  // namespace hearth::cli

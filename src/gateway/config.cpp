@@ -256,6 +256,10 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     tr.number("usd_per_day", c.budgets.usd_per_day, 0, 1e9);
     tr.integer("max_tokens", c.budgets.max_tokens, 1, int64_t{1} << 30);
   });
+  one_table(r, "keys", source, [&](TableReader& tr, const toml::table&) {
+    tr.string("path", c.keys.path, true);
+    tr.boolean("required", c.keys.required);
+  });
   each_table(r, "nodes", source, [&](TableReader& tr, const toml::table&) {
     NodeConfig n;
     tr.string("name", n.name, true);

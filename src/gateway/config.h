@@ -24,6 +24,11 @@
 //   [budgets] tokens_per_day = 0, usd_per_day = 0 (0: no cap) — the daily caps of requests
 //             without a gateway key (key id ""); max_tokens = 4096 (the completion cap
 //             reserved, and sent, when a cloud request names none)
+//   [keys]    path = "keys.json" (the gateway API keys, made by `hearth gateway keys add`;
+//             gateway/keys.h), required = true (every request but /health and /metrics must
+//             carry a valid key: `Authorization: Bearer KEY` or `x-api-key: KEY`; false: a
+//             request without a key passes as key id "", a wrong key is still refused).
+//             Absent: no key is asked for and every request has the key id "".
 #pragma once
 
 #include <chrono>
@@ -103,6 +108,11 @@ struct BudgetsConfig {
   int64_t max_tokens = 4096;   // reserved (and sent) when a request sets no max_tokens
 };
 
+struct KeysConfig {
+  std::string path;      // the key file; empty: no [keys] (no key asked for)
+  bool required = true;  // a request without a key is refused (401)
+};
+
 struct GatewayConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 4400;
@@ -114,6 +124,7 @@ struct GatewayConfig {
   AuditConfig audit;
   RedactionConfig redaction;
   BudgetsConfig budgets;
+  KeysConfig keys;
 };
 
 // Parses TOML text; `source` names it in errors ("gateway.toml:12:3: ...").
