@@ -22,6 +22,7 @@
 #include "gateway/cache_sqlite.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/keys.h"
 #include "server/http_server.h"
 
 namespace hearth::cli {
@@ -41,7 +42,8 @@ std::unique_ptr<gateway::CacheStore> make_cache(const gateway::CacheConfig& c) {
 }
 
 // The configuration summarised for --check; warnings for what would stop a start.
-int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
+// keys: the number of gateway API keys in [keys] path.
+int check(const gateway::GatewayConfig& c, const std::string& path, bool json, size_t keys) {
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
   for (const auto& cl : c.clouds) {
     const char* key = std::getenv(cl.api_key_env.c_str());
@@ -54,6 +56,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
                                 {"cache", c.cache.backend},
                                 {"nodes", c.nodes.size()}, {"clouds", c.clouds.size()},
                                 {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings}};
+    if (!c.keys.path.empty()) j["keys"] = {{"path", c.keys.path}, {"keys", keys}, {"required", c.keys.required}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -64,6 +67,10 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
                 r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
+  if (!c.keys.path.empty()) {
+    std::printf("  API keys: %zu in %s (%s)\n", keys, c.keys.path.c_str(),
+                c.keys.required ? "every request needs one" : "optional");
+  }
   for (const auto& w : warnings) std::printf("  warning: %s\n", w.get<std::string>().c_str());
   return 0;
 }
@@ -72,7 +79,9 @@ int run(const GatewayOptions& o) {
   gateway::GatewayConfig c = gateway::load_config(o.config);
   gateway::require_cloud_audit(c, o.config);
   if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
-  if (o.check) return check(c, o.config, o.json);
+  // A bad key file stops --check and the start (before the port is bound).
+  const size_t keys = c.keys.path.empty() ? 0 : gateway::KeyStore::load(c.keys.path).keys().size();
+  if (o.check) return check(c, o.config, o.json, keys);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = make_cache(c.cache);
   server::ServerConfig sc;

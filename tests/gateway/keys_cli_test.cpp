@@ -7,6 +7,7 @@
 #include <sys/stat.h>
 
 #include <filesystem>
+#include <fstream>
 
 #include <nlohmann/json.hpp>
 
@@ -112,6 +113,23 @@ TEST(GatewayKeysCli, HelpOnEachCommand) {
   EXPECT_NE(k.out.find("remove"), std::string::npos);
   const RunResult g = run_hearth({"gateway", "--help"});
   EXPECT_NE(g.out.find("keys"), std::string::npos);
+}
+
+TEST(GatewayKeysCli, CheckLoadsTheKeyFile) {
+  const auto dir = temp_dir("gw-keys-cli");
+  const std::string file = (dir / "keys.json").string();
+  const std::string config = (dir / "gw.toml").string();
+  std::ofstream(config) << "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n[keys]\npath = \"" << file << "\"\n";
+  const RunResult missing = run_hearth({"gateway", "--check", "--config", config});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find(file + ": cannot open the key file"), std::string::npos) << missing.err;
+  ASSERT_EQ(run_hearth({"gateway", "keys", "add", "--file", file, "--id", "a"}).exit_code, 0);
+  const RunResult ok = run_hearth({"gateway", "--check", "--config", config});
+  EXPECT_EQ(ok.exit_code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("API keys: 1 in " + file + " (every request needs one)"), std::string::npos) << ok.out;
+  const Json j = Json::parse(run_hearth({"gateway", "--check", "--json", "--config", config}).out);
+  EXPECT_EQ(j["keys"], (Json{{"path", file}, {"keys", 1}, {"required", true}}));
+  std::filesystem::remove_all(dir);
 }
 
 }  // namespace
