@@ -10,8 +10,8 @@
 #include "gateway/canonical.h"
 #include "gateway/relay_stream.h"
 #include "gateway/route_plan.h"
-#include "gateway/stream_usage.h"
 #include "gateway/stream_format.h"
+#include "gateway/stream_usage.h"
 #include "gateway/upstream_call.h"
 #include "server/anthropic.h"
 #include "server/api_error.h"
@@ -70,7 +70,8 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::s
                  GatewayLimits limits)
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
-      cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)), pool_(config_.nodes, config_.health), workers_(limits.workers) {}
+      cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
+      pool_(config_.nodes, config_.health), workers_(limits.workers) {}
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;
@@ -105,11 +106,7 @@ HttpReply Gateway::handle(const HttpRequest& request) {
   }
   if (request.method == "GET" && path == "/v1/models") {
     const Caller caller = keys_.identify(request);
-    if (caller.refused()) {
-      metrics_.key_refused(caller.status);
-      return refusal(path, caller);
-    }
-    return models_reply(caller);
+    return caller.refused() ? refused(path, caller) : models_reply(caller);
   }
   if (kProxied.count(path)) {
     if (request.method != "POST") return error(path, 405, "invalid_request_error", path + " takes POST");
@@ -121,13 +118,15 @@ HttpReply Gateway::handle(const HttpRequest& request) {
                    "/v1/models, /health and /metrics)");
 }
 
+HttpReply Gateway::refused(const std::string& path, const Caller& caller) {
+  metrics_.key_refused(caller.status);
+  return refusal(path, caller);
+}
+
 HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
   // Who asks comes first: a caller without a valid key learns nothing else.
   Caller caller = keys_.identify(request);
-  if (caller.refused()) {
-    metrics_.key_refused(caller.status);
-    return refusal(path, caller);
-  }
+  if (caller.refused()) return refused(path, caller);
   auto job = std::make_shared<Job>();
   job->arrived = Clock::now();
   job->path = path;
@@ -142,10 +141,7 @@ HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
   }
   job->model = model->get<std::string>();
   caller = keys_.may_use(std::move(caller), job->model);
-  if (caller.refused()) {
-    metrics_.key_refused(caller.status);
-    return refusal(path, caller);
-  }
+  if (caller.refused()) return refused(path, caller);
   job->key_id = caller.id();
   metrics_.key_request(job->key_id);
   job->stream = job->body.value("stream", false) == true;
@@ -341,7 +337,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     if (complete && job->key) {
       CachedAnswer ans;
       ans.content_type = "text/event-stream";
-      ans.sse = a.strip_usage ? UsageChunkFilter(true).pass(all) : all;  // as the client saw it
+      ans.sse = a.strip_usage ? without_usage_chunks(all) : all;  // as the client saw it
       cache_->put(*job->key, ans);
     }
     relay->finish();

@@ -79,6 +79,7 @@ class Gateway {
  private:
   struct Job;
   server::HttpReply proxy(const server::HttpRequest& request, const std::string& path);
+  server::HttpReply refused(const std::string& path, const Caller& caller);  // counted, in the dialect's shape
   void run_job(const std::shared_ptr<Job>& job);
   void check_health_once();
   server::HttpReply models_reply(const Caller& caller) const;

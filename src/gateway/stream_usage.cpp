@@ -69,4 +69,10 @@ std::string UsageChunkFilter::flush() {
   return rest;
 }
 
+std::string without_usage_chunks(std::string_view sse) {
+  UsageChunkFilter f(true);
+  std::string out = f.pass(sse);
+  return out + f.flush();
+}
+
 }  // namespace hearth::gateway

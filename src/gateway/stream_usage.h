@@ -48,4 +48,8 @@ class UsageChunkFilter {
   size_t scanned_ = 0;   // held_[0, scanned_) holds no event end
 };
 
+// A whole stream without its usage-only events (what a client that did not
+// ask for them was sent).
+std::string without_usage_chunks(std::string_view sse);
+
 }  // namespace hearth::gateway

@@ -85,7 +85,8 @@ TEST(StreamUsage, StripsTheUsageChunkHoweverTheBytesAreCut) {
   };
   UsageChunkFilter f(true);
   EXPECT_EQ(relay(f, crlf(stream), {1}), crlf(expected));
-  // The stripped stream still holds the usage for the gateway's own count.
+  EXPECT_EQ(without_usage_chunks(stream), expected);
+  // The stream as the cloud sent it holds the usage for the gateway's own count.
   EXPECT_EQ(read_cloud_usage(stream).completion_tokens, 7);
 }
 
