@@ -1,4 +1,5 @@
 // hearth gateway --config gateway.toml [--check] [--json]
+// hearth gateway keys add|list|remove ...   (gateway_keys.cpp)
 //
 // One OpenAI-compatible endpoint in front of your own nodes (hearth serve,
 // llama-server, Ollama, vLLM) with an answer cache, failover and a cloud
@@ -14,10 +15,12 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/gateway_keys.h"
 #include "core/error.h"
 #include "gateway/audited_guard.h"
 #include "gateway/config.h"
 #include "gateway/gateway.h"
+#include "gateway/keys.h"
 #include "gateway/redis_client.h"
 #include "gateway/stores.h"
 #include "server/http_server.h"
@@ -42,7 +45,8 @@ std::string redis_line(const std::string& what, const std::string& url, gateway:
 }
 
 // The configuration summarised for --check; warnings for what would stop a start.
-int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
+// keys: the number of gateway API keys in [keys] path.
+int check(const gateway::GatewayConfig& c, const std::string& path, bool json, size_t keys) {
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
   for (const auto& cl : c.clouds) {
     const char* key = std::getenv(cl.api_key_env.c_str());
@@ -66,6 +70,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
                                 {"nodes", c.nodes.size()}, {"clouds", c.clouds.size()},
                                 {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings},
                                 {"budgets", c.budgets.backend}, {"redis", redis}};
+    if (!c.keys.path.empty()) j["keys"] = {{"path", c.keys.path}, {"keys", keys}, {"required", c.keys.required}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -77,6 +82,10 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json) {
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
   for (const auto& line : redis) std::printf("  %s\n", line.c_str());
+  if (!c.keys.path.empty()) {
+    std::printf("  API keys: %zu in %s (%s)\n", keys, c.keys.path.c_str(),
+                c.keys.required ? "every request needs one" : "optional");
+  }
   for (const auto& w : warnings) std::printf("  warning: %s\n", w.get<std::string>().c_str());
   return 0;
 }
@@ -85,7 +94,9 @@ int run(const GatewayOptions& o) {
   gateway::GatewayConfig c = gateway::load_config(o.config);
   gateway::require_cloud_audit(c, o.config);
   if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
-  if (o.check) return check(c, o.config, o.json);
+  // A bad key file stops --check and the start (before the port is bound).
+  const size_t keys = c.keys.path.empty() ? 0 : gateway::KeyStore::load(c.keys.path).keys().size();
+  if (o.check) return check(c, o.config, o.json, keys);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = gateway::make_cache_store(c.cache);
   server::ServerConfig sc;
@@ -108,10 +119,15 @@ void register_gateway(CLI::App& app, Handler& handler) {
   auto o = std::make_shared<GatewayOptions>();
   auto* cmd = app.add_subcommand("gateway",
                                  "One OpenAI-compatible endpoint over your nodes and clouds: cache, failover, cloud policy");
-  cmd->add_option("--config", o->config, "The gateway's TOML configuration (schema: README, section Gateway)")->required();
+  cmd->add_option("--config", o->config, "The gateway's TOML configuration (schema: README, section Gateway); required to serve or --check");
   cmd->add_flag("--check", o->check, "Validate the configuration and explain its errors; do not serve");
   cmd->add_flag("--json", o->json, "With --check: print the summary as JSON");
-  cmd->callback([o, &handler] { handler = [o] { return run(*o); }; });
+  CLI::App* keys = register_gateway_keys(*cmd, handler);
+  cmd->callback([o, &handler, keys] {
+    if (keys->parsed()) return;  // `gateway keys ...` set its own handler
+    if (o->config.empty()) throw CLI::RequiredError("--config");
+    handler = [o] { return run(*o); };
+  });
 }
 
 }  // namespace hearth::cli

@@ -5,6 +5,7 @@
 
 #include "gateway/cloud_usage.h"
 #include "gateway/stores.h"
+#include "gateway/keys.h"
 
 namespace hearth::gateway {
 namespace {
@@ -22,10 +23,19 @@ int64_t completion_cap(const std::string& path, nlohmann::json& body, int64_t de
 
 CloudVerdict refuse(int status, const std::string& reason) { return {false, status, reason}; }
 
-std::string outcome_of(int status, const CloudUsage& usage) {
-  if (status == 0) return "no response";
-  if (status >= 400) return "HTTP " + std::to_string(status);
-  return usage.known ? "ok" : "ok, usage unknown";
+// The counts to charge and record for an answer, and its outcome.
+struct Settlement {
+  int64_t prompt_tokens = 0, completion_tokens = 0;
+  std::string outcome;
+};
+
+Settlement settlement_of(int status, const std::string& body, const CloudTicket& ticket) {
+  if (status == 0) return {0, 0, "no response"};
+  if (status >= 400) return {0, 0, "HTTP " + std::to_string(status)};
+  const CloudUsage usage = read_cloud_usage(body);
+  if (usage.known) return {usage.prompt_tokens, usage.completion_tokens, "ok"};
+  // An answer came but not its count: charge what was reserved, never 0.
+  return {ticket.worst_prompt_tokens, ticket.worst_completion_tokens, "usage unknown"};
 }
 
 std::vector<RedactionRule> configured_rules(const RedactionConfig& c) {
@@ -51,6 +61,10 @@ struct EgressParts {
         budgets(make_budget_store(c.budgets)),
         audit(c.audit.path) {
     budgets.set_limit("", {c.budgets.tokens_per_day, c.budgets.usd_per_day});
+    if (!c.keys.path.empty()) {
+      const KeyStore keys = KeyStore::load(c.keys.path);
+      for (const KeyRecord& k : keys.keys()) budgets.set_limit(k.id, k.budget);
+    }
   }
   Redactor redactor;
   PriceTable prices;
@@ -90,16 +104,17 @@ CloudVerdict AuditedCloudGuard::before_send(CloudRequest& request) {
   return {};
 }
 
-void AuditedCloudGuard::after_response(const CloudRequest& request, int status, const std::string& body) {
+CloudCharge AuditedCloudGuard::after_response(const CloudRequest& request, int status, const std::string& body) {
   auto ticket = std::static_pointer_cast<CloudTicket>(request.guard_state);
-  if (!ticket) return;  // before_send refused it: nothing to settle
-  const CloudUsage usage = status > 0 && status < 400 ? read_cloud_usage(body) : CloudUsage{};
+  if (!ticket) return {};  // before_send refused it: nothing to settle
+  const Settlement s = settlement_of(status, body, *ticket);
   try {
-    finish_cloud_request(egress_, *ticket, usage.prompt_tokens, usage.completion_tokens, outcome_of(status, usage));
+    finish_cloud_request(egress_, *ticket, s.prompt_tokens, s.completion_tokens, s.outcome);
   } catch (const Error& ex) {
     std::fprintf(stderr, "hearth gateway: cloud request %llu to %s: completion not settled: %s\n",
                  static_cast<unsigned long long>(ticket->audit_seq), request.cloud.c_str(), ex.what());
   }
+  return {s.prompt_tokens + s.completion_tokens, ticket->entry.cost_usd};
 }
 
 std::shared_ptr<CloudGuard> make_audited_guard(const GatewayConfig& config) {

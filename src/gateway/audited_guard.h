@@ -13,10 +13,13 @@
 //       429  the key's daily budget would be passed (BudgetExceeded)
 //       503  the audit record could not be written (IoError)
 //       400  a body that is not a JSON object, or a cloud model with no price
-//   after_response: usage from the answer (cloud_usage.h); the outcome is
-//     "ok", "ok, usage unknown" (e.g. a stream without include_usage),
-//     "HTTP <status>" or "no response". A failure to write the completion
-//     record is reported on stderr: the answer has already gone.
+//   after_response: usage from the answer (cloud_usage.h; the gateway asks
+//     for a stream's usage, stream_usage.h); the outcome is "ok", "HTTP
+//     <status>" or "no response" (nothing charged for either), or "usage
+//     unknown" when a 2xx/3xx answer carried no usage: then the reserved
+//     worst case (prompt estimate + completion cap) is charged and recorded,
+//     so a budget never leaks. Returns the charge. A failure to write the
+//     completion record is reported on stderr: the answer has already gone.
 //
 // Thread-safe: the per-request ticket lives in CloudRequest::guard_state.
 #pragma once
@@ -36,7 +39,7 @@ class AuditedCloudGuard final : public CloudGuard {
   AuditedCloudGuard(Egress egress, int64_t default_max_tokens, std::shared_ptr<const void> owner = nullptr);
 
   CloudVerdict before_send(CloudRequest& request) override;
-  void after_response(const CloudRequest& request, int status, const std::string& body) override;
+  CloudCharge after_response(const CloudRequest& request, int status, const std::string& body) override;
 
  private:
   Egress egress_;
@@ -47,7 +50,8 @@ class AuditedCloudGuard final : public CloudGuard {
 // The guard for a configuration's [audit], [redaction] and [budgets]: opens
 // the audit log, loads the price file (or the built-in prices), compiles the
 // redaction rules, sets the daily caps of key "" (requests without a gateway
-// key). Throws what those throw (IoError, FormatError naming the file or rule).
+// key) and, with [keys], of each key in the key file (its "budget").
+// Throws what those throw (IoError, FormatError naming the file or rule).
 std::shared_ptr<CloudGuard> make_audited_guard(const GatewayConfig& config);
 
 // What make_audited_guard would build, short of opening the audit log: the

@@ -9,6 +9,7 @@
 // redaction and per-key budgets in as a CloudGuard given to the Gateway.
 #pragma once
 
+#include <cstdint>
 #include <memory>
 #include <optional>
 #include <string>
@@ -26,6 +27,12 @@ struct CloudRequest {
   std::shared_ptr<void> guard_state;  // the guard's own per-request state (opaque to the gateway)
 };
 
+// What a settled cloud answer was charged (the gateway's per-key metrics).
+struct CloudCharge {
+  int64_t tokens = 0;  // prompt + completion
+  double usd = 0;
+};
+
 struct CloudVerdict {
   bool allowed = true;
   int status = 403;     // when refused: the HTTP status for the client
@@ -40,9 +47,11 @@ class CloudGuard {
     return {};
   }
   // status: the cloud's HTTP status (0: no response); body: the whole
-  // answer when not streamed, else the stream as relayed.
-  virtual void after_response(const CloudRequest& request, int status, const std::string& body) {
+  // answer when not streamed, else the stream as the cloud sent it (with
+  // the usage chunk the gateway asked for). Returns what was charged.
+  virtual CloudCharge after_response(const CloudRequest& request, int status, const std::string& body) {
     (void)request, (void)status, (void)body;
+    return {};
   }
 };
 

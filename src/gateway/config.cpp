@@ -277,6 +277,10 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     });
   });
   one_table(r, "budgets", source, [&](TableReader& tr, const toml::table& t) { read_budgets(tr, t, c.budgets); });
+  one_table(r, "keys", source, [&](TableReader& tr, const toml::table&) {
+    tr.string("path", c.keys.path, true);
+    tr.boolean("required", c.keys.required);
+  });
   each_table(r, "nodes", source, [&](TableReader& tr, const toml::table&) {
     NodeConfig n;
     tr.string("name", n.name, true);

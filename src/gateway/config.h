@@ -33,6 +33,11 @@
 //             backend = "memory" | "redis" (counters shared by every gateway replica),
 //             url = (default: [cache] url when the cache is on Redis), timeout = 1.0 (s).
 //             Redis down: cloud requests are refused with 503 (budgets fail closed).
+//   [keys]    path = "keys.json" (the gateway API keys, made by `hearth gateway keys add`;
+//             gateway/keys.h), required = true (every request but /health and /metrics must
+//             carry a valid key: `Authorization: Bearer KEY` or `x-api-key: KEY`; false: a
+//             request without a key passes as key id "", a wrong key is still refused).
+//             Absent: no key is asked for and every request has the key id "".
 #pragma once
 
 #include <chrono>
@@ -116,6 +121,11 @@ struct BudgetsConfig {
   Seconds timeout{1};              // redis: connect and command timeout
 };
 
+struct KeysConfig {
+  std::string path;      // the key file; empty: no [keys] (no key asked for)
+  bool required = true;  // a request without a key is refused (401)
+};
+
 struct GatewayConfig {
   std::string host = "127.0.0.1";
   uint16_t port = 4400;
@@ -127,6 +137,7 @@ struct GatewayConfig {
   AuditConfig audit;
   RedactionConfig redaction;
   BudgetsConfig budgets;
+  KeysConfig keys;
 };
 
 // Parses TOML text; `source` names it in errors ("gateway.toml:12:3: ...").

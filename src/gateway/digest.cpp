@@ -52,6 +52,20 @@ std::string random_hex(size_t n) {
   return to_hex(bytes.data(), n);
 }
 
+std::string random_base62(size_t n) {
+  static constexpr char kAlphabet[] = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz";
+  constexpr unsigned kLimit = 248;  // 4 * 62: bytes at or above it would favour the first 8 letters
+  std::string out;
+  unsigned char bytes[64];
+  while (out.size() < n) {
+    if (RAND_bytes(bytes, sizeof bytes) != 1) throw Error("the system's random generator failed (OpenSSL RAND_bytes)");
+    for (const unsigned char b : bytes) {
+      if (b < kLimit && out.size() < n) out += kAlphabet[b % 62];
+    }
+  }
+  return out;
+}
+
 bool constant_time_equal(std::string_view a, std::string_view b) {
   if (a.size() != b.size()) return false;
   return a.empty() || CRYPTO_memcmp(a.data(), b.data(), a.size()) == 0;

@@ -6,6 +6,8 @@ namespace hearth::gateway {
 
 CloudTicket begin_cloud_request(const Egress& egress, const EgressRequest& request, nlohmann::json& body) {
   CloudTicket ticket;
+  ticket.worst_prompt_tokens = request.prompt_tokens_estimate;
+  ticket.worst_completion_tokens = request.max_tokens;
   AuditEntry& e = ticket.entry;
   e.key_id = request.key_id;
   e.route = request.route;

@@ -52,6 +52,8 @@ struct EgressRequest {
 // A request on its way; settle it with finish_cloud_request exactly once.
 struct CloudTicket {
   uint64_t audit_seq = 0;
+  int64_t worst_prompt_tokens = 0;      // the reserved worst case: the prompt estimate...
+  int64_t worst_completion_tokens = 0;  // ...and the completion cap sent
   Reservation reservation;
   AuditEntry entry;  // as audited (redaction counts, request hash)
 };

@@ -11,6 +11,7 @@
 #include "gateway/relay_stream.h"
 #include "gateway/route_plan.h"
 #include "gateway/stream_format.h"
+#include "gateway/stream_usage.h"
 #include "gateway/upstream_call.h"
 #include "server/anthropic.h"
 #include "server/api_error.h"
@@ -34,6 +35,14 @@ HttpReply error(const std::string& path, int status, const std::string& type, co
                              is_anthropic_path(path) ? server::anthropic::error_body : server::error_body);
 }
 
+// The refusal of the key check, in the dialect's shape; 401 says how to authenticate.
+HttpReply refusal(const std::string& path, const Caller& caller) {
+  HttpReply r = error(path, caller.status, caller.status == 401 ? "invalid_request_error" : "permission_error",
+                      caller.message, caller.code);
+  if (caller.status == 401) r.headers.emplace_back("WWW-Authenticate", "Bearer");
+  return r;
+}
+
 HttpReply stream_reply(std::shared_ptr<RelayStream> source) {
   HttpReply r;
   r.content_type = "text/event-stream";
@@ -47,6 +56,7 @@ HttpReply stream_reply(std::shared_ptr<RelayStream> source) {
 // One proxied request, from the I/O thread to a worker.
 struct Gateway::Job {
   std::string path, body_text, model, cloud_header;
+  std::string key_id;  // the caller's gateway key id ("" without one)
   Json body;
   bool stream = false;
   std::optional<std::string> key;  // set when cacheable
@@ -60,7 +70,8 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::s
                  GatewayLimits limits)
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
-      cloud_keys_(cloud_keys(config_)), pool_(config_.nodes, config_.health), workers_(limits.workers) {}
+      cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
+      pool_(config_.nodes, config_.health), workers_(limits.workers) {}
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;
@@ -93,7 +104,10 @@ HttpReply Gateway::handle(const HttpRequest& request) {
     r.body = metrics_.render(pool_.status(), cache_ ? cache_->entries() : 0, cache_ ? cache_->bytes() : 0);
     return r;
   }
-  if (request.method == "GET" && path == "/v1/models") return models_reply();
+  if (request.method == "GET" && path == "/v1/models") {
+    const Caller caller = keys_.identify(request);
+    return caller.refused() ? refused(path, caller) : models_reply(caller);
+  }
   if (kProxied.count(path)) {
     if (request.method != "POST") return error(path, 405, "invalid_request_error", path + " takes POST");
     return proxy(request, path);
@@ -104,7 +118,15 @@ HttpReply Gateway::handle(const HttpRequest& request) {
                    "/v1/models, /health and /metrics)");
 }
 
+HttpReply Gateway::refused(const std::string& path, const Caller& caller) {
+  metrics_.key_refused(caller.status);
+  return refusal(path, caller);
+}
+
 HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
+  // Who asks comes first: a caller without a valid key learns nothing else.
+  Caller caller = keys_.identify(request);
+  if (caller.refused()) return refused(path, caller);
   auto job = std::make_shared<Job>();
   job->arrived = Clock::now();
   job->path = path;
@@ -118,6 +140,10 @@ HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
     return error(path, 400, "invalid_request_error", "the request needs \"model\" (a string): the gateway routes by it");
   }
   job->model = model->get<std::string>();
+  caller = keys_.may_use(std::move(caller), job->model);
+  if (caller.refused()) return refused(path, caller);
+  job->key_id = caller.id();
+  metrics_.key_request(job->key_id);
   job->stream = job->body.value("stream", false) == true;
   job->route = route_for(config_, job->model);
   job->cloud_header = request.header("x-hearth-cloud");
@@ -168,6 +194,7 @@ struct AttemptSetup {
   Seconds timeout{30};
   UpstreamRequest request;
   std::optional<CloudRequest> cloud;  // set for a cloud
+  bool strip_usage = false;           // the gateway asked the cloud for a usage chunk the client did not
 };
 
 }  // namespace
@@ -201,7 +228,9 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       const CloudConfig& c = config_.clouds[t.index];
       Json body = job->body;
       body["model"] = *cloud_model(c, job->model);
-      a.cloud = CloudRequest{c.name, job->path, job->model, body["model"], job->route.model, "", body.dump()};
+      // Before the guard, so the audited body is the one sent.
+      a.strip_usage = ask_stream_usage(body);
+      a.cloud = CloudRequest{c.name, job->path, job->model, body["model"], job->route.model, job->key_id, body.dump()};
       // ---- CLOUD GUARD CALL SITE --------------------------------------------
       // The request is about to leave for a cloud: the audit record, redaction
       // and budget checks (CloudGuard) run here, before any byte is sent.
@@ -228,7 +257,8 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     auto settle = [&](bool ok, int status, const std::string& body) {
       if (is_cloud) {
         metrics_.cloud_attempt(a.name, ok);
-        guard_->after_response(*a.cloud, status, body);
+        const CloudCharge charge = guard_->after_response(*a.cloud, status, body);
+        metrics_.key_spend(job->key_id, charge.tokens, charge.usd);
       } else {
         pool_.release(t.index, ok);
       }
@@ -282,15 +312,20 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     metrics_.decision(is_cloud ? Decision::cloud : Decision::node);
     first_byte();
     auto relay = std::make_shared<RelayStream>();
-    relay->push(first);
+    UsageChunkFilter to_client(a.strip_usage);
+    relay->push(to_client.pass(first));
     job->deliver(with_headers(stream_reply(relay), a.name));
-    std::string all = std::move(first);
+    std::string all = std::move(first);  // as the upstream sent it
     while (more && !relay->cancelled() && !stopping_) {
       std::string chunk;
       more = call.next(chunk);
-      if (!chunk.empty()) relay->push(chunk);
+      if (!chunk.empty()) {
+        std::string out = to_client.pass(chunk);
+        if (!out.empty()) relay->push(out);
+      }
       all += chunk;
     }
+    if (std::string rest = to_client.flush(); !rest.empty()) relay->push(rest);
     const bool complete = stream_complete(job->path, all);
     if (!complete && !relay->cancelled()) {
       const std::string why = stopping_ ? "the gateway is shutting down"
@@ -302,7 +337,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     if (complete && job->key) {
       CachedAnswer ans;
       ans.content_type = "text/event-stream";
-      ans.sse = all;
+      ans.sse = a.strip_usage ? without_usage_chunks(all) : all;  // as the client saw it
       cache_->put(*job->key, ans);
     }
     relay->finish();
@@ -361,9 +396,10 @@ void Gateway::start_health_checks() {
   });
 }
 
-HttpReply Gateway::models_reply() const {
+HttpReply Gateway::models_reply(const Caller& caller) const {
   Json data = Json::array();
   for (const auto& m : pool_.models()) {
+    if (!keys_.allows(caller, m)) continue;  // a key sees only the models of its routes
     data.push_back({{"id", m}, {"object", "model"}, {"created", 0}, {"owned_by", "hearth-gateway"}});
   }
   HttpReply r;

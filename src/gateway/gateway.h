@@ -3,18 +3,25 @@
 //
 // Request flow (HttpServer's I/O thread, then a worker):
 //
-//   client ──> handle() ── GET /health, /metrics, /v1/models: answered at once
+//   client ──> handle() ── GET /health, /metrics: answered at once, no key asked for
+//                │          GET /v1/models: the key check, then the models the key may use
 //                │
 //                ├─ POST /v1/chat/completions | /v1/completions | /v1/embeddings | /v1/messages
-//                │    parse JSON (400 naming the problem), route = first glob match on "model"
+//                │    the key check (key_gate.h, with [keys]): 401 no or a wrong key
+//                │    parse JSON (400 naming the problem); 403 a model outside the key's routes;
+//                │    route = first glob match on "model"
 //                │    cacheable? ──> cache get ──hit──> reply now (a stream request gets SSE)
 //                │                        └─miss─┐                       x-hearth-cache: hit
 //                └──── deferred reply ──> worker: plan_targets (route_plan.h)
 //                         for each target (node: least outstanding first; cloud: key, model map,
-//                                          CloudGuard::before_send):
+//                                          stream_options.include_usage for a stream
+//                                          (stream_usage.h), CloudGuard::before_send with
+//                                          the caller's key id):
 //                           connect/5xx/timeout/broken body before the first byte: next target
 //                           else answer ── JSON: whole body, cached when complete and 200
-//                                      └── SSE:  first chunk commits, then chunk by chunk;
+//                                      └── SSE:  first chunk commits, then chunk by chunk
+//                                                (a cloud's usage-only chunk dropped unless
+//                                                the client asked for it);
 //                                                a failure after it ends the stream with an
 //                                                error event + [DONE]; cached only when the
 //                                                stream reached its terminator
@@ -36,6 +43,7 @@
 #include "gateway/cloud_guard.h"
 #include "gateway/config.h"
 #include "gateway/gateway_metrics.h"
+#include "gateway/key_gate.h"
 #include "gateway/node_pool.h"
 #include "gateway/worker_pool.h"
 #include "server/http_types.h"
@@ -52,8 +60,9 @@ std::vector<std::string> cloud_keys(const GatewayConfig& config);
 
 class Gateway {
  public:
-  // Reads each cloud's key (cloud_keys()). guard: null = let everything
-  // pass (cloud_guard.h).
+  // Reads each cloud's key (cloud_keys()) and, with [keys], the gateway's
+  // key file (KeyGate::from_config; IoError / FormatError naming it).
+  // guard: null = let everything pass (cloud_guard.h).
   Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard,
           GatewayLimits limits = {});
   ~Gateway();  // stops the health checks, then waits for the workers
@@ -70,15 +79,17 @@ class Gateway {
  private:
   struct Job;
   server::HttpReply proxy(const server::HttpRequest& request, const std::string& path);
+  server::HttpReply refused(const std::string& path, const Caller& caller);  // counted, in the dialect's shape
   void run_job(const std::shared_ptr<Job>& job);
   void check_health_once();
-  server::HttpReply models_reply() const;
+  server::HttpReply models_reply(const Caller& caller) const;
   server::HttpReply health_reply() const;
 
   GatewayConfig config_;
   std::unique_ptr<CacheStore> cache_;
   std::shared_ptr<CloudGuard> guard_;
   std::vector<std::string> cloud_keys_;
+  KeyGate keys_;  // the gateway's own API keys ([keys]); open (every caller anonymous) without
   NodePool pool_;
   GatewayMetrics metrics_;
 

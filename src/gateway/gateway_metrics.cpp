@@ -4,6 +4,25 @@
 
 namespace hearth::gateway {
 
+namespace {
+
+// A Prometheus label value: backslash, double quote and newline escaped
+// (key ids come from the key file).
+std::string label(const std::string& v) {
+  std::string out;
+  for (const char c : v) {
+    if (c == '\\' || c == '"') out += '\\';
+    if (c == '\n') {
+      out += "\\n";
+      continue;
+    }
+    out += c;
+  }
+  return out;
+}
+
+}  // namespace
+
 const char* to_string(Decision d) {
   switch (d) {
     case Decision::cache: return "cache";
@@ -33,6 +52,23 @@ void GatewayMetrics::cloud_attempt(const std::string& cloud, bool ok) {
 void GatewayMetrics::retry() {
   std::lock_guard lock(mu_);
   ++retries_;
+}
+
+void GatewayMetrics::key_request(const std::string& key_id) {
+  std::lock_guard lock(mu_);
+  ++keys_[key_id].requests;
+}
+
+void GatewayMetrics::key_refused(int status) {
+  std::lock_guard lock(mu_);
+  ++key_refusals_[status];
+}
+
+void GatewayMetrics::key_spend(const std::string& key_id, int64_t tokens, double usd) {
+  std::lock_guard lock(mu_);
+  KeyUse& k = keys_[key_id];
+  k.cloud_tokens += tokens;
+  k.cloud_usd += usd;
 }
 
 void GatewayMetrics::latency(double seconds) {
@@ -76,6 +112,21 @@ std::string GatewayMetrics::render(const std::vector<NodeStatus>& nodes, size_t 
   for (const auto& [k, v] : cloud_) {
     o << "hearth_gateway_cloud_attempts_total{cloud=\"" << k.first << "\",outcome=\"" << (k.second ? "ok" : "failed")
       << "\"} " << v << "\n";
+  }
+  o << "# HELP hearth_gateway_key_requests_total Proxied requests let in, by gateway key id (\"\": no key).\n"
+       "# TYPE hearth_gateway_key_requests_total counter\n";
+  for (const auto& [id, k] : keys_) o << "hearth_gateway_key_requests_total{key=\"" << label(id) << "\"} " << k.requests << "\n";
+  o << "# HELP hearth_gateway_key_cloud_tokens_total Cloud tokens charged (prompt + completion), by gateway key id.\n"
+       "# TYPE hearth_gateway_key_cloud_tokens_total counter\n";
+  for (const auto& [id, k] : keys_) o << "hearth_gateway_key_cloud_tokens_total{key=\"" << label(id) << "\"} " << k.cloud_tokens << "\n";
+  o << "# HELP hearth_gateway_key_cloud_spend_usd_total Cloud spend charged in USD, by gateway key id.\n"
+       "# TYPE hearth_gateway_key_cloud_spend_usd_total counter\n";
+  for (const auto& [id, k] : keys_) o << "hearth_gateway_key_cloud_spend_usd_total{key=\"" << label(id) << "\"} " << k.cloud_usd << "\n";
+  o << "# HELP hearth_gateway_key_refusals_total Requests refused by the key check (401: no or a wrong key; 403: a model outside the key's routes).\n"
+       "# TYPE hearth_gateway_key_refusals_total counter\n";
+  for (const int status : {401, 403}) {
+    const auto it = key_refusals_.find(status);
+    o << "hearth_gateway_key_refusals_total{status=\"" << status << "\"} " << (it == key_refusals_.end() ? 0 : it->second) << "\n";
   }
   o << "# HELP hearth_gateway_first_byte_seconds Time from a request's arrival to its answer's first byte.\n"
        "# TYPE hearth_gateway_first_byte_seconds histogram\n";

@@ -1,10 +1,13 @@
 // /metrics of the gateway (Prometheus text format 0.0.4): requests by route
 // decision, cache hits and misses, each upstream's health, load and breaker,
 // and a histogram of the time to the answer's first byte as the gateway
-// measured it. Thread-safe.
+// measured it; per gateway key id (key="" for requests without a key):
+// requests let in, cloud tokens and cloud spend; and requests refused by the
+// key check, by status. Thread-safe.
 #pragma once
 
 #include <array>
+#include <cstdint>
 #include <atomic>
 #include <map>
 #include <mutex>
@@ -28,6 +31,9 @@ class GatewayMetrics {
   void cloud_attempt(const std::string& cloud, bool ok);
   void latency(double seconds);
   void retry();  // an attempt failed before the first byte and the next upstream is tried
+  void key_request(const std::string& key_id);  // a request let in by the key check
+  void key_refused(int status);                 // 401 (no or a wrong key) or 403 (model outside its routes)
+  void key_spend(const std::string& key_id, int64_t tokens, double usd);  // a settled cloud answer
 
   // nodes: the pool's status; cache_entries/bytes: the backend's size.
   std::string render(const std::vector<NodeStatus>& nodes, size_t cache_entries, size_t cache_bytes) const;
@@ -40,6 +46,13 @@ class GatewayMetrics {
   std::array<uint64_t, kBuckets.size()> buckets_{};
   uint64_t count_ = 0;
   double sum_ = 0;
+  struct KeyUse {
+    uint64_t requests = 0;
+    int64_t cloud_tokens = 0;
+    double cloud_usd = 0;
+  };
+  std::map<std::string, KeyUse> keys_;
+  std::map<int, uint64_t> key_refusals_;
 };
 
 }  // namespace hearth::gateway

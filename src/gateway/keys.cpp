@@ -1,8 +1,12 @@
 #include "gateway/keys.h"
 
-#include <sys/stat.h>
+#include <fcntl.h>
+#include <unistd.h>
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
+#include <algorithm>
 #include <set>
 
 #include "core/error.h"
@@ -32,6 +36,16 @@ bool is_hex(const std::string& s, size_t length) {
 }
 
 }  // namespace
+
+std::string new_gateway_key() { return "hk-" + random_base62(32); }
+
+void check_key_id(const std::string& id) {
+  bool ok = !id.empty() && id.size() <= 64;
+  for (const char c : id) {
+    ok = ok && ((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '.' || c == '_' || c == '-');
+  }
+  if (!ok) throw FormatError("key id \"" + id + "\": use 1 to 64 letters, digits, '.', '_' or '-' (e.g. team-a)");
+}
 
 KeyRecord make_key_record(const std::string& id, std::string_view plaintext, std::vector<std::string> routes,
                           BudgetLimit budget) {
@@ -163,13 +177,47 @@ KeyStore KeyStore::load(const std::filesystem::path& path) {
 void KeyStore::save(const std::filesystem::path& path) const {
   nlohmann::ordered_json list = nlohmann::ordered_json::array();
   for (const KeyRecord& k : keys_) list.push_back(key_record_json(k));
-  {
-    std::ofstream out(path, std::ios::trunc);
-    if (!out) throw IoError(path.string() + ": cannot write the key file");
-    out << nlohmann::ordered_json{{"keys", list}}.dump(2) << "\n";
-    if (!out) throw IoError(path.string() + ": write failed");
+  const std::string text = nlohmann::ordered_json{{"keys", list}}.dump(2) + "\n";
+  const std::string tmp = path.string() + ".tmp";
+  const auto fail = [&](const std::string& what) {
+    const std::string why = std::strerror(errno);
+    ::unlink(tmp.c_str());
+    throw IoError(path.string() + ": cannot write the key file (" + what + ": " + why + ")");
+  };
+  // O_EXCL: a leftover or hostile .tmp (e.g. a symlink) is never written through.
+  ::unlink(tmp.c_str());
+  const int fd = ::open(tmp.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
+  if (fd < 0) fail("create " + tmp);
+  size_t done = 0;
+  while (done < text.size()) {
+    const ssize_t n = ::write(fd, text.data() + done, text.size() - done);
+    if (n < 0 && errno == EINTR) continue;
+    if (n <= 0) {
+      ::close(fd);
+      fail("write");
+    }
+    done += static_cast<size_t>(n);
   }
-  ::chmod(path.c_str(), 0600);
+  if (::fsync(fd) != 0) {
+    ::close(fd);
+    fail("fsync");
+  }
+  ::close(fd);
+  if (::rename(tmp.c_str(), path.c_str()) != 0) fail("rename");
+}
+
+void KeyStore::add(KeyRecord key) {
+  for (const KeyRecord& k : keys_) {
+    if (k.id == key.id) throw FormatError("a gateway key with the id \"" + key.id + "\" exists already; remove it first or pick another id");
+  }
+  keys_.push_back(std::move(key));
+}
+
+bool KeyStore::remove(const std::string& id) {
+  const auto it = std::find_if(keys_.begin(), keys_.end(), [&](const KeyRecord& k) { return k.id == id; });
+  if (it == keys_.end()) return false;
+  keys_.erase(it);
+  return true;
 }
 
 const KeyRecord* KeyStore::authenticate(std::string_view presented) const {

@@ -31,6 +31,14 @@ struct KeyRecord {
   BudgetLimit budget;
 };
 
+// A fresh key for a client: "hk-" and 32 base62 characters from the
+// system's cryptographic generator (about 190 bits).
+std::string new_gateway_key();
+
+// Key ids appear in the audit log, metrics labels and budgets: 1 to 64 of
+// [A-Za-z0-9._-]. Throws FormatError saying so otherwise.
+void check_key_id(const std::string& id);
+
 // A record for `plaintext` with a fresh random salt. Throws FormatError for an
 // empty id or a key shorter than 16 characters (too easy to guess).
 KeyRecord make_key_record(const std::string& id, std::string_view plaintext, std::vector<std::string> routes = {},
@@ -51,8 +59,15 @@ class KeyStore {
   explicit KeyStore(std::vector<KeyRecord> keys);
   // Reads the key file; IoError / FormatError naming the file and the entry.
   static KeyStore load(const std::filesystem::path& path);
-  // Writes the key file (mode 0600).
+  // Writes the key file, mode 0600 from its creation: a temporary file
+  // beside it, fsync'd, then renamed over it (a reader sees the old or the
+  // new file, never half of one). IoError naming the file.
   void save(const std::filesystem::path& path) const;
+
+  // Adds a record; FormatError when its id is taken.
+  void add(KeyRecord key);
+  // Removes the record with this id; false when there is none.
+  bool remove(const std::string& id);
 
   // The record whose hash matches the presented key, or nullptr. Hashes and
   // compares against every record, so the time does not depend on which key

@@ -53,6 +53,7 @@ async function startCloud() {
     const j = JSON.parse(body);
     seen.push({ path: req.url, model: j.model });
     bodies.push(j);
+    if (j.stream) return streamAnswer(res, j);
     res.writeHead(200, { 'content-type': 'application/json' });
     res.end(JSON.stringify({
       id: 'cloud-1', object: 'chat.completion', created: 1, model: j.model,
@@ -63,9 +64,24 @@ async function startCloud() {
   return { url, seen, bodies };
 }
 
+// The fake cloud's stream, as OpenAI sends one: content chunks, a chunk with
+// the finish reason, then — only when asked with stream_options.include_usage —
+// "usage": null on those and one more chunk with "choices": [] and the usage
+// of the whole answer (3 prompt and 5 completion tokens), then [DONE].
+function streamAnswer(res, j) {
+  const withUsage = j.stream_options?.include_usage === true;
+  res.writeHead(200, { 'content-type': 'text/event-stream' });
+  const chunk = (choices, extra = {}) => `data: ${JSON.stringify({ id: 'cloud-s', object: 'chat.completion.chunk',
+    created: 1, model: j.model, choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`;
+  for (const part of ['cloud says ', 'hi to ', j.model]) res.write(chunk([{ index: 0, delta: { content: part }, finish_reason: null }]));
+  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
+  if (withUsage) res.write(chunk([], { usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } }));
+  res.end('data: [DONE]\n\n');
+}
+
 // A node that streams one event every 50 ms and breaks its connection
-// (as a crashed process would) after the third.
-async function startSlowNode() {
+// (as a crashed process would) after the `parts`th.
+async function startSlowNode(parts = 3) {
   return listen(async (req, res) => {
     if (req.method === 'GET') {
       res.writeHead(200, { 'content-type': 'application/json' });
@@ -75,10 +91,11 @@ async function startSlowNode() {
     res.writeHead(200, { 'content-type': 'text/event-stream' });
     let n = 0;
     const timer = setInterval(() => {
-      if (n++ === 3) { clearInterval(timer); return req.socket.destroy(); }
+      if (n++ === parts) { clearInterval(timer); return req.socket.destroy(); }
       res.write(`data: ${JSON.stringify({ id: 's', object: 'chat.completion.chunk', created: 1, model: 'slow-model',
         choices: [{ index: 0, delta: { content: `part${n} ` }, finish_reason: null }] })}\n\n`);
     }, 50);
+    res.on('close', () => clearInterval(timer)); // the gateway hung up
   });
 }
 
@@ -434,4 +451,115 @@ test('redis budgets: a cap shared by two replicas stops cloud traffic exactly; R
   await assert.rejects(ask(gA, 'budget store down'),
     (e) => e.status === 503 && /budget could not be checked/.test(e.message) && /budget store is unavailable/.test(e.message));
   assert.equal(cloud.bodies.length, before + 3, 'nothing reached the cloud while the budget store was down');
+});
+
+// Keys made by the real CLI: `hearth gateway keys add --json` prints the key once.
+function addKey(file, id, ...args) {
+  return JSON.parse(execFileSync(binary, ['gateway', 'keys', 'add', '--file', file, '--id', id, ...args, '--json'])).key;
+}
+
+test('gateway keys: 401 without a valid key, 403 outside its routes, a budget per key, key ids in the audit and metrics', async () => {
+  const file = path.join(tmp, 'keys.json');
+  // $8 a day at $1 per completion token and 4 tokens reserved per answer: two answers fit.
+  const keyA = addKey(file, 'team-a', '--routes', 'remote-*', '--usd-per-day', '8');
+  const keyB = addKey(file, 'team-b');
+  const keyLocal = addKey(file, 'locals', '--routes', 'local-*');
+  const g = await startGateway('keys', `listen = "127.0.0.1:0"\n${health}` + node('b', nodeB.url) +
+    burst(`models = { "remote-small" = "gpt-cloud-small" }\n`) + `[[routes]]\nmodel = "remote-*"\ncloud = "always"\n` +
+    audit('keys') + `[keys]\npath = "${file}"\n`);
+  const log = path.join(tmp, 'keys.jsonl');
+  const as = (apiKey, extra = {}) => new OpenAI({ baseURL: `${g}/v1`, apiKey, maxRetries: 0, ...extra });
+  const ask = (apiKey) => as(apiKey).chat.completions.create({ model: 'remote-small', max_tokens: 4,
+    messages: [{ role: 'user', content: 'hi' }] });
+  const before = cloud.bodies.length;
+
+  // No key at all (the client's Authorization header removed), and a wrong key.
+  await assert.rejects(as('unused', { defaultHeaders: { Authorization: null } }).chat.completions.create({
+    model: 'remote-small', messages: [{ role: 'user', content: 'hi' }] }),
+  (e) => e instanceof OpenAI.AuthenticationError && e.code === 'missing_api_key' && /Authorization: Bearer KEY/.test(e.message));
+  await assert.rejects(ask('hk-not-a-key-000000000000000000000'),
+    (e) => e instanceof OpenAI.AuthenticationError && e.code === 'invalid_api_key');
+  await assert.rejects(new Anthropic({ baseURL: g, apiKey: 'hk-wrong', maxRetries: 0 }).messages.create({
+    model, max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] }),
+  (e) => e instanceof Anthropic.AuthenticationError && e.error?.error?.type === 'authentication_error');
+  // A model outside the key's routes.
+  await assert.rejects(ask(keyLocal), (e) => e instanceof OpenAI.PermissionDeniedError &&
+    /key "locals" may not use model "remote-small"/.test(e.message));
+  assert.equal(cloud.bodies.length, before, 'nothing refused reached the cloud');
+  // /health and /metrics ask for no key; /v1/models lists what the key may use.
+  assert.equal((await fetch(`${g}/health`)).status, 200);
+  assert.equal((await fetch(`${g}/v1/models`)).status, 401);
+  await until('node b learnt', async () => (await as(keyB).models.list()).data.length > 0);
+  assert.deepEqual((await as(keyB).models.list()).data.map((m) => m.id), [model]);
+  assert.deepEqual((await as(keyA).models.list()).data.map((m) => m.id), []);
+  // The Anthropic client's x-api-key reaches a node.
+  const msg = await new Anthropic({ baseURL: g, apiKey: keyB, maxRetries: 0 }).messages.create({
+    model, max_tokens: 4, messages: [{ role: 'user', content: 'Hello' }] });
+  assert.equal(msg.type, 'message');
+
+  // Separate budgets: team-a is capped after two answers, team-b still passes.
+  await ask(keyA);
+  await ask(keyA);
+  await assert.rejects(ask(keyA), (e) => e.status === 429 && /key "team-a" has reached its daily budget/.test(e.message));
+  assert.equal((await ask(keyB)).choices[0].message.content, 'cloud says hi to gpt-cloud-small');
+  assert.equal(cloud.bodies.length, before + 3);
+
+  const q = JSON.parse(execFileSync(binary, ['audit', 'query', log, '--json']));
+  assert.deepEqual(q.records.map((r) => [r.type, r.key_id]), [['request', 'team-a'], ['completion', 'team-a'],
+    ['request', 'team-a'], ['completion', 'team-a'], ['request', 'team-b'], ['completion', 'team-b']]);
+  const qa = JSON.parse(execFileSync(binary, ['audit', 'query', log, '--json', '--key', 'team-a']));
+  assert.deepEqual(qa.summary, { requests: 2, completions: 2, prompt_tokens: 2, completion_tokens: 8, cost_usd: 8 });
+  const m = await (await fetch(`${g}/metrics`)).text();
+  assert.match(m, /^hearth_gateway_key_cloud_spend_usd_total\{key="team-a"\} 8$/m);
+  assert.match(m, /^hearth_gateway_key_cloud_spend_usd_total\{key="team-b"\} 4$/m);
+  assert.match(m, /^hearth_gateway_key_requests_total\{key="team-a"\} 3$/m);
+  assert.match(m, /^hearth_gateway_key_refusals_total\{status="401"\} 4$/m);
+  assert.match(m, /^hearth_gateway_key_refusals_total\{status="403"\} 1$/m);
+
+  // A streamed cloud answer: the gateway asks for the usage, records the
+  // cloud's real counts, and strips the usage chunk the client did not ask for.
+  const streamed = async (extra) => {
+    const chunks = [];
+    for await (const ch of await as(keyB).chat.completions.create({ model: 'remote-small', max_tokens: 16, stream: true,
+      messages: [{ role: 'user', content: 'stream it' }], ...extra })) chunks.push(ch);
+    return chunks;
+  };
+  const plain = await streamed({});
+  assert.equal(plain.map((c) => c.choices[0]?.delta?.content ?? '').join(''), 'cloud says hi to gpt-cloud-small');
+  assert.ok(plain.every((c) => c.choices.length === 1), 'no usage-only chunk reached the client');
+  assert.deepEqual(cloud.bodies.at(-1).stream_options, { include_usage: true });
+  const asked = await streamed({ stream_options: { include_usage: true } });
+  assert.deepEqual(asked.at(-1).choices, []);
+  assert.equal(asked.at(-1).usage.completion_tokens, 5);
+  const done = JSON.parse(execFileSync(binary, ['audit', 'query', log, '--json', '--key', 'team-b'])).records
+    .filter((r) => r.type === 'completion');
+  assert.deepEqual(done.slice(-2).map((r) => [r.prompt_tokens, r.completion_tokens, r.cost_usd, r.outcome]),
+    [[3, 5, 5, 'ok'], [3, 5, 5, 'ok']]);
+  const verify = spawnSync(binary, ['audit', 'verify', log]);
+  assert.equal(verify.status, 0, String(verify.stdout));
+});
+
+test('cloud policy on_overload: the cloud while the node is at max_in_flight, the node below it', async () => {
+  const long = await startSlowNode(100); // streams for 5 s unless its client goes away
+  const g = await startGateway('overload', `listen = "127.0.0.1:0"\n${health}` + node('s', long) + 'max_in_flight = 1\n' +
+    burst(`models = { "slow-model" = "gpt-cloud-small" }\n`) + `[[routes]]\nmodel = "*"\ncloud = "on_overload"\n` +
+    audit('overload'));
+  const post = (stream) => fetch(`${g}/v1/chat/completions`, {
+    method: 'POST', headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ model: 'slow-model', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }], stream }),
+  });
+  const outstanding = async () => (await (await fetch(`${g}/health`)).json()).nodes[0].outstanding;
+  const before = cloud.seen.length;
+  const busy = await post(true);
+  assert.equal(busy.headers.get('x-hearth-upstream'), 's');
+  assert.equal(await outstanding(), 1);
+  const over = await post(false);
+  assert.equal(over.headers.get('x-hearth-upstream'), 'burst');
+  assert.equal((await over.json()).choices[0].message.content, 'cloud says hi to gpt-cloud-small');
+  await busy.body.cancel(); // the client goes away: the gateway lets go of the node
+  await until('the node is free', async () => (await outstanding()) === 0);
+  const below = await post(true);
+  assert.equal(below.headers.get('x-hearth-upstream'), 's');
+  await below.body.cancel();
+  assert.equal(cloud.seen.length, before + 1, 'only the request over max_in_flight went to the cloud');
 });

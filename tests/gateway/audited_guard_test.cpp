@@ -11,6 +11,7 @@
 #include "gateway/audited_guard.h"
 #include "gateway/cloud_usage.h"
 #include "gateway/digest.h"
+#include "gateway/keys.h"
 #include "test_data.h"
 
 namespace hearth::gateway {
@@ -79,6 +80,47 @@ TEST_F(AuditedGuardTest, AMissingCapIsSetToTheDefaultAndReserved) {
   guard_->after_response(r, 0, "");
   EXPECT_EQ(budgets_.used_today("").micro_usd, 0);
   EXPECT_EQ(records().at(1)["outcome"], "no response");
+}
+
+TEST_F(AuditedGuardTest, AStreamsUsageChunkIsChargedAndRecorded) {
+  CloudRequest r = chat(R"({"model":"gpt-5.5","max_tokens":20,"stream":true,"stream_options":{"include_usage":true},"messages":[]})");
+  ASSERT_TRUE(guard_->before_send(r).allowed);
+  const CloudCharge charge = guard_->after_response(
+      r, 200,
+      "data: {\"choices\":[{\"delta\":{\"content\":\"hi\"}}],\"usage\":null}\n\n"
+      "data: {\"choices\":[],\"usage\":{\"prompt_tokens\":9,\"completion_tokens\":6}}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(charge.tokens, 15);
+  EXPECT_DOUBLE_EQ(charge.usd, 6.0);
+  const auto recs = records();
+  EXPECT_EQ(recs.at(1)["prompt_tokens"], 9);
+  EXPECT_EQ(recs.at(1)["completion_tokens"], 6);
+  EXPECT_EQ(recs.at(1)["outcome"], "ok");
+  EXPECT_EQ(budgets_.used_today("").tokens, 15);
+}
+
+TEST_F(AuditedGuardTest, AnAnswerWithoutUsageIsChargedTheReservedWorstCase) {
+  // 35 bytes of body: a prompt estimate of 9 tokens (one per 4 bytes, rounded up); 20 completion tokens reserved.
+  const std::string body = R"({"model":"gpt-5.5","max_tokens":20})";
+  CloudRequest r = chat(body);
+  ASSERT_TRUE(guard_->before_send(r).allowed);
+  const BudgetAmount held = budgets_.used_today("");
+  EXPECT_EQ(held.tokens, 9 + 20);
+  const CloudCharge charge = guard_->after_response(r, 200, "data: {\"choices\":[]}\n\ndata: [DONE]\n\n");
+  EXPECT_EQ(charge.tokens, 29);
+  EXPECT_DOUBLE_EQ(charge.usd, 20.0);
+  // Nothing given back: the budget keeps the whole hold, and the record says so.
+  EXPECT_EQ(budgets_.used_today("").tokens, held.tokens);
+  EXPECT_EQ(budgets_.used_today("").micro_usd, held.micro_usd);
+  const auto recs = records();
+  EXPECT_EQ(recs.at(1)["outcome"], "usage unknown");
+  EXPECT_EQ(recs.at(1)["prompt_tokens"], 9);
+  EXPECT_EQ(recs.at(1)["completion_tokens"], 20);
+  // An error answer is not charged.
+  CloudRequest failed = chat(body);
+  ASSERT_TRUE(guard_->before_send(failed).allowed);
+  EXPECT_EQ(guard_->after_response(failed, 500, "{}").tokens, 0);
+  EXPECT_EQ(budgets_.used_today("").tokens, held.tokens);
+  EXPECT_EQ(records().at(3)["outcome"], "HTTP 500");
 }
 
 TEST_F(AuditedGuardTest, ABudgetStopsTrafficExactlyAtItsCapWith429) {
@@ -168,6 +210,38 @@ TEST(AuditedGuardConfig, BuildsFromTheConfigAndRequiresAuditForClouds) {
   guard->after_response(r, 200, R"({"usage":{"prompt_tokens":1,"completion_tokens":1}})");
   EXPECT_EQ(verify_audit_log(dir / "a.jsonl").records, 2u);
   EXPECT_THROW(parse_config(base + "[budgets]\nusd_per_day = \"lots\"\n", "gw.toml"), FormatError);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(AuditedGuardConfig, EachKeyHasItsOwnBudgetFromTheKeyFile) {
+  const auto dir = hearth::test::temp_dir("audited-guard-keys");
+  // Key "capped" may spend $3 a day on GPT-5.5; "free" has no cap; requests
+  // without a key fall under [budgets] (none here).
+  KeyStore({make_key_record("capped", "hk-capped-000000000000000", {}, {0, 3.0}),
+            make_key_record("free", "hk-free-0000000000000000000")})
+      .save(dir / "keys.json");
+  const GatewayConfig c = parse_config(
+      "[[clouds]]\nname = \"burst\"\nurl = \"http://127.0.0.1:1/v1\"\napi_key_env = \"K\"\n[audit]\npath = \"" +
+          (dir / "a.jsonl").string() + "\"\n[keys]\npath = \"" + (dir / "keys.json").string() + "\"\n",
+      "gw.toml");
+  auto guard = make_audited_guard(c);
+  const auto ask = [&](const std::string& key_id) {
+    // 200,000 completion tokens of GPT-5.5 cost more than $3 (built-in prices).
+    CloudRequest r{"burst", "/v1/chat/completions", "m", "GPT-5.5", "*", key_id,
+                   R"({"max_tokens":200000,"messages":[]})", nullptr};
+    const CloudVerdict v = guard->before_send(r);
+    if (v.allowed) guard->after_response(r, 200, R"({"usage":{"prompt_tokens":1,"completion_tokens":1}})");
+    return v;
+  };
+  const CloudVerdict capped = ask("capped");
+  EXPECT_EQ(capped.status, 429);
+  EXPECT_NE(capped.reason.find("\"capped\""), std::string::npos) << capped.reason;
+  EXPECT_TRUE(ask("free").allowed);
+  EXPECT_TRUE(ask("").allowed);
+  const auto q = query_audit_log(dir / "a.jsonl", {});
+  std::vector<std::string> ids;
+  for (const auto& r : q.records) ids.push_back(r.entry.key_id);
+  EXPECT_EQ(ids, (std::vector<std::string>{"free", "free", "", ""}));  // request + completion each
   std::filesystem::remove_all(dir);
 }
 

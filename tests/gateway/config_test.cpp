@@ -169,5 +169,20 @@ TEST(GatewayConfig, GlobMatching) {
   EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", std::string(2000, 'a')));
 }
 
+TEST(GatewayConfig, KeysSection) {
+  const std::string node = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n";
+  EXPECT_TRUE(parse_config(node, "gw.toml").keys.path.empty());  // absent: no key asked for
+  const GatewayConfig c = parse_config(node + "[keys]\npath = \"keys.json\"\n", "gw.toml");
+  EXPECT_EQ(c.keys.path, "keys.json");
+  EXPECT_TRUE(c.keys.required);  // the default once [keys] is there
+  EXPECT_FALSE(parse_config(node + "[keys]\npath = \"k.json\"\nrequired = false\n", "gw.toml").keys.required);
+  EXPECT_NE(error_of(node + "[keys]\nrequired = true\n").find("keys. needs `path`"), std::string::npos)
+      << error_of(node + "[keys]\nrequired = true\n");
+  EXPECT_NE(error_of(node + "[keys]\npath = \"k.json\"\nrequire = true\n").find("unknown key `keys.require`"),
+            std::string::npos);
+  EXPECT_NE(error_of(node + "[keys]\npath = \"k.json\"\nrequired = \"yes\"\n").find("keys.required: must be true or false"),
+            std::string::npos);
+}
+
 }  // namespace
 }  // namespace hearth::gateway

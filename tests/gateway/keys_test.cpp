@@ -4,7 +4,9 @@
 
 #include <sys/stat.h>
 
+#include <cctype>
 #include <fstream>
+#include <set>
 
 #include "core/error.h"
 #include "gateway/digest.h"
@@ -97,6 +99,37 @@ TEST(Keys, FileRoundTripAndErrors) {
                "\"routes\" must be an array");
   EXPECT_THROW(KeyStore::load(dir / "missing.json"), IoError);
   std::filesystem::remove_all(dir);
+}
+
+TEST(Keys, NewKeysAreLongRandomBase62) {
+  const std::string a = new_gateway_key(), b = new_gateway_key();
+  ASSERT_EQ(a.size(), 3u + 32u);
+  EXPECT_EQ(a.substr(0, 3), "hk-");
+  EXPECT_NE(a, b);
+  for (const char c : a.substr(3)) EXPECT_TRUE(std::isalnum(static_cast<unsigned char>(c))) << a;
+  // Every character of the alphabet turns up over many draws (no truncated alphabet).
+  const std::string many = random_base62(62 * 200);
+  EXPECT_EQ(std::set<char>(many.begin(), many.end()).size(), 62u);
+}
+
+TEST(Keys, IdsAreLabelSafe) {
+  EXPECT_NO_THROW(check_key_id("team-a"));
+  EXPECT_NO_THROW(check_key_id("Ops_2.prod"));
+  EXPECT_THROW(check_key_id(""), FormatError);
+  EXPECT_THROW(check_key_id("team a"), FormatError);
+  EXPECT_THROW(check_key_id("x\"y"), FormatError);
+  EXPECT_THROW(check_key_id(std::string(65, 'a')), FormatError);
+}
+
+TEST(Keys, AddAndRemove) {
+  KeyStore store({make_key_record("alice", kAlice)});
+  store.add(make_key_record("bob", kBob));
+  EXPECT_EQ(store.authenticate(kBob)->id, "bob");
+  EXPECT_THROW(store.add(make_key_record("bob", kAlice)), FormatError);
+  EXPECT_TRUE(store.remove("alice"));
+  EXPECT_FALSE(store.remove("alice"));
+  EXPECT_EQ(store.authenticate(kAlice), nullptr);
+  ASSERT_EQ(store.keys().size(), 1u);
 }
 
 }  // namespace
