@@ -106,11 +106,23 @@ def wrk(url, body, connections, duration):
     return r
 
 
-def cache_hits(gateway_url):
+def metric(gateway_url, name):
     with urllib.request.urlopen(gateway_url + "/metrics", timeout=10) as r:
         text = r.read().decode()
-    m = re.search(r'hearth_gateway_cache_lookups_total\{result="hit"\} (\d+)', text)
-    return int(m.group(1)) if m else 0
+    m = re.search("^" + re.escape(name) + r" (\d+)$", text, re.M)
+    if not m:
+        raise SystemExit(f"the gateway's /metrics has no {name}")
+    return int(m.group(1))
+
+
+def cache_hits(gateway_url):
+    return metric(gateway_url, 'hearth_gateway_cache_lookups_total{result="hit"}')
+
+
+def upstream_connections(gateway_url):
+    """(reused, new): the pass-through gateway's upstream requests by connection."""
+    return tuple(metric(gateway_url, f'hearth_gateway_upstream_requests_total{{connection="{c}"}}')
+                 for c in ("reused", "new"))
 
 
 def connection_counts(text):
@@ -168,7 +180,9 @@ def main():
             served = cache_hits(hits.url) - before
             if served < h["requests"]:
                 raise SystemExit(f"only {served} of {h['requests']} requests were cache hits")
+            reused0, new0 = upstream_connections(passing.url)
             p = wrk(passing.url, body, c, a.duration)
+            reused1, new1 = upstream_connections(passing.url)
             d = wrk(node.url, body, c, a.duration)
             for name, r in (("hits", h), ("pass", p), ("direct", d)):
                 if r["errors_total"]:
@@ -178,6 +192,7 @@ def main():
                 "hits": h, "pass": p, "direct": d,
                 "added_pass_p50_ms": p["p50_ms"] - d["p50_ms"],
                 "added_pass_p99_ms": p["p99_ms"] - d["p99_ms"],
+                "pass_upstream_connections": {"reused": reused1 - reused0, "new": new1 - new0},
             })
     finally:
         for p in reversed(procs):
@@ -200,6 +215,8 @@ def main():
             print(f"{r['connections']:>5}  {label:<28} {x['rps']:>9.0f} {x['p50_ms']:>8.3f} {x['p99_ms']:>8.3f}")
         print(f"{r['connections']:>5}  {'added by pass-through':<28} {'':>9} "
               f"{r['added_pass_p50_ms']:>8.3f} {r['added_pass_p99_ms']:>8.3f}")
+        u = r["pass_upstream_connections"]
+        print(f"{'':>5}  (pass-through: {u['reused']} requests on reused upstream connections, {u['new']} on new ones)")
 
 
 if __name__ == "__main__":

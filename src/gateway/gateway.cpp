@@ -242,6 +242,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       metrics_.retry();
       continue;
     }
+    metrics_.upstream_request(call.reused());
     const int status = call.status();
     const bool sse = call.header("content-type").rfind("text/event-stream", 0) == 0;
     if (status >= 500 || !sse) {

@@ -28,6 +28,7 @@ class GatewayMetrics {
   void cloud_attempt(const std::string& cloud, bool ok);
   void latency(double seconds);
   void retry();  // an attempt failed before the first byte and the next upstream is tried
+  void upstream_request(bool reused);  // an upstream answered (its head came) on a pooled or a new connection
 
   // nodes: the pool's status; cache_entries/bytes: the backend's size.
   std::string render(const std::vector<NodeStatus>& nodes, size_t cache_entries, size_t cache_bytes) const;
@@ -36,6 +37,7 @@ class GatewayMetrics {
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> decisions_;
   uint64_t hits_ = 0, misses_ = 0, retries_ = 0;
+  uint64_t reused_ = 0, fresh_ = 0;  // upstream requests by connection
   std::map<std::pair<std::string, bool>, uint64_t> cloud_;
   std::array<uint64_t, kBuckets.size()> buckets_{};
   uint64_t count_ = 0;
