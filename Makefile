@@ -13,6 +13,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libboost-dev nodejs chromium \
   libtomlplusplus-dev libsqlite3-dev libssl-dev \
   redis-server libhiredis-dev
+DEB_PACKAGES += wrk python3  # make bench-gateway: the load generator and its driver
 
 .PHONY: all deps build run test bench fuzz sanitize clean
 
@@ -50,6 +51,13 @@ bench: deps
 	cmake -S . -B $(BUILD)-bench -G Ninja -DCMAKE_BUILD_TYPE=Release -DHEARTH_BENCH=ON -DHEARTH_TESTS=OFF
 	cmake --build $(BUILD)-bench -j $(JOBS)
 	./$(BUILD)-bench/bench/hearth_kernels_bench
+
+# The gateway's load benchmark: wrk on loopback against a gateway in front of
+# `hearth serve` (cache hits, pass-through, straight to the node; each wrk run
+# 10 s, about a minute in all). A benchmark, not a test: not part of `make test`.
+.PHONY: bench-gateway
+bench-gateway: build
+	python3 bench/gateway_load.py --build $(BUILD)
 
 # Tests under AddressSanitizer + UBSan. -O1 -g1 (line tables): the sanitizers'
 # recommended level, with reports that still name file and line, and half the

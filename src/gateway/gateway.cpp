@@ -71,7 +71,7 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::s
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
       cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
-      pool_(config_.nodes, config_.health), workers_(limits.workers) {}
+      pool_(config_.nodes, config_.health), connections_(limits.upstream_connections), workers_(limits.workers) {}
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;
@@ -264,13 +264,14 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       }
     };
 
-    UpstreamCall call(a.url, config_.health.connect_timeout, a.timeout);
+    UpstreamCall call(a.url, config_.health.connect_timeout, a.timeout, &connections_);
     if (!call.start(a.request)) {
       last_error = call.error();
       settle(false, 0, "");
       metrics_.retry();
       continue;
     }
+    metrics_.upstream_request(call.reused());
     const int status = call.status();
     const bool sse = call.header("content-type").rfind("text/event-stream", 0) == 0;
     if (status >= 500 || !sse) {
@@ -380,8 +381,10 @@ void Gateway::check_health_once() {
         }
       }
     }
+    if (!ok) connections_.drop(n.url.authority());
     pool_.report_health(i, ok, std::move(models));
   }
+  connections_.close_expired();
 }
 
 void Gateway::start_health_checks() {

@@ -28,7 +28,9 @@
 //                         no target left: 502 (503 when none was up) naming the last error
 //
 // Active health checks (GET /v1/models every health.interval) feed NodePool:
-// health, learnt model lists and the breakers' probes.
+// health, learnt model lists and the breakers' probes. Upstream requests
+// reuse keep-alive connections (ConnectionPool); a node that fails its check
+// loses its idle ones, and each check closes those idle past their timeout.
 #pragma once
 
 #include <atomic>
@@ -42,6 +44,7 @@
 #include "gateway/cache.h"
 #include "gateway/cloud_guard.h"
 #include "gateway/config.h"
+#include "gateway/connection_pool.h"
 #include "gateway/gateway_metrics.h"
 #include "gateway/key_gate.h"
 #include "gateway/node_pool.h"
@@ -52,6 +55,7 @@ namespace hearth::gateway {
 
 struct GatewayLimits {
   size_t workers = 128;  // upstream requests in flight at once (each holds a thread); more wait in line
+  ConnectionPoolLimits upstream_connections;  // keep-alive connections to nodes and clouds (connection_pool.h)
 };
 
 // Each cloud's API key from its api_key_env, in config order; throws Error
@@ -91,6 +95,7 @@ class Gateway {
   std::vector<std::string> cloud_keys_;
   KeyGate keys_;  // the gateway's own API keys ([keys]); open (every caller anonymous) without
   NodePool pool_;
+  ConnectionPool connections_;  // idle keep-alive connections to the upstreams
   GatewayMetrics metrics_;
 
   std::mutex health_mu_;

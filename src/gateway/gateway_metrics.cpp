@@ -71,6 +71,11 @@ void GatewayMetrics::key_spend(const std::string& key_id, int64_t tokens, double
   k.cloud_usd += usd;
 }
 
+void GatewayMetrics::upstream_request(bool reused) {
+  std::lock_guard lock(mu_);
+  ++(reused ? reused_ : fresh_);
+}
+
 void GatewayMetrics::latency(double seconds) {
   std::lock_guard lock(mu_);
   for (size_t i = 0; i < kBuckets.size(); ++i) {
@@ -97,6 +102,10 @@ std::string GatewayMetrics::render(const std::vector<NodeStatus>& nodes, size_t 
        "# TYPE hearth_gateway_cache_bytes gauge\nhearth_gateway_cache_bytes " << cache_bytes << "\n";
   o << "# HELP hearth_gateway_attempts_failed_total Upstream attempts that failed before the first byte (each retried elsewhere when a target is left).\n"
        "# TYPE hearth_gateway_attempts_failed_total counter\nhearth_gateway_attempts_failed_total " << retries_ << "\n";
+  o << "# HELP hearth_gateway_upstream_requests_total Upstream requests answered, by connection: a reused keep-alive one or a new one.\n"
+       "# TYPE hearth_gateway_upstream_requests_total counter\n"
+       "hearth_gateway_upstream_requests_total{connection=\"reused\"} " << reused_ << "\n"
+       "hearth_gateway_upstream_requests_total{connection=\"new\"} " << fresh_ << "\n";
   o << "# HELP hearth_gateway_upstream_up 1 when the node's last health check passed.\n"
        "# TYPE hearth_gateway_upstream_up gauge\n";
   for (const auto& n : nodes) o << "hearth_gateway_upstream_up{upstream=\"" << n.name << "\"} " << (n.healthy ? 1 : 0) << "\n";

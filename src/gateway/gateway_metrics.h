@@ -34,6 +34,7 @@ class GatewayMetrics {
   void key_request(const std::string& key_id);  // a request let in by the key check
   void key_refused(int status);                 // 401 (no or a wrong key) or 403 (model outside its routes)
   void key_spend(const std::string& key_id, int64_t tokens, double usd);  // a settled cloud answer
+  void upstream_request(bool reused);  // an upstream answered (its head came) on a pooled or a new connection
 
   // nodes: the pool's status; cache_entries/bytes: the backend's size.
   std::string render(const std::vector<NodeStatus>& nodes, size_t cache_entries, size_t cache_bytes) const;
@@ -42,6 +43,7 @@ class GatewayMetrics {
   mutable std::mutex mu_;
   std::map<std::string, uint64_t> decisions_;
   uint64_t hits_ = 0, misses_ = 0, retries_ = 0;
+  uint64_t reused_ = 0, fresh_ = 0;  // upstream requests by connection
   std::map<std::pair<std::string, bool>, uint64_t> cloud_;
   std::array<uint64_t, kBuckets.size()> buckets_{};
   uint64_t count_ = 0;

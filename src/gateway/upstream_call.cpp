@@ -7,6 +7,8 @@
 #include <limits>
 #include <optional>
 
+#include "gateway/upstream_connection.h"
+
 namespace hearth::gateway {
 
 namespace net = boost::asio;
@@ -21,7 +23,8 @@ std::string upstream_target(const Url& url, const std::string& path) {
 }
 
 struct UpstreamCall::Impl {
-  Impl(const Url& u, Seconds c, Seconds f) : url(u), connect_timeout(c), first_byte(f) {}
+  Impl(const Url& u, Seconds c, Seconds f, ConnectionPool* p)
+      : url(u), who(u.authority()), connect_timeout(c), first_byte(f), pool(p) {}
 
   template <typename D>
   static std::chrono::steady_clock::duration ticks(D d) {
@@ -30,46 +33,62 @@ struct UpstreamCall::Impl {
 
   // Runs the one pending operation to completion (or its deadline).
   void run() {
-    ioc.restart();
-    ioc.run();
+    conn->ioc.restart();
+    conn->ioc.run();
   }
 
+  // A new response parser (and an empty buffer) for one exchange.
+  void reset_parser() {
+    parser.emplace();
+    // Streams are long (each chunk is bounded by its buffer). Not boost::none:
+    // Boost 1.74 compares a length with the empty optional and refuses every body.
+    parser->body_limit(std::numeric_limits<std::uint64_t>::max());
+    buffer.clear();
+  }
+
+  // Why a step failed, for error(); empty when it did not.
+  std::string connect();
+  std::string exchange(const UpstreamRequest& request);
+  // After a failed exchange: the server closed a pooled connection before
+  // it sent any byte of the response (and not by our deadline).
+  bool stale() const { return !timed_out && !parser->got_some() && buffer.size() == 0; }
+
   Url url;
+  std::string who;  // host:port: the pool's key and the name in messages
   Seconds connect_timeout, first_byte;
-  net::io_context ioc{1};
-  beast::tcp_stream stream{ioc};
+  ConnectionPool* pool;
+  std::unique_ptr<UpstreamConnection> conn;
+  bool reused = false;
+  bool timed_out = false;  // the last failed step ran into its deadline
   beast::flat_buffer buffer;
-  http::response_parser<http::buffer_body> parser;
+  std::optional<http::response_parser<http::buffer_body>> parser;
   bool done = false;
 };
 
-UpstreamCall::UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout)
-    : impl_(std::make_unique<Impl>(url, connect_timeout, first_byte_timeout)) {
-  // Streams are long (each chunk is bounded by its buffer). Not boost::none:
-  // Boost 1.74 compares a length with the empty optional and refuses every body.
-  impl_->parser.body_limit(std::numeric_limits<std::uint64_t>::max());
+std::string UpstreamCall::Impl::connect() {
+  conn = std::make_unique<UpstreamConnection>();
+  reused = false;
+  beast::error_code ec;
+  tcp::resolver resolver(conn->ioc);
+  const auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
+  if (ec) return "cannot resolve " + who + ": " + ec.message();
+  conn->stream.expires_after(ticks(connect_timeout));
+  conn->stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  run();
+  if (ec) {
+    if (pool) pool->drop(who);  // it refused us: its idle connections are dead too
+    return "cannot connect to " + who + ": " + ec.message();
+  }
+  // A proxy relays each request as soon as it has it: no Nagle delay on a
+  // request written in more than one piece over a kept-alive connection.
+  conn->stream.socket().set_option(tcp::no_delay(true), ec);
+  return "";
 }
 
-UpstreamCall::~UpstreamCall() {
-  beast::error_code ec;
-  impl_->stream.socket().shutdown(tcp::socket::shutdown_both, ec);
-  impl_->stream.socket().close(ec);
-}
-
-bool UpstreamCall::start(const UpstreamRequest& request) {
-  auto& m = *impl_;
-  const std::string who = m.url.authority();
-  beast::error_code ec;
-  tcp::resolver resolver(m.ioc);
-  const auto endpoints = resolver.resolve(m.url.host, std::to_string(m.url.port), ec);
-  if (ec) return failed_ = true, error_ = "cannot resolve " + who + ": " + ec.message(), false;
-
-  m.stream.expires_after(Impl::ticks(m.connect_timeout));
-  m.stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
-  m.run();
-  if (ec) return failed_ = true, error_ = "cannot connect to " + who + ": " + ec.message(), false;
-
-  http::request<http::string_body> req(http::string_to_verb(request.method), upstream_target(m.url, request.path), 11);
+std::string UpstreamCall::Impl::exchange(const UpstreamRequest& request) {
+  reset_parser();
+  timed_out = false;
+  http::request<http::string_body> req(http::string_to_verb(request.method), upstream_target(url, request.path), 11);
   req.set(http::field::host, who);
   req.set(http::field::user_agent, "hearth-gateway");
   for (const auto& [k, v] : request.headers) req.set(k, v);
@@ -77,24 +96,67 @@ bool UpstreamCall::start(const UpstreamRequest& request) {
     req.set(http::field::content_type, "application/json");
     req.body() = request.body;
   }
+  req.keep_alive(pool != nullptr);
   req.prepare_payload();
-  m.stream.expires_after(Impl::ticks(m.first_byte));
-  http::async_write(m.stream, req, [&](beast::error_code e, size_t) { ec = e; });
-  m.run();
-  if (ec) return failed_ = true, error_ = "cannot send to " + who + ": " + ec.message(), false;
+  beast::error_code ec;
+  conn->stream.expires_after(ticks(first_byte));
+  http::async_write(conn->stream, req, [&](beast::error_code e, size_t) { ec = e; });
+  run();
+  timed_out = ec == beast::error::timeout;
+  if (ec) return "cannot send to " + who + ": " + ec.message();
 
-  m.stream.expires_after(Impl::ticks(m.first_byte));
-  http::async_read_header(m.stream, m.buffer, m.parser, [&](beast::error_code e, size_t) { ec = e; });
-  m.run();
-  if (ec) return failed_ = true, error_ = who + " sent no response: " + ec.message(), false;
-  m.done = m.parser.is_done();
-  return true;
+  conn->stream.expires_after(ticks(first_byte));
+  http::async_read_header(conn->stream, buffer, *parser, [&](beast::error_code e, size_t) { ec = e; });
+  run();
+  timed_out = ec == beast::error::timeout;
+  if (ec) return who + " sent no response: " + ec.message();
+  done = parser->is_done();
+  return "";
 }
 
-int UpstreamCall::status() const { return static_cast<int>(impl_->parser.get().result_int()); }
+UpstreamCall::UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout, ConnectionPool* pool)
+    : impl_(std::make_unique<Impl>(url, connect_timeout, first_byte_timeout, pool)) {
+  impl_->reset_parser();  // status() and header() answer (empty) even before start()
+}
+
+UpstreamCall::~UpstreamCall() {
+  auto& m = *impl_;
+  // Reusable only after a complete response with nothing after it, from a
+  // server that keeps the connection open; everything else closes here.
+  const bool reusable = m.pool && m.conn && m.done && !failed_ && m.parser && m.parser->keep_alive() &&
+                        m.buffer.size() == 0;
+  if (reusable) m.pool->give_back(m.who, std::move(m.conn));
+}
+
+bool UpstreamCall::fail(std::string why) {
+  failed_ = true;
+  error_ = std::move(why);
+  return false;
+}
+
+bool UpstreamCall::reused() const { return impl_->reused; }
+
+bool UpstreamCall::start(const UpstreamRequest& request) {
+  auto& m = *impl_;
+  if (m.pool) {
+    if ((m.conn = m.pool->take(m.who))) {
+      m.reused = true;
+      const std::string why = m.exchange(request);
+      if (why.empty()) return true;
+      if (!m.stale()) return fail(why);
+      // Closed by the server while idle: nothing came back, so nothing was
+      // answered; once more on a fresh connection below.
+    }
+  }
+  std::string why = m.connect();
+  if (why.empty()) why = m.exchange(request);
+  return why.empty() ? true : fail(why);
+}
+
+int UpstreamCall::status() const { return static_cast<int>(impl_->parser->get().result_int()); }
 
 std::string UpstreamCall::header(const std::string& name) const {
-  const auto& h = impl_->parser.get();
+  const auto& h = impl_->parser->get();
   const auto it = h.find(name);
   return it == h.end() ? "" : std::string(it->value());
 }
@@ -106,22 +168,18 @@ bool UpstreamCall::next(std::string& out) {
   // header. Returns at once with what came, so SSE events are not held back.
   char buf[16384];
   while (true) {
-    auto& body = m.parser.get().body();
+    auto& body = m.parser->get().body();
     body.data = buf;
     body.size = sizeof buf;
     beast::error_code ec;
-    m.stream.expires_after(Impl::ticks(m.first_byte));
-    http::async_read_some(m.stream, m.buffer, m.parser, [&](beast::error_code e, size_t) { ec = e; });
+    m.conn->stream.expires_after(Impl::ticks(m.first_byte));
+    http::async_read_some(m.conn->stream, m.buffer, *m.parser, [&](beast::error_code e, size_t) { ec = e; });
     m.run();
     if (ec == http::error::need_buffer) ec = {};
-    const size_t n = sizeof buf - m.parser.get().body().size;
+    const size_t n = sizeof buf - m.parser->get().body().size;
     out.append(buf, n);
-    if (ec) {
-      failed_ = true;
-      error_ = "the response from " + m.url.authority() + " broke off: " + ec.message();
-      return false;
-    }
-    if (m.parser.is_done()) {
+    if (ec) return fail("the response from " + m.who + " broke off: " + ec.message());
+    if (m.parser->is_done()) {
       m.done = true;
       return false;
     }

@@ -3,8 +3,20 @@
 // (connect_timeout), the response head (first_byte) and each later read of
 // the body (first_byte again: the longest silence tolerated mid-stream).
 // The body is read chunk by chunk as it arrives, so SSE passes through
-// without being buffered. Blocking for its caller; each step runs its own
-// small io_context so Beast's per-operation deadlines apply.
+// without being buffered. Blocking for its caller; each step runs the
+// connection's own small io_context so Beast's per-operation deadlines apply.
+//
+// Keep-alive (with a ConnectionPool): start() first takes an idle pooled
+// connection to the upstream. When that one turns out stale (the server
+// closed it while idle: the send fails, or EOF/reset comes before a single
+// byte of the response) the request is sent once more on a fresh
+// connection — only then, because with no byte back the server cannot have
+// answered it; a timeout or any response byte is never retried here (the
+// caller's failover decides). The destructor gives the connection back to
+// the pool only when the response was read completely, nothing followed
+// it, and the server did not say `Connection: close`; a call abandoned
+// mid-body closes its connection. A refused connect drops the upstream's
+// pooled connections (they are dead too).
 #pragma once
 
 #include <memory>
@@ -13,6 +25,7 @@
 #include <vector>
 
 #include "gateway/config.h"
+#include "gateway/connection_pool.h"
 
 namespace hearth::gateway {
 
@@ -28,8 +41,10 @@ std::string upstream_target(const Url& url, const std::string& path);
 
 class UpstreamCall {
  public:
-  UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout);
-  ~UpstreamCall();
+  // pool: where to take an idle connection from and give it back to; null:
+  // a fresh connection, closed at the end. The pool must outlive the call.
+  UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout, ConnectionPool* pool = nullptr);
+  ~UpstreamCall();  // pools or closes the connection (see above)
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;
 
@@ -45,8 +60,12 @@ class UpstreamCall {
   bool next(std::string& out);
   bool failed() const { return failed_; }
   const std::string& error() const { return error_; }
+  // Whether the response went out on a pooled connection (after a stale
+  // one, on the fresh connection: false). For tests and metrics.
+  bool reused() const;
 
  private:
+  bool fail(std::string why);
   struct Impl;
   std::unique_ptr<Impl> impl_;
   bool failed_ = false;

@@ -307,6 +307,22 @@ test('a node killed mid-stream ends the stream with an error event and [DONE]', 
   }, /failed mid-stream/);
 });
 
+test('upstream keep-alive: sequential requests reuse the connections to the nodes', async () => {
+  const reused = 'hearth_gateway_upstream_requests_total{connection="reused"}';
+  const fresh = 'hearth_gateway_upstream_requests_total{connection="new"}';
+  const [reusedBefore, freshBefore] = [await metric(gw, reused), await metric(gw, fresh)];
+  const c = client(gw);
+  for (let i = 0; i < 6; i++) {
+    // Not cacheable (temperature 1): every one goes to a node, a and b in turn.
+    const r = await c.chat.completions.create({ model, messages: [{ role: 'user', content: `Hi ${i}` }], max_tokens: 2 }).withResponse();
+    assert.match(r.response.headers.get('x-hearth-upstream'), /^[ab]$/);
+  }
+  const [reusedAfter, freshAfter] = [await metric(gw, reused), await metric(gw, fresh)];
+  assert.equal(reusedAfter - reusedBefore + freshAfter - freshBefore, 6);
+  // At most one new connection per node; every later request rides a pooled one.
+  assert.ok(freshAfter - freshBefore <= 2, `new connections: ${freshAfter - freshBefore}`);
+});
+
 test('killing a node under load loses no request that had not started streaming', async () => {
   const failedBefore = await metric(gw, 'hearth_gateway_attempts_failed_total');
   const c = client(gw);
