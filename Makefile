@@ -76,7 +76,7 @@ fuzz: deps
 	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
 	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
 	  -DHEARTH_FUZZ=ON -DHEARTH_TESTS=OFF
-	cmake --build $(BUILD)-fuzz -j $(JOBS)
+	cmake --build $(BUILD)-fuzz -j $(JOBS) --target hearth_fuzzers
 	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_all.sh $(BUILD)-fuzz
 
 clean:
