@@ -1,5 +1,5 @@
 // The tiling loop shared by the AVX2 gemm kernels (contract in quant/gemm.h).
-// Include only from *_avx2.cpp files.
+// Include only from *_avx2.cpp and *_avx512.cpp files.
 //
 // A kernel is a struct with
 //   template <int NT> static void tile(int64_t n, const uint8_t* row,
