@@ -36,7 +36,13 @@ constexpr int64_t kCtx = 1024;                  // --ctx of every run (KV of 0.5
 // Under ASan (the binary is built like this test) every heap byte also costs
 // shadow memory, redzones and quarantine: measured 2.4-3.0 MB beyond base.
 constexpr int64_t kRuntime = 6 * 1024 * 1024;
+// ... and its quarantine and shadow pages make the peak of two runs of the
+// same file differ by up to ~2 MB with the thread timing (the gemma2 pair
+// below gave +8.17 to +10.55 MB for +8.45 MB of file in five runs), so the
+// slope gets that much room on top of its 10 %.
+constexpr int64_t kSlopeNoise = 3 * 1024 * 1024;
 #else
+constexpr int64_t kSlopeNoise = 0;  // Release: the slope holds within 10 % (session 3: +8.42 for +8.45 MB)
 constexpr int64_t kRuntime = 2 * 1024 * 1024;   // see the header comment
 #endif
 constexpr double kSlack = 1.10;                 // the 10%
@@ -106,8 +112,8 @@ TEST(PeakRssSlope, GrowsWithTheFileOneForOne) {
     const int64_t d_file = file_bytes(model_path(big)) - file_bytes(model_path(small));
     const int64_t d_peak = run_peak(model_path(big)) - run_peak(model_path(small));
     std::printf("%s vs %s: peak +%.2f MB for file +%.2f MB\n", big, small, mb(d_peak), mb(d_file));
-    EXPECT_LE(static_cast<double>(d_peak), kSlack * static_cast<double>(d_file)) << big << " vs " << small;
-    EXPECT_GE(static_cast<double>(d_peak), 0.8 * static_cast<double>(d_file)) << big << " vs " << small;
+    EXPECT_LE(static_cast<double>(d_peak), kSlack * static_cast<double>(d_file) + kSlopeNoise) << big << " vs " << small;
+    EXPECT_GE(static_cast<double>(d_peak), 0.8 * static_cast<double>(d_file) - kSlopeNoise) << big << " vs " << small;
   }
 }
 
