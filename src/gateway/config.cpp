@@ -60,14 +60,7 @@ class TableReader {
   void seconds(const std::string& key, Seconds& out) {
     const toml::node* n = get(key);
     if (!n) return;
-    double v = 0;
-    if (n->is_integer()) {
-      v = static_cast<double>(n->as_integer()->get());
-    } else if (n->is_floating_point()) {
-      v = n->as_floating_point()->get();
-    } else {
-      fail(*n, key, "must be a number of seconds");
-    }
+    const double v = as_number(*n, key, "must be a number of seconds");
     if (!(v > 0) || v > 1e7) fail(*n, key, "must be more than 0 seconds (and at most 10^7)");
     out = Seconds(v);
   }
@@ -85,14 +78,15 @@ class TableReader {
   void number(const std::string& key, double& out, double lo, double hi) {
     const toml::node* n = get(key);
     if (!n) return;
-    if (n->is_integer()) {
-      out = static_cast<double>(n->as_integer()->get());
-    } else if (n->is_floating_point()) {
-      out = n->as_floating_point()->get();
-    } else {
-      fail(*n, key, "must be a number");
-    }
+    out = as_number(*n, key, "must be a number");
     if (!(out >= lo && out <= hi)) fail(*n, key, "must be between " + std::to_string(lo) + " and " + std::to_string(hi));
+  }
+
+  // An integer or a float as a double; otherwise fails with `wrong_type`.
+  double as_number(const toml::node& n, const std::string& key, const std::string& wrong_type) {
+    if (n.is_integer()) return static_cast<double>(n.as_integer()->get());
+    if (!n.is_floating_point()) fail(n, key, wrong_type);
+    return n.as_floating_point()->get();
   }
 
   void boolean(const std::string& key, bool& out) {
