@@ -18,6 +18,12 @@ namespace hearth::quant::avx2 {
 // accumulator next to the decoded weights, and AVX2 has 16 registers.
 inline constexpr int kGemmTokens = 4;
 
+// A tile's NT activation rows as arrays of their block type.
+template <typename Block, int NT>
+inline void activation_blocks(const uint8_t* const act[NT], const Block* y[NT]) {
+  for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const Block*>(act[t]);
+}
+
 template <typename Kernel, int NT>
 inline void gemm_tile(int64_t n, const uint8_t* row, const uint8_t* a, uint64_t a_stride,
                       int64_t t0, float* y, int64_t ldy, int64_t r) {

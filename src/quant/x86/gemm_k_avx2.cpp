@@ -21,11 +21,6 @@ namespace hearth::quant::avx2 {
 
 namespace {
 
-template <int NT>
-inline void load_blocks(const uint8_t* const act[NT], const BlockQ8_K* y[NT]) {
-  for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(act[t]);
-}
-
 // Q4_K row times NT Q8_K rows. Per super-block the scales/mins are unpacked
 // once and each 64-element chunk's nibbles are split once; every token then
 // costs two maddubs + madd (scale applied in the madd) into its own int32
@@ -37,7 +32,7 @@ struct Q4KKernel {
   static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
     const auto* x = reinterpret_cast<const BlockQ4_K*>(row);
     const BlockQ8_K* y[NT];
-    load_blocks<NT>(act, y);
+    activation_blocks<BlockQ8_K, NT>(act, y);
     const __m256i low4 = _mm256_set1_epi8(0x0f);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
@@ -86,7 +81,7 @@ struct Q6KKernel {
   static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
     const auto* x = reinterpret_cast<const BlockQ6_K*>(row);
     const BlockQ8_K* y[NT];
-    load_blocks<NT>(act, y);
+    activation_blocks<BlockQ8_K, NT>(act, y);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / kQKK; ++b) {

@@ -50,7 +50,7 @@ struct Q4KKernel {
   HEARTH_AVX512_FN static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
     const auto* x = reinterpret_cast<const BlockQ4_K*>(row);
     const BlockQ8_K* y[NT];
-    for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(act[t]);
+    avx2::activation_blocks<BlockQ8_K, NT>(act, y);
     const __m512i low4 = _mm512_set1_epi8(0x0f);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
@@ -101,7 +101,7 @@ struct Q6KKernel {
   HEARTH_AVX512_FN static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
     const auto* x = reinterpret_cast<const BlockQ6_K*>(row);
     const BlockQ8_K* y[NT];
-    for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_K*>(act[t]);
+    avx2::activation_blocks<BlockQ8_K, NT>(act, y);
     __m256 acc[NT];
     for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
     for (int64_t b = 0; b < n / kQKK; ++b) {

@@ -30,7 +30,7 @@ struct LegacyKernel {
   static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
     const auto* x = reinterpret_cast<const Block*>(row);
     const BlockQ8_0* y[NT];
-    for (int t = 0; t < NT; ++t) y[t] = reinterpret_cast<const BlockQ8_0*>(act[t]);
+    activation_blocks<BlockQ8_0, NT>(act, y);
     __m256 acc[2][NT];
     for (int t = 0; t < NT; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
     auto step = [&](int64_t b, __m256* acc_b) {
