@@ -39,10 +39,21 @@ void BM_ReadBandwidth(benchmark::State& state) {
   state.SetBytesProcessed(state.iterations() * kMatrixBytes);
 }
 
-void BM_VecDot(benchmark::State& state, TensorType type) {
-  const auto& tr = quant::traits(type);
+// The table's entry for `type`, or its AVX2 kernels where `avx2` asks for
+// them next to a faster ISA's (with the plain activation rows they read).
+quant::TypeTraits kernels(TensorType type, bool avx2) {
+  quant::TypeTraits tr = quant::traits(type);
+  if (avx2 && type == TensorType::Q4_0) {
+    tr.vec_dot = quant::avx2::vec_dot_q4_0_q8_0;
+    tr.gemm = quant::avx2::gemm_q4_0_q8_0;
+    tr.act_extras = nullptr;
+  }
+  return tr;
+}
+
+void BM_VecDot(benchmark::State& state, TensorType type, bool avx2) {
+  const quant::TypeTraits tr = kernels(type, avx2);
   const auto& wl = hearth::layout_of(type);
-  const auto& al = hearth::layout_of(tr.vec_dot_type);
   const uint64_t rb = hearth::row_bytes(wl, kRowLen);
   const int64_t rows = kMatrixBytes / static_cast<int64_t>(rb);
 
@@ -53,8 +64,8 @@ void BM_VecDot(benchmark::State& state, TensorType type) {
   std::vector<uint8_t> row(rb), w(rb * static_cast<size_t>(rows));
   tr.quantize(src.data(), row.data(), kRowLen, nullptr);
   for (int64_t r = 0; r < rows; ++r) std::memcpy(w.data() + r * rb, row.data(), rb);
-  std::vector<uint8_t> act(hearth::row_bytes(al, kRowLen));
-  quant::traits(tr.vec_dot_type).quantize(src.data(), act.data(), kRowLen, nullptr);
+  std::vector<uint8_t> act(quant::activation_row_bytes(tr, kRowLen));
+  quant::quantize_activation(tr, src.data(), act.data(), kRowLen);
 
   for (auto _ : state) {
     float sum = 0;
@@ -65,7 +76,7 @@ void BM_VecDot(benchmark::State& state, TensorType type) {
   state.counters["GFLOP/s"] = benchmark::Counter(
       static_cast<double>(state.iterations()) * rows * kRowLen * 2 * 1e-9,
       benchmark::Counter::kIsRate);
-  state.SetLabel(std::string(quant::kernel_isa()));
+  state.SetLabel(avx2 ? "avx2" : quant::kernel_isa());
 }
 
 // Random rows of `type` (n_rows x n), quantized.
@@ -83,12 +94,19 @@ std::vector<uint8_t> random_rows(TensorType type, int64_t n_rows, int64_t n, std
 
 void BM_Gemm(benchmark::State& state, TensorType type, quant::GemmFn gemm, std::string label) {
   constexpr int64_t kRows = 32, kTokens = 8, kN = 2048;
-  const auto& tr = quant::traits(type);
+  const quant::TypeTraits tr = kernels(type, label == "avx2");
   std::mt19937 rng(7);
   const auto w = random_rows(type, kRows, kN, rng);
-  const auto a = random_rows(tr.vec_dot_type, kTokens, kN, rng);
+  // activation rows as the measured kernels read them (quant::quantize_activation)
+  const uint64_t ab = quant::activation_row_bytes(tr, kN);
+  std::vector<uint8_t> a(ab * kTokens);
+  std::normal_distribution<float> dist;
+  std::vector<float> src(kN);
+  for (int64_t t = 0; t < kTokens; ++t) {
+    for (auto& v : src) v = dist(rng);
+    quant::quantize_activation(tr, src.data(), a.data() + t * ab, kN);
+  }
   const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), kN);
-  const uint64_t ab = hearth::row_bytes(hearth::layout_of(tr.vec_dot_type), kN);
   std::vector<float> y(kRows * kTokens);
   for (auto _ : state) {
     gemm(kN, w.data(), wb, kRows, a.data(), ab, kTokens, y.data(), kRows);
@@ -106,8 +124,7 @@ int register_all() {
   for (int i = 0; i < n; ++i) {
     if (!quant::traits(types[i]).weight_type) continue;
     const std::string name = "VecDot/" + std::string(hearth::tensor_type_name(types[i]));
-    benchmark::RegisterBenchmark(name.c_str(), BM_VecDot, types[i])
-        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(name.c_str(), BM_VecDot, types[i], false)->Unit(benchmark::kMillisecond);
   }
   for (int i = 0; i < n; ++i) {
     const quant::GemmFn gemm = quant::traits(types[i]).gemm;
@@ -115,11 +132,20 @@ int register_all() {
     const std::string name = "Gemm/" + std::string(hearth::tensor_type_name(types[i]));
     benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, types[i], gemm, std::string(quant::kernel_isa()));
   }
-  if (std::string(quant::kernel_isa()) == "avx2+avx512") {
+  if (std::string(quant::kernel_isa()).starts_with("avx2+avx512")) {
     for (const TensorType t : quant::x86::kAvx512Gemms) {
       const quant::GemmFn avx2 = t == TensorType::Q4_K ? quant::avx2::gemm_q4_K_q8_K : quant::avx2::gemm_q6_K_q8_K;
       const std::string name = "Gemm/" + std::string(hearth::tensor_type_name(t)) + "/avx2";
       benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, t, avx2, std::string("avx2"));
+    }
+  }
+  if (std::string(quant::kernel_isa()) == "avx2+avx512vnni") {
+    for (const TensorType t : quant::x86::kAvx512VnniDots) {
+      const std::string type(hearth::tensor_type_name(t));
+      benchmark::RegisterBenchmark(("VecDot/" + type + "/avx2").c_str(), BM_VecDot, t, true)
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("Gemm/" + type + "/avx2").c_str(), BM_Gemm, t, kernels(t, true).gemm,
+                                   std::string("avx2"));
     }
   }
   return 0;

@@ -55,16 +55,30 @@ std::vector<uint8_t> random_rows(const hearth::quant::TypeTraits& tr, int64_t n_
   return out;
 }
 
+// n_rows random activation rows as tr's kernels read them
+// (quant::quantize_activation), activation_row_bytes apart.
+std::vector<uint8_t> activation_rows(const hearth::quant::TypeTraits& tr, int64_t n_rows, int64_t n) {
+  std::mt19937 rng(2);
+  std::normal_distribution<float> dist;
+  std::vector<float> src(static_cast<size_t>(n));
+  const uint64_t stride = hearth::quant::activation_row_bytes(tr, n);
+  std::vector<uint8_t> out(stride * static_cast<uint64_t>(n_rows));
+  for (int64_t r = 0; r < n_rows; ++r) {
+    for (auto& v : src) v = dist(rng);
+    hearth::quant::quantize_activation(tr, src.data(), out.data() + r * stride, n);
+  }
+  return out;
+}
+
 int kernel_mode(hearth::TensorType type, int64_t n_in, int64_t n_tok) {
   namespace quant = hearth::quant;
   const auto& tr = quant::traits(type);
-  const auto& at = quant::traits(tr.vec_dot_type);
   constexpr int64_t kRows = 32;
   const int64_t kTok = n_tok;
   const auto w = random_rows(tr, kRows, n_in);
-  const auto a = random_rows(at, kTok, n_in);
+  const auto a = activation_rows(tr, kTok, n_in);
   const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), static_cast<uint64_t>(n_in));
-  const uint64_t ab = hearth::row_bytes(hearth::layout_of(at.type), static_cast<uint64_t>(n_in));
+  const uint64_t ab = quant::activation_row_bytes(tr, n_in);
   std::vector<float> y(static_cast<size_t>(kRows * kTok));
   const double macs = static_cast<double>(kRows * kTok * n_in);
   auto time = [&](auto&& fn) {

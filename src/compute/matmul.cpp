@@ -89,15 +89,15 @@ void matmul_by_gemm(const quant::TypeTraits& tr, const WeightView& w, const uint
   });
 }
 
-// Quantizes the n_tokens rows of x to `type` (the weights' vec_dot_type) into
-// scratch, once for all weight rows; returns them, act_row bytes apart.
-const uint8_t* quantize_activations(TensorType type, const float* x, int64_t n_in, int64_t n_tokens,
+// Quantizes the n_tokens rows of x into scratch as `tr`'s kernels read them
+// (its vec_dot_type, plus any side data: quant::quantize_activation), once
+// for all weight rows; returns them, act_row bytes apart.
+const uint8_t* quantize_activations(const quant::TypeTraits& tr, const float* x, int64_t n_in, int64_t n_tokens,
                                     uint64_t act_row, ThreadPool& pool, MatmulScratch& scratch) {
-  const auto& act_tr = quant::traits(type);
   scratch.act.resize(act_row * static_cast<uint64_t>(n_tokens));
   uint8_t* act = scratch.act.data();
   pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-    for (int64_t t = b; t < e; ++t) act_tr.quantize(x + t * n_in, act + t * act_row, n_in, nullptr);
+    for (int64_t t = b; t < e; ++t) quant::quantize_activation(tr, x + t * n_in, act + t * act_row, n_in);
   });
   return act;
 }
@@ -119,9 +119,9 @@ void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch) {
   if (n_tokens <= 0) return;
-  const TensorType act_type = quant::traits(w.type).vec_dot_type;
-  const uint64_t act_row = row_bytes(layout_of(act_type), static_cast<uint64_t>(w.n_in));
-  const uint8_t* act = quantize_activations(act_type, x, w.n_in, n_tokens, act_row, pool, scratch);
+  const auto& tr = quant::traits(w.type);
+  const uint64_t act_row = quant::activation_row_bytes(tr, w.n_in);
+  const uint8_t* act = quantize_activations(tr, x, w.n_in, n_tokens, act_row, pool, scratch);
   multiply(w, act, act_row, n_tokens, y, pool);
 }
 
@@ -129,21 +129,22 @@ void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_
                   MatmulScratch& scratch) {
   if (outs.empty() || n_tokens <= 0) return;
   const int64_t n_in = outs[0].w.n_in;
-  const TensorType act_type = quant::traits(outs[0].w.type).vec_dot_type;
+  const auto& tr0 = quant::traits(outs[0].w.type);
   bool shared = true;
   for (const MatmulOutput& o : outs) {
     if (o.w.n_in != n_in) {
       throw Error("matmul_group: weight rows of " + std::to_string(o.w.n_in) + " and " + std::to_string(n_in) +
                   " elements cannot share one input");
     }
-    shared = shared && quant::traits(o.w.type).vec_dot_type == act_type;
+    const auto& tr = quant::traits(o.w.type);
+    shared = shared && tr.vec_dot_type == tr0.vec_dot_type && tr.act_extras == tr0.act_extras;
   }
   if (!shared) {
     for (const MatmulOutput& o : outs) matmul(o.w, x, n_tokens, o.y, pool, scratch);
     return;
   }
-  const uint64_t act_row = row_bytes(layout_of(act_type), static_cast<uint64_t>(n_in));
-  const uint8_t* act = quantize_activations(act_type, x, n_in, n_tokens, act_row, pool, scratch);
+  const uint64_t act_row = quant::activation_row_bytes(tr0, n_in);
+  const uint8_t* act = quantize_activations(tr0, x, n_in, n_tokens, act_row, pool, scratch);
   if (n_tokens > 1) {
     for (const MatmulOutput& o : outs) multiply(o.w, act, act_row, n_tokens, o.y, pool);
     return;

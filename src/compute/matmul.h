@@ -4,7 +4,8 @@
 // length): n_out rows of n_in elements, in any type with kernels.
 // x is [n_tokens][n_in] float, y is [n_tokens][n_out] float.
 // Each activation row is quantized once to W's vec_dot_type (as the formats
-// intend). Then:
+// intend), with any side data W's kernels read (quant::quantize_activation).
+// Then:
 //   one token (decode): every weight row is one vec_dot call, rows split
 //     across the pool: a single streaming pass over W, bound by memory;
 //   several tokens with a gemm kernel (prompts): bands of weight rows in
@@ -44,7 +45,8 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
 
 // One input, several weight matrices (q/k/v, gate/up): o.y = o.w x for each o,
 // the same values as one matmul call per matrix. All must have the same n_in
-// (else Error). When they share a vec_dot_type, x is quantized once, and for
+// (else Error). When they share an activation format (vec_dot_type and side
+// data), x is quantized once, and for
 // one token the rows of all the matrices are a single parallel loop: one
 // hand-off to the pool instead of one per matrix, with the threads streaming
 // from one matrix into the next.

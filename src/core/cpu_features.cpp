@@ -30,6 +30,7 @@ CpuFeatures detect() {
       f.avx512bw = zmm_os && ((b >> 30) & 1u);
       f.avx512vl = zmm_os && ((b >> 31) & 1u);
       f.avx512vnni = zmm_os && ((c >> 11) & 1u);
+      f.avx512vbmi = zmm_os && ((c >> 1) & 1u);
     }
     if (!ymm_os) f.fma = f.f16c = false;
   }
@@ -55,6 +56,7 @@ std::string CpuFeatures::describe() const {
   add(avx512bw, "AVX512BW");
   add(avx512vl, "AVX512VL");
   add(avx512vnni, "AVX512VNNI");
+  add(avx512vbmi, "AVX512VBMI");
   add(neon, "NEON");
   return s.empty() ? "scalar" : s;
 }

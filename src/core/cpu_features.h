@@ -14,12 +14,16 @@ struct CpuFeatures {
   bool avx512bw = false;
   bool avx512vl = false;
   bool avx512vnni = false;
+  bool avx512vbmi = false;
   bool neon = false;
 
   // AVX2 kernels also use FMA and F16C: all three must be there.
   bool has_avx2_kernels() const { return avx2 && fma && f16c; }
   // AVX-512 kernels use F, BW and VL on top of the AVX2 set.
   bool has_avx512_kernels() const { return has_avx2_kernels() && avx512f && avx512bw && avx512vl; }
+  // AVX-512 VNNI kernels (x86/*_avx512.cpp, on 256-bit vectors) also use the
+  // VNNI byte dot product and the VBMI byte permute.
+  bool has_avx512_vnni_kernels() const { return has_avx512_kernels() && avx512vnni && avx512vbmi; }
   std::string describe() const;  // e.g. "AVX2 FMA F16C"
 };
 

@@ -117,8 +117,10 @@ ScratchBytes forward_scratch_bytes(const ModelDims& m, int64_t n_tokens, int64_t
   uint64_t widest_row = 0;
   for (const TensorDims& t : m.tensors) {
     if (!is_matrix(t)) continue;
-    const TensorType dot = quant::has_kernels(t.type) ? quant::traits(t.type).vec_dot_type : TensorType::F32;
-    widest_row = std::max(widest_row, row_bytes(layout_of(dot), t.n_in));
+    const uint64_t act_row = quant::has_kernels(t.type)
+                                 ? quant::activation_row_bytes(quant::traits(t.type), static_cast<int64_t>(t.n_in))
+                                 : row_bytes(layout_of(TensorType::F32), t.n_in);
+    widest_row = std::max(widest_row, act_row);
   }
   s.matmul = widest_row * n;
 

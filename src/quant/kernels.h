@@ -5,7 +5,7 @@
 //                                       activation row y (type U), n elements
 // `generic` holds the scalar reference of every kernel (the oracle for tests);
 // `avx2` holds the AVX2+FMA+F16C versions, same signatures, same results up to
-// float summation order. Which SIMD kernels exist is listed in x86/fallbacks.h;
+// float summation order; `avx512` a few AVX-512 VNNI ones. Which SIMD kernels exist is listed in x86/fallbacks.h;
 // callers go through the table in quant/type_traits.h, never these directly.
 #pragma once
 
@@ -16,6 +16,18 @@ namespace hearth::quant {
 using DequantizeRowFn = void (*)(const void* src, float* dst, int64_t n);
 using QuantizeRowFn = void (*)(const float* src, void* dst, int64_t n, const float* imatrix);
 using VecDotFn = float (*)(int64_t n, const void* x, const void* y);
+
+// Side data that some dot kernels read after their activation row, computed
+// once per activation row rather than once per weight row it meets (a decode
+// step dots one activation row with thousands of weight rows). An activation
+// row as such a kernel reads it is the row quantized to the type's
+// vec_dot_type, then the extras, row_bytes(n) bytes in all. Kernels that take
+// none read the plain vec_dot_type row. Reached through
+// quant::quantize_activation (type_traits.h), never directly.
+struct ActivationExtras {
+  uint64_t (*row_bytes)(int64_t n);       // the whole row: vec_dot_type blocks + extras
+  void (*fill)(int64_t n, uint8_t* row);  // writes the extras of the quantized row at `row`
+};
 
 #define HEARTH_DECLARE_FORMAT(T)                                              \
   void dequantize_row_##T(const void* src, float* dst, int64_t n);            \
@@ -69,5 +81,12 @@ HEARTH_DECLARE_DOTS
 }  // namespace avx2
 
 #undef HEARTH_DECLARE_DOTS
+
+// AVX-512 VNNI (+VBMI) kernels on 256-bit vectors, where the CPU has them
+// (x86/fallbacks.h, kAvx512VnniDots): same bits as the AVX2 ones.
+namespace avx512 {
+float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);  // reads q4_0_activation_extras
+extern const ActivationExtras q4_0_activation_extras;
+}  // namespace avx512
 
 }  // namespace hearth::quant

@@ -82,6 +82,20 @@ GemmFn avx512_gemm(TT t) {
   }
 }
 
+// A type's AVX-512 VNNI dot and gemm, and the activation side data they read.
+struct VnniKernels {
+  VecDotFn dot = nullptr;
+  GemmFn gemm = nullptr;
+  const ActivationExtras* extras = nullptr;
+};
+VnniKernels avx512_vnni_kernels(TT t) {
+  switch (t) {
+    case TT::Q4_0:
+      return {avx512::vec_dot_q4_0_q8_0, avx512::gemm_q4_0_q8_0, &avx512::q4_0_activation_extras};
+    default: return {};
+  }
+}
+
 // HEARTH_KERNELS=avx2 keeps the AVX-512 kernels out (to compare the two on
 // one machine); their results are the same bits either way.
 bool avx512_allowed() {
@@ -112,6 +126,17 @@ struct Table {
     for (const TT g : x86::kAvx512Gemms) {
       for (auto& t : best) {
         if (t.type == g) t.gemm = avx512_gemm(g);
+      }
+    }
+    if (!cpu_features().has_avx512_vnni_kernels()) return;
+    isa = "avx2+avx512vnni";
+    for (const TT d : x86::kAvx512VnniDots) {
+      for (auto& t : best) {
+        if (t.type != d) continue;
+        const VnniKernels k = avx512_vnni_kernels(d);
+        t.vec_dot = k.dot;
+        t.gemm = k.gemm;
+        t.act_extras = k.extras;
       }
     }
   }
@@ -164,6 +189,20 @@ const TensorType* types_with_kernels(int* count) {
 }
 
 const char* kernel_isa() { return table().isa; }
+
+uint64_t activation_row_bytes(const TypeTraits& tr, int64_t n) {
+  if (tr.act_extras) return tr.act_extras->row_bytes(n);
+  return row_bytes(layout_of(tr.vec_dot_type), static_cast<uint64_t>(n));
+}
+
+void quantize_activation(const TypeTraits& tr, const float* x, uint8_t* row, int64_t n) {
+  traits(tr.vec_dot_type).quantize(x, row, n, nullptr);
+  add_activation_extras(tr, row, n);
+}
+
+void add_activation_extras(const TypeTraits& tr, uint8_t* row, int64_t n) {
+  if (tr.act_extras) tr.act_extras->fill(n, row);
+}
 
 void dequantize(TensorType type, const void* src, float* dst, int64_t n) {
   traits(type).dequantize(src, dst, n);

@@ -21,6 +21,9 @@ struct TypeTraits {
   // Several weight rows x several activation rows at once (quant/gemm.h);
   // nullptr: no batched kernel, callers loop over vec_dot.
   GemmFn gemm = nullptr;
+  // Side data vec_dot and gemm read after each activation row (kernels.h);
+  // nullptr: they read the plain vec_dot_type row.
+  const ActivationExtras* act_extras = nullptr;
 };
 
 // Traits of a type with kernels; throws UnsupportedError naming the type when
@@ -34,9 +37,19 @@ const TypeTraits& generic_traits(TensorType type);
 // Every type with kernels, in enum order (tests walk this list).
 const TensorType* types_with_kernels(int* count);
 
-// Name of the ISA whose kernels the table uses: "generic", "avx2", or
-// "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h).
+// Name of the ISA whose kernels the table uses: "generic", "avx2",
+// "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h) or
+// "avx2+avx512vnni" (and the AVX-512 VNNI dots).
 const char* kernel_isa();
+
+// Activation rows as `tr`'s vec_dot and gemm read them: the row quantized to
+// tr.vec_dot_type, then the side data its kernels want (TypeTraits::act_extras).
+// Callers size rows with activation_row_bytes and fill them with
+// quantize_activation; a row already quantized to vec_dot_type (at the start
+// of an activation_row_bytes buffer) is completed by add_activation_extras.
+uint64_t activation_row_bytes(const TypeTraits& tr, int64_t n);
+void quantize_activation(const TypeTraits& tr, const float* x, uint8_t* row, int64_t n);
+void add_activation_extras(const TypeTraits& tr, uint8_t* row, int64_t n);
 
 // Convenience: dequantize / quantize n_rows rows of n_per_row elements.
 void dequantize(TensorType type, const void* src, float* dst, int64_t n);

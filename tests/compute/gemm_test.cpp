@@ -11,6 +11,7 @@
 #include "quant/type_traits.h"
 #include "quant/x86/fallbacks.h"
 #include "reference.h"
+#include "../quant/activation_rows.h"
 
 namespace hearth::compute::test {
 namespace {
@@ -45,12 +46,14 @@ TEST(Gemm, MatchesReferenceDot) {
   for (const TensorType type : types_with_gemm()) {
     const auto& tr = quant::traits(type);
     const uint64_t wb = row_bytes(layout_of(type), kN), ab = row_bytes(layout_of(tr.vec_dot_type), kN);
+    const uint64_t read_stride = quant::activation_row_bytes(tr, kN);
     const auto w = random_rows(type, kRows, kN, 1);
     for (int64_t n_tok : {1, 2, 3, 4, 5, 6, 7, 8, 11}) {
       const auto a = random_rows(tr.vec_dot_type, n_tok, kN, 2 + static_cast<uint32_t>(n_tok));
+      const auto read = quant::test::as_read_by(tr, a, ab, n_tok, kN);  // with the kernels' side data
       const int64_t ldy = kRows + 3;  // y rows wider than the band: ldy is honoured
       std::vector<float> y(static_cast<size_t>(n_tok * ldy), -1.0f);
-      tr.gemm(kN, w.data(), wb, kRows, a.data(), ab, n_tok, y.data(), ldy);
+      tr.gemm(kN, w.data(), wb, kRows, read.data(), read_stride, n_tok, y.data(), ldy);
       for (int64_t t = 0; t < n_tok; ++t) {
         for (int64_t r = 0; r < ldy; ++r) {
           const float got = y[static_cast<size_t>(t * ldy + r)];

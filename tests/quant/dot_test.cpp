@@ -4,6 +4,9 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstdlib>
+#include <cstring>
 #include <cmath>
 #include <random>
 #include <string>
@@ -11,8 +14,12 @@
 
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "core/fp16.h"
+#include "quant/blocks.h"
+#include "quant/gemm.h"
 #include "quant/type_traits.h"
 #include "quant/x86/fallbacks.h"
+#include "activation_rows.h"
 
 namespace hearth::quant {
 namespace {
@@ -86,7 +93,7 @@ TEST_P(Dot, SimdMatchesScalar) {
     double mag = 0;
     for (int64_t i = 0; i < kN; ++i) mag += std::fabs(double(r.xd[i]) * r.yd[i]);
     const float ref = generic_traits(GetParam()).vec_dot(kN, r.x.data(), r.y.data());
-    const float got = best.vec_dot(kN, r.x.data(), r.y.data());
+    const float got = best.vec_dot(kN, r.x.data(), test::as_read_by(best, r.y, kN).data());
     EXPECT_NEAR(got, ref, 1e-5 * mag) << kernel_isa() << " seed " << seed;
   }
 }
@@ -103,7 +110,7 @@ TEST_P(Dot, SimdMatchesScalarWhenBlocksAreNotAMultipleOf8) {
     double mag = 0;
     for (int64_t i = 0; i < n; ++i) mag += std::fabs(double(r.xd[i]) * r.yd[i]);
     const float ref = generic_traits(GetParam()).vec_dot(n, r.x.data(), r.y.data());
-    const float got = best.vec_dot(n, r.x.data(), r.y.data());
+    const float got = best.vec_dot(n, r.x.data(), test::as_read_by(best, r.y, n).data());
     EXPECT_NEAR(got, ref, 1e-5 * mag) << kernel_isa() << ", " << blocks << " blocks";
   }
 }
@@ -117,10 +124,56 @@ TEST(KernelTable, UsesAvx2WhereListed) {
     EXPECT_STREQ(kernel_isa(), "generic");
     return;
   }
-  EXPECT_TRUE(std::string(kernel_isa()) == "avx2" || std::string(kernel_isa()) == "avx2+avx512") << kernel_isa();
+  EXPECT_TRUE(std::string(kernel_isa()).starts_with("avx2")) << kernel_isa();
   for (const auto& k : x86::kAvx2Kernels) {
     EXPECT_EQ(k.vec_dot, traits(k.type).vec_dot != generic_traits(k.type).vec_dot)
         << tensor_type_name(k.type);
+  }
+}
+
+// Where the CPU has AVX-512 VNNI and VBMI, the table takes the VNNI dot and
+// gemm of every type that has them (with their activation side data; the
+// gemm is checked against the dot in gemm_test.cpp), and nowhere else:
+// an AVX2-only CPU must never reach it.
+TEST(Avx512VnniDot, TableUsesItExactlyWhereTheCpuHasIt) {
+  const char* env = std::getenv("HEARTH_KERNELS");
+  const bool vnni = cpu_features().has_avx512_vnni_kernels() && (env == nullptr || std::string(env) != "avx2");
+  EXPECT_EQ(std::string(kernel_isa()) == "avx2+avx512vnni", vnni) << kernel_isa();
+  for (const TensorType t : x86::kAvx512VnniDots) {
+    EXPECT_EQ(traits(t).vec_dot == avx512::vec_dot_q4_0_q8_0, vnni) << tensor_type_name(t);
+    EXPECT_EQ(traits(t).gemm == avx512::gemm_q4_0_q8_0, vnni) << tensor_type_name(t);
+    EXPECT_EQ(traits(t).act_extras == &avx512::q4_0_activation_extras, vnni) << tensor_type_name(t);
+  }
+}
+
+// The best Q4_0 dot (the VNNI one where the CPU has it) returns the AVX2
+// dot's bits, on raw random codes and scales, for block counts on both sides
+// of its 8-block steps: compute::matmul's gemm path (the AVX2 gemm, which
+// shares the AVX2 dot's float steps) must keep matching decode bit for bit.
+TEST(Avx512VnniDot, Q4_0EqualsTheAvx2DotBitForBit) {
+  if (!cpu_features().has_avx2_kernels()) {
+    EXPECT_STREQ(kernel_isa(), "generic");
+    return;
+  }
+  std::mt19937 rng(31);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  const TypeTraits& best = traits(TensorType::Q4_0);
+  for (const int64_t nb : {1, 2, 7, 8, 9, 16, 23, 64, 129}) {
+    const int64_t n = nb * 32;
+    std::vector<uint8_t> x(static_cast<size_t>(nb) * sizeof(BlockQ4_0));
+    for (auto& v : x) v = static_cast<uint8_t>(rng());
+    for (int64_t b = 0; b < nb; ++b) {  // finite scales of any magnitude fp16 holds
+      const uint16_t d = fp32_to_fp16(std::ldexp(dist(rng), static_cast<int>(rng() % 20) - 14));
+      std::memcpy(&x[static_cast<size_t>(b) * sizeof(BlockQ4_0)], &d, sizeof(d));
+    }
+    std::vector<float> yf(static_cast<size_t>(n));
+    for (auto& v : yf) v = dist(rng) * 10.0f;
+    std::vector<uint8_t> y(row_bytes(layout_of(TensorType::Q8_0), static_cast<uint64_t>(n)));
+    generic_traits(TensorType::Q8_0).quantize(yf.data(), y.data(), n, nullptr);
+    const float want = avx2::vec_dot_q4_0_q8_0(n, x.data(), y.data());
+    const float got = best.vec_dot(n, x.data(), test::as_read_by(best, y, n).data());
+    EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want))
+        << kernel_isa() << ", " << nb << " blocks: " << got << " vs " << want;
   }
 }
 

@@ -13,6 +13,7 @@
 #include "core/fp16.h"
 #include "quant/blocks.h"
 #include "quant/type_traits.h"
+#include "activation_rows.h"
 
 namespace hearth::quant {
 namespace {
@@ -133,7 +134,7 @@ TEST_P(LegacyDot, SimdMatchesScalarOnRawBits) {
     }
     const float ref = tr.vec_dot(n, x.data(), y.data());
     EXPECT_NEAR(ref, want, 1e-3 * mag) << "blocks " << nb;
-    EXPECT_NEAR(traits(type).vec_dot(n, x.data(), y.data()), ref, 1e-5 * mag)
+    EXPECT_NEAR(traits(type).vec_dot(n, x.data(), test::as_read_by(traits(type), y, n).data()), ref, 1e-5 * mag)
         << kernel_isa() << " blocks " << nb;
   }
 }

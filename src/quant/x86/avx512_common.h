@@ -15,6 +15,10 @@
 #endif
 
 #define HEARTH_AVX512_FN __attribute__((target("avx512f,avx512bw,avx512vl")))
+// The VNNI kernels (256-bit vectors) also use vpdpbusd and the VBMI byte
+// permutes; the table picks them only where the CPU has both
+// (CpuFeatures::has_avx512_vnni_kernels).
+#define HEARTH_AVX512_VNNI_FN __attribute__((target("avx512f,avx512bw,avx512vl,avx512vnni,avx512vbmi")))
 
 namespace hearth::quant::avx512 {
 

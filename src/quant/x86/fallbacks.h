@@ -33,4 +33,11 @@ inline constexpr TensorType kAvx512Gemms[] = {
     TensorType::Q6_K,
 };
 
+// Which types have an AVX-512 VNNI dot and gemm (x86/*_avx512.cpp, with the
+// side data of kernels.h's ActivationExtras), used in place of the AVX2 ones
+// where the CPU has AVX-512 VNNI and VBMI too. Same bits.
+inline constexpr TensorType kAvx512VnniDots[] = {
+    TensorType::Q4_0,
+};
+
 }  // namespace hearth::quant::x86
