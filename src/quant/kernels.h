@@ -82,8 +82,10 @@ HEARTH_DECLARE_DOTS
 
 #undef HEARTH_DECLARE_DOTS
 
-// AVX-512 VNNI (+VBMI) kernels on 256-bit vectors, where the CPU has them
-// (x86/fallbacks.h, kAvx512VnniDots): same bits as the AVX2 ones.
+// AVX-512 VNNI (+VBMI) kernels, where the CPU has them (x86/fallbacks.h,
+// kAvx512VnniDots). Their float steps differ from the AVX2 ones (one FMA per
+// 8 blocks instead of one per block), so their bits do too: each is checked
+// against the scalar reference, and its gemm against it bit for bit.
 namespace avx512 {
 float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);  // reads q4_0_activation_extras
 extern const ActivationExtras q4_0_activation_extras;

@@ -97,7 +97,8 @@ VnniKernels avx512_vnni_kernels(TT t) {
 }
 
 // HEARTH_KERNELS=avx2 keeps the AVX-512 kernels out (to compare the two on
-// one machine); their results are the same bits either way.
+// one machine). The AVX-512 gemms return the AVX2 bits; the VNNI kernels
+// their own (quant/kernels.h).
 bool avx512_allowed() {
   const char* want = std::getenv("HEARTH_KERNELS");
   return want == nullptr || std::string_view(want) != "avx2";

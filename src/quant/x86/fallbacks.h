@@ -35,7 +35,8 @@ inline constexpr TensorType kAvx512Gemms[] = {
 
 // Which types have an AVX-512 VNNI dot and gemm (x86/*_avx512.cpp, with the
 // side data of kernels.h's ActivationExtras), used in place of the AVX2 ones
-// where the CPU has AVX-512 VNNI and VBMI too. Same bits.
+// where the CPU has AVX-512 VNNI and VBMI too. Not the AVX2 bits (a dot and
+// its gemm always share theirs).
 inline constexpr TensorType kAvx512VnniDots[] = {
     TensorType::Q4_0,
 };
