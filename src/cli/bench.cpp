@@ -2,9 +2,12 @@
 //
 // Prefill (pp: one prompt of p tokens, evaluated in batches) and decode (tg: n
 // one-token steps after a short prompt) speed over r repetitions, next to the
-// machine's read bandwidth measured in the same run. Decode is bound by
-// memory, so it is also given as GB/s (tok/s x bytes read per token) and as a
-// fraction of that bandwidth. --shape benchmarks a random-weight model with a
+// machine's read bandwidth measured in the same run, right before each decode
+// repetition. Decode is bound by memory, so it is also given as GB/s (tok/s x
+// bytes read per token) and as a fraction of that bandwidth: the median over
+// the repetitions of each one's GB/s over the probe just before it. (On a
+// shared host the bandwidth drifts by a third within minutes; one probe at
+// the start compared later decodes with another machine's limit.) --shape benchmarks a random-weight model with a
 // catalog shape (model/catalog.h), built in memory in seconds.
 #include <algorithm>
 #include <chrono>
@@ -72,7 +75,8 @@ double run_decode(engine::Session& s, const std::vector<int32_t>& prompt, const 
 
 struct Results {
   Stats pp, tg;
-  ReadBandwidth bw;
+  ReadBandwidth bw;                   // the probes' settings; gb_per_s: their median
+  std::vector<double> tg_reps, bw_reps;  // per repetition: decode tok/s, the probe before it
   model::DecodeTraffic traffic;
   double mean_ctx = 0;
   int threads = 0;
@@ -82,10 +86,7 @@ struct Results {
 Results run_bench(const BenchOptions& o, const Subject& subject) {
   const model::Model& m = subject.model();
   Results r;
-  {  // The limit, measured before the model runs (its buffer is freed after).
-    ThreadPool probe_pool(0);
-    r.bw = measure_read_bandwidth(probe_pool, static_cast<uint64_t>(o.bandwidth_mib) << 20);
-  }
+  ThreadPool probe_pool(0);  // the limit is read with all cores
   ThreadPool pool(o.threads);
   r.threads = pool.size();
   r.file_size = m.file().file_size();
@@ -100,13 +101,17 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
 
   // Warm-up: page in the weights and size every buffer once.
   run_decode(session, short_prompt, {gen.front()});
-  std::vector<double> pp, tg;
+  std::vector<double> pp;
   for (int i = 0; i < o.reps; ++i) {
     pp.push_back(run_prefill(session, prompt));
-    tg.push_back(run_decode(session, short_prompt, gen));
+    // The limit, measured next to the decode it is compared with (its buffer is freed before).
+    r.bw = measure_read_bandwidth(probe_pool, static_cast<uint64_t>(o.bandwidth_mib) << 20);
+    r.bw_reps.push_back(r.bw.gb_per_s);
+    r.tg_reps.push_back(run_decode(session, short_prompt, gen));
   }
   r.pp = summarize(pp);
-  r.tg = summarize(tg);
+  r.tg = summarize(r.tg_reps);
+  r.bw.gb_per_s = summarize(r.bw_reps).median;
   // Decode step k (0-based) sees kDecodePrompt + k + 1 cells.
   r.mean_ctx = static_cast<double>(kDecodePrompt) + static_cast<double>(o.n_gen + 1) / 2.0;
   r.traffic = model::decode_traffic(m, r.mean_ctx, session.kv().type());
@@ -114,6 +119,13 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
 }
 
 double decode_gbs(const Results& r) { return r.tg.median * r.traffic.total() / 1e9; }
+
+// Median over the repetitions of decode GB/s / the probe right before it.
+double bandwidth_fraction(const Results& r) {
+  std::vector<double> f;
+  for (size_t i = 0; i < r.tg_reps.size(); ++i) f.push_back(r.tg_reps[i] * r.traffic.total() / 1e9 / r.bw_reps[i]);
+  return summarize(f).median;
+}
 
 Json stats_json(const Stats& s) {
   return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"stddev", s.stddev}};
@@ -140,8 +152,13 @@ void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
         {"mean_context", r.mean_ctx}}},
       {"decode_gbs", decode_gbs(r)},
       {"read_bandwidth_gbs", r.bw.gb_per_s},
-      {"read_bandwidth", {{"threads", r.bw.threads}, {"buffer_bytes", r.bw.buffer_bytes}, {"passes", r.bw.passes}}},
-      {"decode_bandwidth_fraction", decode_gbs(r) / r.bw.gb_per_s},
+      {"read_bandwidth",
+       {{"threads", r.bw.threads},
+        {"buffer_bytes", r.bw.buffer_bytes},
+        {"passes", r.bw.passes},
+        {"per_repetition_gbs", r.bw_reps}}},
+      {"decode_per_repetition_tok_s", r.tg_reps},
+      {"decode_bandwidth_fraction", bandwidth_fraction(r)},
   };
   std::printf("%s\n", j.dump(2).c_str());
 }
@@ -152,14 +169,17 @@ void print_text(const BenchOptions& o, const Subject& s, const Results& r) {
               s.type.c_str(), static_cast<double>(r.file_size) / 1e6,
               params >= 1e9 ? params / 1e9 : params / 1e6, params >= 1e9 ? "B" : "M", r.threads,
               quant::kernel_isa());
-  std::printf("read bandwidth: %.1f GB/s (%d threads, %.0f MiB buffer, best of %d)\n\n", r.bw.gb_per_s,
-              r.bw.threads, static_cast<double>(r.bw.buffer_bytes) / (1 << 20), r.bw.passes);
+  const Stats bw = summarize(r.bw_reps);
+  std::printf("read bandwidth: %.1f GB/s, %.1f .. %.1f (before each decode run: %d threads, %.0f MiB buffer, "
+              "best of %d passes)\n\n",
+              bw.median, bw.min, bw.max, r.bw.threads, static_cast<double>(r.bw.buffer_bytes) / (1 << 20),
+              r.bw.passes);
   std::printf("| %-8s | %10s | %21s | %8s | %s\n", "test", "tok/s", "min .. max", "stddev", "GB/s");
   std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f |\n", ("pp" + std::to_string(o.n_prompt)).c_str(),
               r.pp.median, r.pp.min, r.pp.max, r.pp.stddev);
   std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f | %.1f (%.0f%% of read bandwidth)\n",
               ("tg" + std::to_string(o.n_gen)).c_str(), r.tg.median, r.tg.min, r.tg.max, r.tg.stddev,
-              decode_gbs(r), 100.0 * decode_gbs(r) / r.bw.gb_per_s);
+              decode_gbs(r), 100.0 * bandwidth_fraction(r));
   std::printf("\nbytes read per decoded token: %.2f MB (weights %.2f MB, embedding row %llu bytes, "
               "KV cache %.2f MB at mean context %.1f); median of %d repetitions\n",
               r.traffic.total() / 1e6, static_cast<double>(r.traffic.weights) / 1e6,

@@ -2,7 +2,9 @@
 // self-consistent (no speed is asserted — the machine is shared).
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <nlohmann/json.hpp>
+#include <vector>
 
 #include "gguf/file.h"
 #include "test_data.h"
@@ -15,12 +17,18 @@ using Json = nlohmann::json;
 
 const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
 
-Json bench_json(std::vector<std::string> args) {
+Json bench_json(std::vector<std::string> args, const char* reps = "1") {
   args.insert(args.begin(), "bench");
-  for (const char* a : {"-r", "1", "--json", "--bandwidth-mib", "64"}) args.emplace_back(a);
+  for (const char* a : {"-r", reps, "--json", "--bandwidth-mib", "64"}) args.emplace_back(a);
   const auto r = run_hearth(args);
   EXPECT_EQ(r.exit_code, 0) << r.err;
   return Json::parse(r.out);
+}
+
+// The middle value (an odd count here).
+double median(std::vector<double> v) {
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
 }
 
 void expect_stats(const Json& s, double median) {
@@ -48,9 +56,20 @@ void expect_consistent(const Json& j) {
   EXPECT_GT(d["weights"].get<double>(), 0.9 * j["file_size"].get<double>() - 1e6);
   EXPECT_DOUBLE_EQ(j["decode_gbs"].get<double>(),
                    j["decode_tok_s"].get<double>() * j["bytes_per_token"].get<double>() / 1e9);
-  EXPECT_DOUBLE_EQ(j["decode_bandwidth_fraction"].get<double>(),
-                   j["decode_gbs"].get<double>() / j["read_bandwidth_gbs"].get<double>());
-  EXPECT_EQ(j["repetitions"], 1);
+  // Each decode repetition is compared with the probe just before it; the
+  // reported figures are the medians.
+  const auto decodes = j["decode_per_repetition_tok_s"].get<std::vector<double>>();
+  const auto probes = j["read_bandwidth"]["per_repetition_gbs"].get<std::vector<double>>();
+  ASSERT_EQ(decodes.size(), j["repetitions"].get<size_t>());
+  ASSERT_EQ(probes.size(), decodes.size());
+  std::vector<double> fractions;
+  for (size_t i = 0; i < decodes.size(); ++i) {
+    EXPECT_GT(probes[i], 0.0);
+    fractions.push_back(decodes[i] * j["bytes_per_token"].get<double>() / 1e9 / probes[i]);
+  }
+  EXPECT_DOUBLE_EQ(j["decode_tok_s"].get<double>(), median(decodes));
+  EXPECT_DOUBLE_EQ(j["read_bandwidth_gbs"].get<double>(), median(probes));
+  EXPECT_DOUBLE_EQ(j["decode_bandwidth_fraction"].get<double>(), median(fractions));
 }
 
 TEST(BenchCli, ModelFileReport) {
@@ -68,6 +87,13 @@ TEST(BenchCli, ModelFileReport) {
   EXPECT_EQ(j["n_gen"], 8);
   // Decode after a 16-token prompt: step k sees 16 + k + 1 cells, mean 16 + 4.5.
   EXPECT_EQ(j["bytes_per_token_detail"]["mean_context"], 20.5);
+}
+
+// Three repetitions: three probes, each next to its decode run.
+TEST(BenchCli, EachDecodeRepetitionHasItsOwnProbe) {
+  const Json j = bench_json({kStories, "-p", "8", "-n", "4", "-t", "2"}, "3");
+  EXPECT_EQ(j["repetitions"], 3);
+  expect_consistent(j);
 }
 
 TEST(BenchCli, SyntheticShapeReport) {
