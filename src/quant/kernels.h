@@ -5,8 +5,9 @@
 //                                       activation row y (type U), n elements
 // `generic` holds the scalar reference of every kernel (the oracle for tests);
 // `avx2` holds the AVX2+FMA+F16C versions, same signatures, same results up to
-// float summation order; `avx512` a few AVX-512 VNNI ones. Which SIMD kernels exist is listed in x86/fallbacks.h;
-// callers go through the table in quant/type_traits.h, never these directly.
+// float summation order; `avx512` a few AVX-512 VNNI ones. Which SIMD kernels
+// exist is listed in x86/fallbacks.h; callers go through the table in
+// quant/type_traits.h, never these directly.
 #pragma once
 
 #include <cstdint>
