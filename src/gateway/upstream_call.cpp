@@ -28,7 +28,7 @@ std::string pool_key(const Url& url) { return url.tls ? url.origin() : url.autho
 
 struct UpstreamCall::Impl {
   Impl(const Url& u, Seconds c, Seconds f, ConnectionPool* p, TlsContext* t)
-      : url(u), who(u.authority()), tls_key(u.tls ? u.origin() : ""), connect_timeout(c), first_byte(f), pool(p), tls(t) {
+      : url(u), who(u.authority()), tls_key(u.tls ? pool_key(u) : ""), connect_timeout(c), first_byte(f), pool(p), tls(t) {
     if (url.tls != (tls != nullptr)) throw std::logic_error("UpstreamCall: a TlsContext is needed exactly for https");
   }
 

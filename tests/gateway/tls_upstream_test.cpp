@@ -5,7 +5,8 @@
 //     over to the next node, counted by the breaker and the health check);
 //   - tls_verify = false; a certificate for another host;
 //   - keep-alive reuse over TLS; SSE handed over chunk by chunk;
-//   - a server that never finishes the handshake times out within connect_timeout.
+//   - a server that never finishes the handshake times out within connect_timeout;
+//     a plain http server behind an https URL fails it clearly.
 #include <gtest/gtest.h>
 
 #include <chrono>
@@ -169,6 +170,24 @@ TEST_F(GatewayTlsTest, AHandshakeThatNeverEndsTimesOutWithinTheConnectTimeout) {
   EXPECT_FALSE(call.start(post()));
   EXPECT_LT(std::chrono::steady_clock::now() - t0, std::chrono::seconds(3));  // bounded by 0.3 s, not by first_byte
   EXPECT_NE(call.error().find("TLS handshake with " + url.origin() + " timed out"), std::string::npos) << call.error();
+}
+
+TEST_F(GatewayTlsTest, APlainHttpServerOnAnHttpsUrlFailsTheHandshakeClearly) {
+  net::io_context ioc;
+  net::ip::tcp::acceptor acceptor(ioc, {net::ip::make_address("127.0.0.1"), 0});
+  std::thread server([&] {
+    net::ip::tcp::socket s(ioc);
+    acceptor.accept(s);
+    boost::system::error_code ec;
+    net::write(s, net::buffer(std::string("HTTP/1.1 400 Bad Request\r\nContent-Length: 0\r\n\r\n")), ec);
+    std::this_thread::sleep_for(std::chrono::milliseconds(200));
+  });
+  const Url url = parse_url("https://127.0.0.1:" + std::to_string(acceptor.local_endpoint().port()));
+  TlsContext tls(trusting());
+  UpstreamCall call(url, Seconds(2), Seconds(2), nullptr, &tls);
+  EXPECT_FALSE(call.start(post()));
+  server.join();
+  EXPECT_EQ(call.error().rfind("TLS handshake with " + url.origin() + " failed: ", 0), 0u) << call.error();
 }
 
 // ---- the Gateway on top -------------------------------------------------------
