@@ -17,7 +17,7 @@ import { fakeCloud, launchGateway, listenOn, client, metric } from './gateway_he
 const procs = [];
 const servers = [];
 let tmp;
-let cloud; // { url, seen, bodies, tls: TLS connections accepted, secure: handshakes completed }
+let cloud; // { url, seen, bodies, tcp: connections accepted, secure: TLS handshakes completed }
 
 before(async () => {
   tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'hearth-gw-tls-'));

@@ -4,6 +4,7 @@
 
 #include <openssl/evp.h>
 #include <openssl/pem.h>
+#include <openssl/ssl.h>
 #include <openssl/x509.h>
 #include <openssl/x509v3.h>
 
@@ -133,13 +134,14 @@ void TlsServer::serve(tcp::socket socket) {
   stream.handshake(ssl::stream_base::server, ec);
   if (ec) return;  // the client refused our certificate
   ++handshakes_;
+  const char* sni = SSL_get_servername(stream.native_handle(), TLSEXT_NAMETYPE_host_name);
   beast::flat_buffer buffer;
   while (!stopping_) {
     http::request<http::string_body> req;
     http::read(stream, buffer, req, ec);
     if (ec) return;
     SeenRequest r{std::string(req.method_string()), std::string(req.target()), std::string(req[http::field::host]),
-                  std::string(req[http::field::authorization]), req.body()};
+                  std::string(req[http::field::authorization]), req.body(), sni ? sni : ""};
     {
       std::lock_guard lock(mu_);
       seen_.push_back(r);

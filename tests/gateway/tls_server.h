@@ -31,6 +31,7 @@ CertFiles make_self_signed(const std::filesystem::path& dir, const std::string& 
 // One request as the server read it.
 struct SeenRequest {
   std::string method, target, host, authorization, body;
+  std::string sni;  // the server name the client sent in its TLS hello ("" without one)
 };
 
 class TlsServer {

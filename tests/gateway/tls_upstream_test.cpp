@@ -81,8 +81,11 @@ TEST_F(GatewayTlsTest, CaFileTrustsTheUpstreamsOwnCertificate) {
   EXPECT_EQ(seen[0].target, "/v1/chat/completions");
   EXPECT_EQ(seen[0].host, "127.0.0.1:" + std::to_string(server.port()));
   EXPECT_EQ(seen[0].body, R"({"model":"m"})");
+  EXPECT_EQ(seen[0].sni, "");  // no SNI for an IP address (RFC 6066)
   // By DNS name too (SNI + hostname check against the certificate's DNS entry).
   EXPECT_EQ(call_once(url_of(server, "localhost"), tls), kAnswer);
+  ASSERT_EQ(server.seen().size(), 2u);
+  EXPECT_EQ(server.seen()[1].sni, "localhost");
 }
 
 TEST_F(GatewayTlsTest, TheSystemStoreRefusesASelfSignedCertificateBeforeAnyRequestByte) {
