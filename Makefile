@@ -14,6 +14,7 @@ DEB_PACKAGES := build-essential cmake ninja-build pkg-config git \
   libtomlplusplus-dev libsqlite3-dev libssl-dev \
   redis-server libhiredis-dev
 DEB_PACKAGES += wrk python3  # make bench-gateway: the load generator and its driver
+DEB_PACKAGES += ca-certificates openssl  # gateway https upstreams: the system CA store; the e2e test's certificate
 
 .PHONY: all deps build run test bench fuzz sanitize clean
 

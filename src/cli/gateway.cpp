@@ -23,6 +23,7 @@
 #include "gateway/keys.h"
 #include "gateway/redis_client.h"
 #include "gateway/stores.h"
+#include "gateway/upstream_tls.h"
 #include "server/http_server.h"
 
 namespace hearth::cli {
@@ -48,6 +49,8 @@ std::string redis_line(const std::string& what, const std::string& url, gateway:
 // keys: the number of gateway API keys in [keys] path.
 int check(const gateway::GatewayConfig& c, const std::string& path, bool json, size_t keys) {
   nlohmann::ordered_json warnings = nlohmann::ordered_json::array();
+  for (const auto& w : gateway::unverified_upstreams(c)) warnings.push_back(w);
+  const std::vector<std::string> tls = gateway::describe_upstream_tls(c);
   for (const auto& cl : c.clouds) {
     const char* key = std::getenv(cl.api_key_env.c_str());
     if (!key || !*key) warnings.push_back("cloud \"" + cl.name + "\": " + cl.api_key_env + " is not set here");
@@ -70,6 +73,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
                                 {"nodes", c.nodes.size()}, {"clouds", c.clouds.size()},
                                 {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings},
                                 {"budgets", c.budgets.backend}, {"redis", redis}};
+    j["tls"] = tls;
     if (!c.keys.path.empty()) j["keys"] = {{"path", c.keys.path}, {"keys", keys}, {"required", c.keys.required}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
@@ -82,6 +86,7 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
   for (const auto& line : redis) std::printf("  %s\n", line.c_str());
+  for (const auto& line : tls) std::printf("  %s\n", line.c_str());
   if (!c.keys.path.empty()) {
     std::printf("  API keys: %zu in %s (%s)\n", keys, c.keys.path.c_str(),
                 c.keys.required ? "every request needs one" : "optional");
@@ -96,6 +101,7 @@ int run(const GatewayOptions& o) {
   if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
   // A bad key file stops --check and the start (before the port is bound).
   const size_t keys = c.keys.path.empty() ? 0 : gateway::KeyStore::load(c.keys.path).keys().size();
+  gateway::make_upstream_tls(c);  // a ca_file that holds no PEM certificate stops --check and the start
   if (o.check) return check(c, o.config, o.json, keys);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = gateway::make_cache_store(c.cache);
@@ -106,6 +112,7 @@ int run(const GatewayOptions& o) {
   // [audit]: every cloud request is redacted, budgeted and audited (audited_guard.h).
   auto guard = c.audit.path.empty() ? nullptr : gateway::make_audited_guard(c);
   gateway::Gateway gw(c, std::move(cache), guard);
+  for (const auto& w : gateway::unverified_upstreams(c)) std::fprintf(stderr, "hearth gateway: WARNING: %s\n", w.c_str());
   gw.start_health_checks();
   std::fprintf(stderr, "hearth gateway: %zu node(s), %zu cloud(s); listening on http://%s:%u\n", c.nodes.size(),
                c.clouds.size(), c.host.c_str(), http.port());

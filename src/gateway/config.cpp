@@ -1,5 +1,7 @@
 #include "gateway/config.h"
 
+#include <cerrno>
+#include <cstring>
 #include <fstream>
 #include <set>
 #include <sstream>
@@ -170,6 +172,29 @@ void redis_url(TableReader& r, const toml::table& t, const std::string& url) {
   }
 }
 
+// ca_file and tls_verify of an upstream entry (tls_context.h): https only,
+// not both, and a ca_file that can be read (its PEM is parsed at start and
+// by --check, when the TLS context is made).
+void read_tls(TableReader& r, const toml::table& t, const Url& url, TlsOptions& tls) {
+  r.string("ca_file", tls.ca_file);
+  r.boolean("tls_verify", tls.verify);
+  for (const char* key : {"ca_file", "tls_verify"}) {
+    if (t.get(key) && !url.tls) r.fail(*t.get(key), key, "applies to https:// URLs only, and this url is http://");
+  }
+  if (tls.ca_file.empty()) {
+    if (t.get("ca_file")) r.fail(*t.get("ca_file"), "ca_file", "must not be empty");
+    return;
+  }
+  if (!tls.verify) {
+    r.fail(*t.get("ca_file"), "ca_file", "is never used with tls_verify = false; keep one of the two");
+  }
+  if (!std::ifstream(tls.ca_file)) {
+    r.fail(*t.get("ca_file"), "ca_file",
+           "cannot read \"" + tls.ca_file + "\" (" + std::strerror(errno) + "); give the PEM file of the CA that "
+           "signed the upstream's certificate (a relative path is from the working directory)");
+  }
+}
+
 void read_cache(TableReader& r, const toml::table& t, CacheConfig& c) {
   r.string("backend", c.backend);
   if (c.backend != "memory" && c.backend != "sqlite" && c.backend != "redis") {
@@ -275,10 +300,11 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     tr.string("path", c.keys.path, true);
     tr.boolean("required", c.keys.required);
   });
-  each_table(r, "nodes", source, [&](TableReader& tr, const toml::table&) {
+  each_table(r, "nodes", source, [&](TableReader& tr, const toml::table& t) {
     NodeConfig n;
     tr.string("name", n.name, true);
     tr.url("url", n.url);
+    read_tls(tr, t, n.url, n.tls);
     n.models = string_list(tr, "models");
     tr.integer("weight", n.weight, 1, 1000);
     tr.seconds("timeout", n.timeout);
@@ -289,6 +315,7 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     CloudConfig cl;
     tr.string("name", cl.name, true);
     tr.url("url", cl.url);
+    read_tls(tr, t, cl.url, cl.tls);
     tr.string("api_key_env", cl.api_key_env, true);
     tr.seconds("timeout", cl.timeout);
     if (const toml::node* m = tr.get("models")) {

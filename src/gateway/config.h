@@ -14,11 +14,15 @@
 //             larger than max_bytes. Redis down: every request is a miss, nothing fails.
 //   [health]  interval = 2.0 (s), failures = 3 (breaker opens after K consecutive),
 //             open_for = 5.0 (s before a half-open probe), connect_timeout = 2.0 (s)
-//   [[nodes]] name, url, models = [..] (default: what its /v1/models lists),
+//   [[nodes]] name, url (http:// or https://), models = [..] (default: what its /v1/models lists),
 //             weight = 1, timeout = 30.0 (s to the first byte — the whole answer when
 //             not streamed — and between chunks),
 //             max_in_flight = 32 (more counts as overloaded)
 //   [[clouds]] name, url, api_key_env, timeout = 60.0, models = { local = "cloud" }
+//   TLS, in any [[nodes]] or [[clouds]] entry with an https:// url (tls_context.h):
+//             ca_file = "ca.pem" (trust this PEM bundle instead of the system CA store;
+//             must be readable), tls_verify = true (false: no certificate check at all;
+//             the CLI warns at start and in --check; not together with ca_file)
 //   [[routes]] model = "*" (glob), cloud = "never"|"on_failure"|"on_overload"|"always",
 //             cloud_opt_in = false (true: the request must send x-hearth-cloud: allow),
 //             cache = "auto"|"off"|"always" (or true = auto, false = off)
@@ -70,6 +74,12 @@ struct HealthConfig {
   Seconds connect_timeout{2};  // TCP connect to any upstream
 };
 
+// An https upstream's certificate check (tls_context.h); unused for http://.
+struct TlsOptions {
+  bool verify = true;   // tls_verify
+  std::string ca_file;  // empty: the system CA store
+};
+
 struct NodeConfig {
   std::string name;
   Url url;
@@ -77,6 +87,7 @@ struct NodeConfig {
   int weight = 1;                   // breaks ties between equally loaded nodes
   Seconds timeout{30};              // to the first byte (the whole answer when not streamed), and between two chunks
   int max_in_flight = 32;           // at or over it the node counts as overloaded
+  TlsOptions tls;                   // ca_file, tls_verify
 };
 
 struct CloudConfig {
@@ -85,6 +96,7 @@ struct CloudConfig {
   std::string api_key_env;                    // the environment variable holding the key
   std::map<std::string, std::string> models;  // local name -> cloud name; empty: same names
   Seconds timeout{60};
+  TlsOptions tls;  // ca_file, tls_verify
 };
 
 enum class CloudPolicy { never, on_failure, on_overload, always };

@@ -4,12 +4,26 @@
 
 #include <cerrno>
 
+#include "gateway/tls_context.h"
 #include "gateway/upstream_connection.h"
 
 namespace hearth::gateway {
+namespace {
+
+// Built in place (the stream types cannot move between variants).
+std::variant<UpstreamConnection::Plain, UpstreamConnection::Tls> make_stream(boost::asio::io_context& ioc,
+                                                                             TlsContext* tls) {
+  using V = std::variant<UpstreamConnection::Plain, UpstreamConnection::Tls>;
+  if (tls) return V(std::in_place_type<UpstreamConnection::Tls>, ioc, tls->native());
+  return V(std::in_place_type<UpstreamConnection::Plain>, ioc);
+}
+
+}  // namespace
+
+UpstreamConnection::UpstreamConnection(TlsContext* context) : tls(context), stream(make_stream(ioc, context)) {}
 
 bool UpstreamConnection::idle_and_open() {
-  auto& socket = stream.socket();
+  auto& socket = tcp().socket();
   if (!socket.is_open()) return false;
   char c;
   const ssize_t n = ::recv(socket.native_handle(), &c, 1, MSG_PEEK | MSG_DONTWAIT);
@@ -18,8 +32,16 @@ bool UpstreamConnection::idle_and_open() {
 
 UpstreamConnection::~UpstreamConnection() {
   boost::system::error_code ec;
-  stream.socket().shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
-  stream.socket().close(ec);
+  auto& socket = tcp().socket();
+  if (auto* s = std::get_if<Tls>(&stream); s && socket.is_open()) {
+    // close_notify, then the peer's one until the deadline (which closes the socket).
+    tcp().expires_after(kCloseTimeout);
+    s->async_shutdown([](boost::system::error_code) {});
+    ioc.restart();
+    ioc.run();
+  }
+  socket.shutdown(boost::asio::ip::tcp::socket::shutdown_both, ec);
+  socket.close(ec);
 }
 
 ConnectionPool::ConnectionPool(ConnectionPoolLimits limits) : limits_(limits) {}

@@ -70,7 +70,7 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::s
                  GatewayLimits limits)
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
-      cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
+      cloud_keys_(cloud_keys(config_)), tls_(make_upstream_tls(config_)), keys_(KeyGate::from_config(config_.keys)),
       pool_(config_.nodes, config_.health), connections_(limits.upstream_connections), workers_(limits.workers) {}
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
@@ -192,6 +192,7 @@ struct AttemptSetup {
   std::string name;
   Url url;
   Seconds timeout{30};
+  TlsContext* tls = nullptr;  // for https
   UpstreamRequest request;
   std::optional<CloudRequest> cloud;  // set for a cloud
   bool strip_usage = false;           // the gateway asked the cloud for a usage chunk the client did not
@@ -242,7 +243,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       }
       a.request.body = a.cloud->body;
       a.request.headers.emplace_back("Authorization", "Bearer " + cloud_keys_[t.index]);
-      a.name = c.name, a.url = c.url, a.timeout = c.timeout;
+      a.name = c.name, a.url = c.url, a.timeout = c.timeout, a.tls = tls_.clouds[t.index].get();
     } else {
       const NodeConfig& n = config_.nodes[t.index];
       if (!pool_.acquire(t.index)) {
@@ -250,7 +251,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
         continue;
       }
       a.request.body = job->body_text;
-      a.name = n.name, a.url = n.url, a.timeout = n.timeout;
+      a.name = n.name, a.url = n.url, a.timeout = n.timeout, a.tls = tls_.nodes[t.index].get();
     }
 
     // Ends the attempt: the node's slot and breaker, the cloud's metrics and guard.
@@ -264,9 +265,9 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       }
     };
 
-    UpstreamCall call(a.url, config_.health.connect_timeout, a.timeout, &connections_);
+    UpstreamCall call(a.url, config_.health.connect_timeout, a.timeout, &connections_, a.tls);
     if (!call.start(a.request)) {
-      last_error = call.error();
+      last_error = call.error() + " (" + (is_cloud ? "cloud " : "node ") + a.name + ")";
       settle(false, 0, "");
       metrics_.retry();
       continue;
@@ -362,7 +363,8 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
 void Gateway::check_health_once() {
   for (size_t i = 0; i < config_.nodes.size(); ++i) {
     const NodeConfig& n = config_.nodes[i];
-    UpstreamCall call(n.url, config_.health.connect_timeout, std::min(n.timeout, Seconds(5)));
+    UpstreamCall call(n.url, config_.health.connect_timeout, std::min(n.timeout, Seconds(5)), nullptr,
+                      tls_.nodes[i].get());
     UpstreamRequest req;
     req.method = "GET";
     req.path = "/v1/models";
@@ -381,7 +383,7 @@ void Gateway::check_health_once() {
         }
       }
     }
-    if (!ok) connections_.drop(n.url.authority());
+    if (!ok) connections_.drop(pool_key(n.url));
     pool_.report_health(i, ok, std::move(models));
   }
   connections_.close_expired();

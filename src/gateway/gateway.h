@@ -31,6 +31,9 @@
 // health, learnt model lists and the breakers' probes. Upstream requests
 // reuse keep-alive connections (ConnectionPool); a node that fails its check
 // loses its idle ones, and each check closes those idle past their timeout.
+// An https upstream is the same flow over TLS (upstream_tls.h): a failed
+// handshake is a connect failure (next target; the node's breaker and
+// health count it).
 #pragma once
 
 #include <atomic>
@@ -48,6 +51,7 @@
 #include "gateway/gateway_metrics.h"
 #include "gateway/key_gate.h"
 #include "gateway/node_pool.h"
+#include "gateway/upstream_tls.h"
 #include "gateway/worker_pool.h"
 #include "server/http_types.h"
 
@@ -93,6 +97,7 @@ class Gateway {
   std::unique_ptr<CacheStore> cache_;
   std::shared_ptr<CloudGuard> guard_;
   std::vector<std::string> cloud_keys_;
+  UpstreamTls tls_;  // before the pool and the workers, which use it
   KeyGate keys_;  // the gateway's own API keys ([keys]); open (every caller anonymous) without
   NodePool pool_;
   ConnectionPool connections_;  // idle keep-alive connections to the upstreams

@@ -6,7 +6,9 @@
 
 #include <limits>
 #include <optional>
+#include <stdexcept>
 
+#include "gateway/tls_context.h"
 #include "gateway/upstream_connection.h"
 
 namespace hearth::gateway {
@@ -22,9 +24,13 @@ std::string upstream_target(const Url& url, const std::string& path) {
   return url.base + path;
 }
 
+std::string pool_key(const Url& url) { return url.tls ? url.origin() : url.authority(); }
+
 struct UpstreamCall::Impl {
-  Impl(const Url& u, Seconds c, Seconds f, ConnectionPool* p)
-      : url(u), who(u.authority()), connect_timeout(c), first_byte(f), pool(p) {}
+  Impl(const Url& u, Seconds c, Seconds f, ConnectionPool* p, TlsContext* t)
+      : url(u), who(u.authority()), tls_key(u.tls ? pool_key(u) : ""), connect_timeout(c), first_byte(f), pool(p), tls(t) {
+    if (url.tls != (tls != nullptr)) throw std::logic_error("UpstreamCall: a TlsContext is needed exactly for https");
+  }
 
   template <typename D>
   static std::chrono::steady_clock::duration ticks(D d) {
@@ -48,15 +54,23 @@ struct UpstreamCall::Impl {
 
   // Why a step failed, for error(); empty when it did not.
   std::string connect();
+  std::string handshake();
   std::string exchange(const UpstreamRequest& request);
   // After a failed exchange: the server closed a pooled connection before
   // it sent any byte of the response (and not by our deadline).
   bool stale() const { return !timed_out && !parser->got_some() && buffer.size() == 0; }
 
   Url url;
-  std::string who;  // host:port: the pool's key and the name in messages
+  std::string who;  // host:port: the Host header and the name in messages
+  std::string tls_key;  // https: the pool key (pool_key())
+
+  // The pool key, and the Host header (without the scheme's default port):
+  // references, so plain http allocates nothing more per request.
+  const std::string& key() const { return url.tls ? tls_key : who; }
+  const std::string& host_header() const { return url.port == (url.tls ? 443 : 80) ? url.host : who; }
   Seconds connect_timeout, first_byte;
   ConnectionPool* pool;
+  TlsContext* tls;
   std::unique_ptr<UpstreamConnection> conn;
   bool reused = false;
   bool timed_out = false;  // the last failed step ran into its deadline
@@ -66,30 +80,46 @@ struct UpstreamCall::Impl {
 };
 
 std::string UpstreamCall::Impl::connect() {
-  conn = std::make_unique<UpstreamConnection>();
+  conn = std::make_unique<UpstreamConnection>(tls);
   reused = false;
   beast::error_code ec;
   tcp::resolver resolver(conn->ioc);
   const auto endpoints = resolver.resolve(url.host, std::to_string(url.port), ec);
   if (ec) return "cannot resolve " + who + ": " + ec.message();
-  conn->stream.expires_after(ticks(connect_timeout));
-  conn->stream.async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
+  // One deadline for the connect and the TLS handshake after it.
+  conn->tcp().expires_after(ticks(connect_timeout));
+  conn->tcp().async_connect(endpoints, [&](beast::error_code e, const tcp::endpoint&) { ec = e; });
   run();
   if (ec) {
-    if (pool) pool->drop(who);  // it refused us: its idle connections are dead too
+    if (pool) pool->drop(key());  // it refused us: its idle connections are dead too
     return "cannot connect to " + who + ": " + ec.message();
   }
   // A proxy relays each request as soon as it has it: no Nagle delay on a
   // request written in more than one piece over a kept-alive connection.
-  conn->stream.socket().set_option(tcp::no_delay(true), ec);
-  return "";
+  conn->tcp().socket().set_option(tcp::no_delay(true), ec);
+  return tls ? handshake() : "";
+}
+
+std::string UpstreamCall::Impl::handshake() {
+  auto& s = std::get<UpstreamConnection::Tls>(conn->stream);
+  try {
+    tls->prepare(s.native_handle(), url.host);
+  } catch (const std::exception& e) {
+    return "TLS with " + url.origin() + ": " + e.what();
+  }
+  beast::error_code ec;
+  s.async_handshake(net::ssl::stream_base::client, [&](beast::error_code e) { ec = e; });
+  run();
+  if (!ec) return "";
+  if (ec == beast::error::timeout) return "TLS handshake with " + url.origin() + " timed out";
+  return "TLS handshake with " + url.origin() + " failed: " + tls->failure(s.native_handle(), ec);
 }
 
 std::string UpstreamCall::Impl::exchange(const UpstreamRequest& request) {
   reset_parser();
   timed_out = false;
   http::request<http::string_body> req(http::string_to_verb(request.method), upstream_target(url, request.path), 11);
-  req.set(http::field::host, who);
+  req.set(http::field::host, host_header());
   req.set(http::field::user_agent, "hearth-gateway");
   for (const auto& [k, v] : request.headers) req.set(k, v);
   if (!request.body.empty() || request.method == "POST") {
@@ -99,14 +129,14 @@ std::string UpstreamCall::Impl::exchange(const UpstreamRequest& request) {
   req.keep_alive(pool != nullptr);
   req.prepare_payload();
   beast::error_code ec;
-  conn->stream.expires_after(ticks(first_byte));
-  http::async_write(conn->stream, req, [&](beast::error_code e, size_t) { ec = e; });
+  conn->tcp().expires_after(ticks(first_byte));
+  conn->visit([&](auto& s) { http::async_write(s, req, [&](beast::error_code e, size_t) { ec = e; }); });
   run();
   timed_out = ec == beast::error::timeout;
   if (ec) return "cannot send to " + who + ": " + ec.message();
 
-  conn->stream.expires_after(ticks(first_byte));
-  http::async_read_header(conn->stream, buffer, *parser, [&](beast::error_code e, size_t) { ec = e; });
+  conn->tcp().expires_after(ticks(first_byte));
+  conn->visit([&](auto& s) { http::async_read_header(s, buffer, *parser, [&](beast::error_code e, size_t) { ec = e; }); });
   run();
   timed_out = ec == beast::error::timeout;
   if (ec) return who + " sent no response: " + ec.message();
@@ -114,8 +144,9 @@ std::string UpstreamCall::Impl::exchange(const UpstreamRequest& request) {
   return "";
 }
 
-UpstreamCall::UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout, ConnectionPool* pool)
-    : impl_(std::make_unique<Impl>(url, connect_timeout, first_byte_timeout, pool)) {
+UpstreamCall::UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout, ConnectionPool* pool,
+                           TlsContext* tls)
+    : impl_(std::make_unique<Impl>(url, connect_timeout, first_byte_timeout, pool, tls)) {
   impl_->reset_parser();  // status() and header() answer (empty) even before start()
 }
 
@@ -125,7 +156,7 @@ UpstreamCall::~UpstreamCall() {
   // server that keeps the connection open; everything else closes here.
   const bool reusable = m.pool && m.conn && m.done && !failed_ && m.parser && m.parser->keep_alive() &&
                         m.buffer.size() == 0;
-  if (reusable) m.pool->give_back(m.who, std::move(m.conn));
+  if (reusable) m.pool->give_back(m.key(), std::move(m.conn));
 }
 
 bool UpstreamCall::fail(std::string why) {
@@ -139,7 +170,9 @@ bool UpstreamCall::reused() const { return impl_->reused; }
 bool UpstreamCall::start(const UpstreamRequest& request) {
   auto& m = *impl_;
   if (m.pool) {
-    if ((m.conn = m.pool->take(m.who))) {
+    m.conn = m.pool->take(m.key());
+    if (m.conn && m.conn->tls != m.tls) m.conn.reset();  // made for another upstream's TLS settings
+    if (m.conn) {
       m.reused = true;
       const std::string why = m.exchange(request);
       if (why.empty()) return true;
@@ -172,8 +205,8 @@ bool UpstreamCall::next(std::string& out) {
     body.data = buf;
     body.size = sizeof buf;
     beast::error_code ec;
-    m.conn->stream.expires_after(Impl::ticks(m.first_byte));
-    http::async_read_some(m.conn->stream, m.buffer, *m.parser, [&](beast::error_code e, size_t) { ec = e; });
+    m.conn->tcp().expires_after(Impl::ticks(m.first_byte));
+    m.conn->visit([&](auto& s) { http::async_read_some(s, m.buffer, *m.parser, [&](beast::error_code e, size_t) { ec = e; }); });
     m.run();
     if (ec == http::error::need_buffer) ec = {};
     const size_t n = sizeof buf - m.parser->get().body().size;

@@ -1,6 +1,6 @@
 // One HTTP/1.1 request to an upstream (a node or a cloud), made from a
-// gateway worker thread, with a deadline on every step: the TCP connect
-// (connect_timeout), the response head (first_byte) and each later read of
+// gateway worker thread, with a deadline on every step: the TCP connect and,
+// for https, the TLS handshake (both within connect_timeout), the response head (first_byte) and each later read of
 // the body (first_byte again: the longest silence tolerated mid-stream).
 // The body is read chunk by chunk as it arrives, so SSE passes through
 // without being buffered. Blocking for its caller; each step runs the
@@ -17,6 +17,12 @@
 // it, and the server did not say `Connection: close`; a call abandoned
 // mid-body closes its connection. A refused connect drops the upstream's
 // pooled connections (they are dead too).
+//
+// https (url.tls): the same steps over TLS (tls_context.h); a failed
+// handshake (an unverifiable certificate, a wrong host, no TLS on the port)
+// fails start() like a refused connect, so the caller fails over, and its
+// error() says what failed. Pooled TLS connections are kept under
+// pool_key(url) and serve only the TlsContext that made them.
 #pragma once
 
 #include <memory>
@@ -39,11 +45,19 @@ struct UpstreamRequest {
 // Base + path, without doubling a "/v1" the base already ends with.
 std::string upstream_target(const Url& url, const std::string& path);
 
+// The ConnectionPool key of an upstream: host:port for http, https://host:port for https.
+std::string pool_key(const Url& url);
+
+class TlsContext;
+
 class UpstreamCall {
  public:
   // pool: where to take an idle connection from and give it back to; null:
-  // a fresh connection, closed at the end. The pool must outlive the call.
-  UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout, ConnectionPool* pool = nullptr);
+  // a fresh connection, closed at the end. tls: the upstream's context,
+  // required exactly when url.tls (std::logic_error otherwise). Both must
+  // outlive the call.
+  UpstreamCall(const Url& url, Seconds connect_timeout, Seconds first_byte_timeout, ConnectionPool* pool = nullptr,
+               TlsContext* tls = nullptr);
   ~UpstreamCall();  // pools or closes the connection (see above)
   UpstreamCall(const UpstreamCall&) = delete;
   UpstreamCall& operator=(const UpstreamCall&) = delete;

@@ -5,15 +5,13 @@
 namespace hearth::gateway {
 
 Url parse_url(const std::string& text) {
-  const std::string http = "http://";
-  if (text.rfind("https://", 0) == 0) {
-    throw UnsupportedError("\"" + text + "\": https upstreams are not supported yet; use http:// (e.g. through a local TLS proxy)");
-  }
-  if (text.rfind(http, 0) != 0) throw FormatError("\"" + text + "\" is not an http:// URL");
-  const std::string rest = text.substr(http.size());
+  Url u;
+  u.tls = text.rfind("https://", 0) == 0;
+  if (!u.tls && text.rfind("http://", 0) != 0) throw FormatError("\"" + text + "\" is not an http:// or https:// URL");
+  if (u.tls) u.port = 443;
+  const std::string rest = text.substr(u.tls ? 8 : 7);
   const size_t slash = rest.find('/');
   const std::string hostport = rest.substr(0, slash);
-  Url u;
   u.base = slash == std::string::npos ? "" : rest.substr(slash);
   while (!u.base.empty() && u.base.back() == '/') u.base.pop_back();
   const size_t colon = hostport.rfind(':');

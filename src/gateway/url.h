@@ -1,6 +1,7 @@
-// An upstream's address: http://HOST[:PORT][/BASE]. Only plain HTTP today
-// (nodes and test clouds on a private network); https is refused with a
-// clear error until the gateway links a TLS library.
+// An upstream's address: http://HOST[:PORT][/BASE] or https://HOST[:PORT][/BASE]
+// (default port 80, or 443 for https). An https upstream's TLS settings
+// (ca_file, tls_verify) live in its config entry (config.h) and become a
+// TlsContext (tls_context.h).
 #pragma once
 
 #include <cstdint>
@@ -12,12 +13,15 @@ struct Url {
   std::string host;
   uint16_t port = 80;
   std::string base;  // path prefix without a trailing '/', e.g. "/v1" or ""
+  bool tls = false;  // https://
 
-  // host:port, for messages and the Host header.
+  // host:port, for the Host header and plain-http pool keys.
   std::string authority() const { return host + ":" + std::to_string(port); }
+  // scheme://host:port, for messages.
+  std::string origin() const { return (tls ? "https://" : "http://") + authority(); }
 };
 
-// Throws FormatError (or UnsupportedError for https) saying what is wrong.
+// Throws FormatError saying what is wrong.
 Url parse_url(const std::string& text);
 
 }  // namespace hearth::gateway

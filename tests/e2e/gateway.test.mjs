@@ -13,8 +13,8 @@ import path from 'node:path';
 import OpenAI from 'openai';
 import Anthropic from '@anthropic-ai/sdk';
 import { binary, startServer } from './server.mjs';
+import { client, fakeCloud, launchGateway, listenOn, metric, readBody, until } from './gateway_helpers.mjs';
 
-const CLOUD_KEY = 'cloud-secret-key';
 const procs = [];
 const servers = [];
 let tmp;
@@ -25,58 +25,14 @@ let cloud;
 let slow;
 
 // An in-process HTTP server on a free port; resolves to its base URL.
-function listen(handler) {
-  const s = http.createServer(handler);
-  servers.push(s);
-  return new Promise((resolve) => s.listen(0, '127.0.0.1', () => resolve(`http://127.0.0.1:${s.address().port}`)));
+async function listen(handler) {
+  return `http://127.0.0.1:${await listenOn(http.createServer(handler), servers)}`;
 }
 
-function readBody(req) {
-  return new Promise((resolve) => {
-    let b = '';
-    req.on('data', (d) => { b += d; });
-    req.on('end', () => resolve(b));
-  });
-}
-
-// The fake cloud: OpenAI-shaped answers, 401 without its key; records what it
-// was asked (seen: path and model; bodies: every body as it arrived).
+// The fake cloud (gateway_helpers.mjs) on a free port.
 async function startCloud() {
-  const seen = [];
-  const bodies = [];
-  const url = await listen(async (req, res) => {
-    const body = await readBody(req);
-    if (req.headers.authorization !== `Bearer ${CLOUD_KEY}`) {
-      res.writeHead(401, { 'content-type': 'application/json' });
-      return res.end(JSON.stringify({ error: { message: 'bad key', type: 'auth' } }));
-    }
-    const j = JSON.parse(body);
-    seen.push({ path: req.url, model: j.model });
-    bodies.push(j);
-    if (j.stream) return streamAnswer(res, j);
-    res.writeHead(200, { 'content-type': 'application/json' });
-    res.end(JSON.stringify({
-      id: 'cloud-1', object: 'chat.completion', created: 1, model: j.model,
-      choices: [{ index: 0, message: { role: 'assistant', content: `cloud says hi to ${j.model}` }, finish_reason: 'stop' }],
-      usage: { prompt_tokens: 1, completion_tokens: 4, total_tokens: 5 },
-    }));
-  });
-  return { url, seen, bodies };
-}
-
-// The fake cloud's stream, as OpenAI sends one: content chunks, a chunk with
-// the finish reason, then — only when asked with stream_options.include_usage —
-// "usage": null on those and one more chunk with "choices": [] and the usage
-// of the whole answer (3 prompt and 5 completion tokens), then [DONE].
-function streamAnswer(res, j) {
-  const withUsage = j.stream_options?.include_usage === true;
-  res.writeHead(200, { 'content-type': 'text/event-stream' });
-  const chunk = (choices, extra = {}) => `data: ${JSON.stringify({ id: 'cloud-s', object: 'chat.completion.chunk',
-    created: 1, model: j.model, choices, ...(withUsage ? { usage: null } : {}), ...extra })}\n\n`;
-  for (const part of ['cloud says ', 'hi to ', j.model]) res.write(chunk([{ index: 0, delta: { content: part }, finish_reason: null }]));
-  res.write(chunk([{ index: 0, delta: {}, finish_reason: 'stop' }]));
-  if (withUsage) res.write(chunk([], { usage: { prompt_tokens: 3, completion_tokens: 5, total_tokens: 8 } }));
-  res.end('data: [DONE]\n\n');
+  const c = fakeCloud();
+  return { url: await listen(c.handler), seen: c.seen, bodies: c.bodies };
 }
 
 // A node that streams one event every 50 ms and breaks its connection
@@ -100,24 +56,7 @@ async function startSlowNode(parts = 3) {
 }
 
 // Starts `hearth gateway` on a config; resolves to its URL once it listens.
-function startGateway(name, toml) {
-  const file = path.join(tmp, `${name}.toml`);
-  fs.writeFileSync(file, toml);
-  const child = spawn(binary, ['gateway', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BURST_KEY: CLOUD_KEY },
-  });
-  procs.push(child);
-  let log = '';
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`gateway did not start:\n${log}`)), 10000);
-    child.stderr.on('data', (d) => {
-      log += d;
-      const m = log.match(/listening on (http:\/\/[^\s]+)/);
-      if (m) { clearTimeout(timer); resolve(m[1]); }
-    });
-    child.once('exit', (code) => { clearTimeout(timer); reject(new Error(`gateway exited (${code}):\n${log}`)); });
-  });
-}
+const startGateway = (name, toml) => launchGateway({ dir: tmp, procs }, name, toml);
 
 const health = `[health]\ninterval = 0.2\nfailures = 2\nopen_for = 1\nconnect_timeout = 1\n`;
 const node = (name, url) => `[[nodes]]\nname = "${name}"\nurl = "${url}"\ntimeout = 60\n`;
@@ -136,23 +75,6 @@ const audit = (name, extra = '') => {
   const prices = pricesFile;
   return `[audit]\npath = "${path.join(tmp, `${name}.jsonl`)}"\nprices = "${prices}"\n${extra}`;
 };
-const client = (url) => new OpenAI({ baseURL: `${url}/v1`, apiKey: 'unused', maxRetries: 0 });
-
-async function metric(url, name) {
-  const text = await (await fetch(`${url}/metrics`)).text();
-  const line = text.split('\n').find((l) => l.startsWith(`${name} `));
-  return line ? Number(line.split(' ')[1]) : NaN;
-}
-
-async function until(what, fn, ms = 10000) {
-  const end = Date.now() + ms;
-  while (Date.now() < end) {
-    if (await fn()) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-  throw new Error(`timed out waiting for ${what}`);
-}
-
 let gw; // the main gateway over nodes a and b
 
 before(async () => {

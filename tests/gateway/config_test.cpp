@@ -125,7 +125,7 @@ TEST(GatewayConfig, SchemaErrorsCarryLineColumnAndTheFix) {
   EXPECT_EQ(error_of("[[nodes]]\nname = \"a\"\nurl = \"http://x:1\"\n[[routes]]\ncloud = \"sometimes\"\n"),
             "gw.toml:5:9: routes[0].cloud: must be \"never\", \"on_failure\", \"on_overload\" or \"always\"");
   EXPECT_EQ(error_of("[[nodes]]\nname = \"a\"\nurl = \"ftp://x\"\n"),
-            "gw.toml:3:7: nodes[0].url: \"ftp://x\" is not an http:// URL");
+            "gw.toml:3:7: nodes[0].url: \"ftp://x\" is not an http:// or https:// URL");
   EXPECT_EQ(error_of("[[nodes]]\nname = \"a\"\nurl = \"http://x:99999\"\n"),
             "gw.toml:3:7: nodes[0].url: \"http://x:99999\": the port must be a number from 1 to 65535");
   EXPECT_EQ(error_of("[[nodes]]\nurl = \"http://x:1\"\n"), "gw.toml:1:1: nodes[0]. needs `name`");
@@ -145,15 +145,6 @@ TEST(GatewayConfig, WholeConfigRules) {
             "gw.toml: the route for \"*\" says cloud = \"always\" but no [[clouds]] entry is configured");
   EXPECT_EQ(error_of("[cache]\nbackend = \"sqlite\"\n[[nodes]]\nname = \"a\"\nurl = \"http://x:1\"\n"),
             "gw.toml:1:1: cache. backend \"sqlite\" needs `path` (the database file)");
-}
-
-TEST(GatewayConfig, HttpsIsRefusedAsNotYetSupported) {
-  try {
-    parse_url("https://api.example.com/v1");
-    FAIL() << "https accepted";
-  } catch (const UnsupportedError& e) {
-    EXPECT_NE(std::string(e.what()).find("https upstreams are not supported yet"), std::string::npos);
-  }
 }
 
 TEST(GatewayConfig, GlobMatching) {
