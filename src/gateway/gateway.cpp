@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "gateway/cache_replay.h"
 #include "gateway/canonical.h"
 #include "gateway/relay_stream.h"
 #include "gateway/route_plan.h"
@@ -154,8 +155,7 @@ HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
   if (cache_ && cacheable(job->route.cache, path, job->body)) {
     job->key = cache_key(path, job->body);
     if (auto hit = cache_->get(*job->key)) {
-      std::optional<std::string> text = job->stream ? (hit->sse ? hit->sse : sse_from_json(path, hit->json.value_or("")))
-                                                    : hit->json;
+      std::optional<std::string> text = replay_body(path, job->body, *hit);
       if (text) {
         metrics_.cache(true);
         metrics_.decision(Decision::cache);
@@ -194,7 +194,7 @@ struct AttemptSetup {
   Seconds timeout{30};
   UpstreamRequest request;
   std::optional<CloudRequest> cloud;  // set for a cloud
-  bool strip_usage = false;           // the gateway asked the cloud for a usage chunk the client did not
+  bool strip_usage = false;           // the gateway asked for a usage chunk the client did not
 };
 
 }  // namespace
@@ -249,7 +249,14 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
         last_error = n.name + ": its circuit breaker is open";
         continue;
       }
-      a.request.body = job->body_text;
+      if (job->key && job->stream && !is_anthropic_path(job->path)) {
+        // A stream to cache: stored with its usage chunk, for the clients that ask (cache_replay.h).
+        Json body = job->body;
+        a.strip_usage = ask_stream_usage(body);
+        a.request.body = body.dump();
+      } else {
+        a.request.body = job->body_text;
+      }
       a.name = n.name, a.url = n.url, a.timeout = n.timeout;
     }
 
@@ -338,7 +345,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     if (complete && job->key) {
       CachedAnswer ans;
       ans.content_type = "text/event-stream";
-      ans.sse = a.strip_usage ? without_usage_chunks(all) : all;  // as the client saw it
+      ans.sse = std::move(all);  // as the upstream sent it, usage chunk included (cache_replay.h)
       cache_->put(*job->key, ans);
     }
     relay->finish();

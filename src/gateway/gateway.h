@@ -10,21 +10,23 @@
 //                │    the key check (key_gate.h, with [keys]): 401 no or a wrong key
 //                │    parse JSON (400 naming the problem); 403 a model outside the key's routes;
 //                │    route = first glob match on "model"
-//                │    cacheable? ──> cache get ──hit──> reply now (a stream request gets SSE)
+//                │    cacheable? ──> cache get ──hit──> reply now (a stream request gets SSE, its
+//                │                        │        usage chunk only if it asked: cache_replay.h)
 //                │                        └─miss─┐                       x-hearth-cache: hit
 //                └──── deferred reply ──> worker: plan_targets (route_plan.h)
-//                         for each target (node: least outstanding first; cloud: key, model map,
+//                         for each target (node: least outstanding first, include_usage for a
+//                                          stream to cache; cloud: key, model map,
 //                                          stream_options.include_usage for a stream
 //                                          (stream_usage.h), CloudGuard::before_send with
 //                                          the caller's key id):
 //                           connect/5xx/timeout/broken body before the first byte: next target
 //                           else answer ── JSON: whole body, cached when complete and 200
 //                                      └── SSE:  first chunk commits, then chunk by chunk
-//                                                (a cloud's usage-only chunk dropped unless
-//                                                the client asked for it);
+//                                                (a usage-only chunk the gateway asked for
+//                                                dropped unless the client asked for it too);
 //                                                a failure after it ends the stream with an
-//                                                error event + [DONE]; cached only when the
-//                                                stream reached its terminator
+//                                                error event + [DONE]; cached (as the upstream
+//                                                sent it) only when it reached its terminator
 //                         no target left: 502 (503 when none was up) naming the last error
 //
 // Active health checks (GET /v1/models every health.interval) feed NodePool:

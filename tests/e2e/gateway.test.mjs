@@ -222,6 +222,56 @@ test('cache: a streamed answer is stored and replayed as a stream; a JSON answer
   assert.ok(await metric(gw, 'hearth_gateway_requests_total{decision="cache"}') >= 3);
 });
 
+// Every chunk of a streamed answer, and the cache header.
+async function streamChunks(c, req) {
+  const { data, response } = await c.chat.completions.create({ ...req, stream: true }).withResponse();
+  const chunks = [];
+  for await (const ch of data) chunks.push(ch);
+  return { chunks, cache: response.headers.get('x-hearth-cache') };
+}
+const usageChunks = (chunks) => chunks.filter((c) => c.choices.length === 0 && c.usage);
+const textOf = (chunks) => chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+
+test('cache: one entry, the usage chunk only to the clients that ask for it (stream_options.include_usage)', async () => {
+  const withUsage = { stream_options: { include_usage: true } };
+  // Stored by a client that asked: a later client that did not gets no usage chunk.
+  const req = { model, messages: [{ role: 'user', content: 'A bird sang' }], temperature: 0, max_tokens: 10 };
+  const asked = await streamChunks(client(gw), { ...req, ...withUsage });
+  assert.equal(asked.cache, 'miss');
+  assert.equal(usageChunks(asked.chunks).length, 1);
+  const usage = usageChunks(asked.chunks)[0].usage;
+  assert.ok(usage.completion_tokens > 0 && usage.completion_tokens <= 10, JSON.stringify(usage));
+  const plain = await streamChunks(client(gw), req);
+  assert.equal(plain.cache, 'hit');
+  assert.equal(usageChunks(plain.chunks).length, 0);
+  assert.ok(plain.chunks.every((c) => c.choices.length === 1));
+  assert.equal(textOf(plain.chunks), textOf(asked.chunks));
+  const again = await streamChunks(client(gw), { ...req, ...withUsage });
+  assert.equal(again.cache, 'hit');
+  assert.deepEqual(usageChunks(again.chunks).map((c) => c.usage), [usage]);
+
+  // Stored by a client that did not ask: a later client that asks gets the usage.
+  const req2 = { model, messages: [{ role: 'user', content: 'The old tree' }], temperature: 0, max_tokens: 10 };
+  const first = await streamChunks(client(gw), req2);
+  assert.equal(first.cache, 'miss');
+  assert.equal(usageChunks(first.chunks).length, 0, 'the usage the gateway asked the node for is not passed on');
+  const later = await streamChunks(client(gw), { ...req2, ...withUsage });
+  assert.equal(later.cache, 'hit');
+  assert.equal(textOf(later.chunks), textOf(first.chunks));
+  assert.equal(usageChunks(later.chunks).length, 1);
+  assert.ok(usageChunks(later.chunks)[0].usage.completion_tokens > 0);
+
+  // A JSON answer replayed as a stream: its usage only when asked for.
+  const req3 = { model, messages: [{ role: 'user', content: 'A red ball' }], temperature: 0, max_tokens: 10 };
+  const json = await client(gw).chat.completions.create(req3);
+  const s1 = await streamChunks(client(gw), { ...req3, ...withUsage });
+  const s2 = await streamChunks(client(gw), req3);
+  assert.deepEqual([s1.cache, s2.cache], ['hit', 'hit']);
+  assert.deepEqual(usageChunks(s1.chunks).map((c) => c.usage), [json.usage]);
+  assert.equal(usageChunks(s2.chunks).length, 0);
+  assert.equal(textOf(s2.chunks), json.choices[0].message.content);
+});
+
 test('embeddings are cached; Anthropic messages pass through to a node, streamed too', async () => {
   const e1 = await client(gw).embeddings.create({ model, input: 'a cat', encoding_format: 'float' }).withResponse();
   const e2 = await client(gw).embeddings.create({ input: 'a cat', encoding_format: 'float', model }).withResponse();
