@@ -71,6 +71,8 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
                                 {"routes", c.routes.size()}, {"audit", c.audit.path}, {"warnings", warnings},
                                 {"budgets", c.budgets.backend}, {"redis", redis}};
     if (!c.keys.path.empty()) j["keys"] = {{"path", c.keys.path}, {"keys", keys}, {"required", c.keys.required}};
+    j["upstream"] = {{"workers", c.upstream.workers}, {"idle_connections", c.upstream.idle_connections},
+                     {"idle_timeout_s", c.upstream.idle_timeout.count()}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -81,6 +83,8 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
                 r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
+  std::printf("  upstream: %zu worker(s); keep-alive: up to %zu idle connection(s) per upstream, closed after %g s idle\n",
+              c.upstream.workers, c.upstream.idle_connections, c.upstream.idle_timeout.count());
   for (const auto& line : redis) std::printf("  %s\n", line.c_str());
   if (!c.keys.path.empty()) {
     std::printf("  API keys: %zu in %s (%s)\n", keys, c.keys.path.c_str(),

@@ -271,6 +271,11 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     });
   });
   one_table(r, "budgets", source, [&](TableReader& tr, const toml::table& t) { read_budgets(tr, t, c.budgets); });
+  one_table(r, "upstream", source, [&](TableReader& tr, const toml::table&) {
+    tr.integer("workers", c.upstream.workers, 1, 4096);
+    tr.integer("idle_connections", c.upstream.idle_connections, 0, 100000);
+    tr.seconds("idle_timeout", c.upstream.idle_timeout);
+  });
   one_table(r, "keys", source, [&](TableReader& tr, const toml::table&) {
     tr.string("path", c.keys.path, true);
     tr.boolean("required", c.keys.required);

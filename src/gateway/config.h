@@ -33,6 +33,10 @@
 //             backend = "memory" | "redis" (counters shared by every gateway replica),
 //             url = (default: [cache] url when the cache is on Redis), timeout = 1.0 (s).
 //             Redis down: cloud requests are refused with 503 (budgets fail closed).
+//   [upstream] workers = 128 (upstream requests in flight at once, each holding a thread;
+//             more wait in line), idle_connections = 64 (idle keep-alive connections kept
+//             per node or cloud; 0: none kept), idle_timeout = 4.0 (s an idle one is kept;
+//             keep it below the upstreams' own keep-alive timeout) — connection_pool.h
 //   [keys]    path = "keys.json" (the gateway API keys, made by `hearth gateway keys add`;
 //             gateway/keys.h), required = true (every request but /health and /metrics must
 //             carry a valid key: `Authorization: Bearer KEY` or `x-api-key: KEY`; false: a
@@ -121,6 +125,12 @@ struct BudgetsConfig {
   Seconds timeout{1};              // redis: connect and command timeout
 };
 
+struct UpstreamConfig {
+  size_t workers = 128;           // upstream requests in flight at once (each holds a thread)
+  size_t idle_connections = 64;   // idle keep-alive connections kept per upstream; 0: none
+  Seconds idle_timeout{4};        // an idle connection is closed after this
+};
+
 struct KeysConfig {
   std::string path;      // the key file; empty: no [keys] (no key asked for)
   bool required = true;  // a request without a key is refused (401)
@@ -138,6 +148,7 @@ struct GatewayConfig {
   RedactionConfig redaction;
   BudgetsConfig budgets;
   KeysConfig keys;
+  UpstreamConfig upstream;
 };
 
 // Parses TOML text; `source` names it in errors ("gateway.toml:12:3: ...").

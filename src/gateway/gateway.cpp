@@ -67,12 +67,23 @@ struct Gateway::Job {
   Clock::time_point arrived;
 };
 
-Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard,
-                 GatewayLimits limits)
+namespace {
+
+ConnectionPoolLimits pool_limits(const UpstreamConfig& u) {
+  ConnectionPoolLimits l;
+  l.max_idle_per_upstream = u.idle_connections;
+  l.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(u.idle_timeout);
+  return l;
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard)
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
       cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
-      pool_(config_.nodes, config_.health), connections_(limits.upstream_connections), workers_(limits.workers) {}
+      pool_(config_.nodes, config_.health), connections_(pool_limits(config_.upstream)),
+      workers_(config_.upstream.workers) {}
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;

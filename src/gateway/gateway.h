@@ -55,11 +55,6 @@
 
 namespace hearth::gateway {
 
-struct GatewayLimits {
-  size_t workers = 128;  // upstream requests in flight at once (each holds a thread); more wait in line
-  ConnectionPoolLimits upstream_connections;  // keep-alive connections to nodes and clouds (connection_pool.h)
-};
-
 // Each cloud's API key from its api_key_env, in config order; throws Error
 // naming the variable when one is unset (called before binding the port).
 std::vector<std::string> cloud_keys(const GatewayConfig& config);
@@ -68,9 +63,9 @@ class Gateway {
  public:
   // Reads each cloud's key (cloud_keys()) and, with [keys], the gateway's
   // key file (KeyGate::from_config; IoError / FormatError naming it).
-  // guard: null = let everything pass (cloud_guard.h).
-  Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard,
-          GatewayLimits limits = {});
+  // guard: null = let everything pass (cloud_guard.h). The workers and the
+  // keep-alive pool's limits come from config.upstream.
+  Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard);
   ~Gateway();  // stops the health checks, then waits for the workers
 
   // The one handler (server/http_types.h); replies that need an upstream

@@ -371,6 +371,12 @@ test('upstream keep-alive: sequential requests reuse the connections to the node
   assert.equal(reusedAfter - reusedBefore + freshAfter - freshBefore, 6);
   // At most one new connection per node; every later request rides a pooled one.
   assert.ok(freshAfter - freshBefore <= 2, `new connections: ${freshAfter - freshBefore}`);
+
+  // [upstream] idle_connections = 0 in gateway.toml: nothing is pooled, every request connects.
+  const g = await startGateway('nopool', `listen = "127.0.0.1:0"\n${health}` + node('a', nodeA.url) +
+    `[upstream]\nidle_connections = 0\nidle_timeout = 2\nworkers = 4\n`);
+  for (let i = 0; i < 3; i++) await client(g).chat.completions.create({ model, messages: [{ role: 'user', content: `Yo ${i}` }], max_tokens: 2 });
+  assert.deepEqual([await metric(g, reused), await metric(g, fresh)], [0, 3]);
 });
 
 test('killing a node under load loses no request that had not started streaming', async () => {

@@ -49,6 +49,23 @@ TEST(GatewayCheckCli, ValidConfigIsSummarisedWithWarnings) {
   EXPECT_EQ(js["ok"], true);
   EXPECT_EQ(js["nodes"], 1);
   EXPECT_EQ(js["warnings"].size(), 1u);
+  EXPECT_EQ(js["upstream"], (nlohmann::json{{"workers", 128}, {"idle_connections", 64}, {"idle_timeout_s", 4.0}}));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, UpstreamLimitsAreShownAndBadOnesExplained) {
+  const auto dir = temp_dir("gw-check");
+  const std::string ok =
+      write(dir, "ok.toml", std::string(kConfig) + "[upstream]\nworkers = 16\nidle_connections = 8\nidle_timeout = 2.5\n");
+  const RunResult r = run_hearth({"gateway", "--check", "--config", ok});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("upstream: 16 worker(s); keep-alive: up to 8 idle connection(s) per upstream, closed after 2.5 s idle"),
+            std::string::npos)
+      << r.out;
+  const std::string bad = write(dir, "bad.toml", std::string(kConfig) + "[upstream]\nidle_timeout = -1\n");
+  const RunResult b = run_hearth({"gateway", "--check", "--config", bad});
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_EQ(b.err, "hearth: error: " + bad + ":15:16: upstream.idle_timeout: must be more than 0 seconds (and at most 10^7)\n");
   std::filesystem::remove_all(dir);
 }
 
