@@ -83,7 +83,9 @@ Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::s
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
       cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
       pool_(config_.nodes, config_.health), connections_(pool_limits(config_.upstream)),
-      workers_(config_.upstream.workers) {}
+      workers_(config_.upstream.workers) {
+  share_key_budgets(keys_, guard_);  // a key added while the gateway runs is capped before its first use
+}
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;

@@ -611,6 +611,37 @@ test('gateway keys: 401 without a valid key, 403 outside its routes, a budget pe
   assert.equal(verify.status, 0, String(verify.stdout));
 });
 
+test('gateway keys: `keys add|remove` on a running gateway take effect within ~1 s, budget included; a broken file keeps the keys', async () => {
+  const file = path.join(tmp, 'reload-keys.json');
+  const first = addKey(file, 'first');
+  const g = await startGateway('reload', `listen = "127.0.0.1:0"\n${health}` + node('b', nodeB.url) +
+    burst(`models = { "remote-small" = "gpt-cloud-small" }\n`) + `[[routes]]\nmodel = "remote-*"\ncloud = "always"\n` +
+    audit('reload') + `[keys]\npath = "${file}"\n`);
+  const ask = (apiKey) => new OpenAI({ baseURL: `${g}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({
+    model: 'remote-small', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+  const status = (apiKey) => ask(apiKey).then(() => 200, (e) => e.status);
+  assert.equal(await status(first), 200);
+
+  // $4 a day at $1 per completion token, 4 reserved per answer: one answer fits.
+  const added = addKey(file, 'added', '--usd-per-day', '4');
+  const t0 = Date.now();
+  await until('the added key works', async () => (await status(added)) === 200, 5000);
+  const took = Date.now() - t0;
+  assert.ok(took < 2500, `the new key took ${took} ms`);
+  assert.equal(await status(added), 429, 'the added key came with its budget');
+
+  execFileSync(binary, ['gateway', 'keys', 'remove', '--file', file, '--id', 'first']);
+  await until('the removed key is refused', async () => (await status(first)) === 401, 5000);
+
+  // A broken key file: the keys in force stay (and the gateway says why).
+  const good = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, '{"keys": [ broken');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await status(first), 401);
+  assert.equal(await status(added), 429);
+  fs.writeFileSync(file, good);
+});
+
 test('cloud policy on_overload: the cloud while the node is at max_in_flight, the node below it', async () => {
   const long = await startSlowNode(100); // streams for 5 s unless its client goes away
   const g = await startGateway('overload', `listen = "127.0.0.1:0"\n${health}` + node('s', long) + 'max_in_flight = 1\n' +
