@@ -83,6 +83,9 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
                 r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
+  for (const auto& n : c.nodes) {
+    if (!n.api_key_env.empty()) std::printf("  node \"%s\": sends the API key in $%s\n", n.name.c_str(), n.api_key_env.c_str());
+  }
   std::printf("  upstream: %zu worker(s); keep-alive: up to %zu idle connection(s) per upstream, closed after %g s idle\n",
               c.upstream.workers, c.upstream.idle_connections, c.upstream.idle_timeout.count());
   for (const auto& line : redis) std::printf("  %s\n", line.c_str());
@@ -100,6 +103,7 @@ int run(const GatewayOptions& o) {
   if (!c.audit.path.empty()) gateway::check_audited_guard(c);  // bad rules or prices stop --check too
   // A bad key file stops --check and the start (before the port is bound).
   const size_t keys = c.keys.path.empty() ? 0 : gateway::KeyStore::load(c.keys.path).keys().size();
+  gateway::node_keys(c);  // a node's missing key stops --check and the start: its requests would all fail
   if (o.check) return check(c, o.config, o.json, keys);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = gateway::make_cache_store(c.cache);

@@ -288,6 +288,7 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     tr.integer("weight", n.weight, 1, 1000);
     tr.seconds("timeout", n.timeout);
     tr.integer("max_in_flight", n.max_in_flight, 1, 100000);
+    if (tr.get("api_key_env")) tr.string("api_key_env", n.api_key_env, true);
     c.nodes.push_back(std::move(n));
   });
   each_table(r, "clouds", source, [&](TableReader& tr, const toml::table& t) {

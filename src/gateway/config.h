@@ -17,7 +17,9 @@
 //   [[nodes]] name, url, models = [..] (default: what its /v1/models lists),
 //             weight = 1, timeout = 30.0 (s to the first byte — the whole answer when
 //             not streamed — and between chunks),
-//             max_in_flight = 32 (more counts as overloaded)
+//             max_in_flight = 32 (more counts as overloaded),
+//             api_key_env = "NODE_KEY" (the variable holding the node's API key, sent as
+//             Authorization: Bearer to it and its health checks; absent: no key)
 //   [[clouds]] name, url, api_key_env, timeout = 60.0, models = { local = "cloud" }
 //   [[routes]] model = "*" (glob), cloud = "never"|"on_failure"|"on_overload"|"always",
 //             cloud_opt_in = false (true: the request must send x-hearth-cloud: allow),
@@ -81,6 +83,7 @@ struct NodeConfig {
   int weight = 1;                   // breaks ties between equally loaded nodes
   Seconds timeout{30};              // to the first byte (the whole answer when not streamed), and between two chunks
   int max_in_flight = 32;           // at or over it the node counts as overloaded
+  std::string api_key_env;          // the environment variable holding its API key; empty: none sent
 };
 
 struct CloudConfig {

@@ -81,22 +81,35 @@ ConnectionPoolLimits pool_limits(const UpstreamConfig& u) {
 Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard)
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
-      cloud_keys_(cloud_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
+      cloud_keys_(cloud_keys(config_)), node_keys_(node_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
       pool_(config_.nodes, config_.health), connections_(pool_limits(config_.upstream)),
       workers_(config_.upstream.workers) {
   share_key_budgets(keys_, guard_);  // a key added while the gateway runs is capped before its first use
 }
 
+namespace {
+
+// The API key of upstream `name` from the environment variable `var`.
+std::string key_from_env(const std::string& kind, const std::string& name, const std::string& var) {
+  const char* key = std::getenv(var.c_str());
+  if (!key || !*key) {
+    throw Error(kind + " \"" + name + "\": the environment variable " + var + " (its api_key_env) is not set; export the " +
+                kind + "'s API key in it");
+  }
+  return key;
+}
+
+}  // namespace
+
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;
-  for (const auto& c : config.clouds) {
-    const char* key = std::getenv(c.api_key_env.c_str());
-    if (!key || !*key) {
-      throw Error("cloud \"" + c.name + "\": the environment variable " + c.api_key_env +
-                  " (its api_key_env) is not set; export the cloud's API key in it");
-    }
-    keys.emplace_back(key);
-  }
+  for (const auto& c : config.clouds) keys.push_back(key_from_env("cloud", c.name, c.api_key_env));
+  return keys;
+}
+
+std::vector<std::string> node_keys(const GatewayConfig& config) {
+  std::vector<std::string> keys;
+  for (const auto& n : config.nodes) keys.push_back(n.api_key_env.empty() ? "" : key_from_env("node", n.name, n.api_key_env));
   return keys;
 }
 
@@ -270,6 +283,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
       } else {
         a.request.body = job->body_text;
       }
+      if (!node_keys_[t.index].empty()) a.request.headers.emplace_back("Authorization", "Bearer " + node_keys_[t.index]);
       a.name = n.name, a.url = n.url, a.timeout = n.timeout;
     }
 
@@ -386,6 +400,7 @@ void Gateway::check_health_once() {
     UpstreamRequest req;
     req.method = "GET";
     req.path = "/v1/models";
+    if (!node_keys_[i].empty()) req.headers.emplace_back("Authorization", "Bearer " + node_keys_[i]);
     bool ok = call.start(req) && call.status() == 200;
     std::optional<std::vector<std::string>> models;
     if (ok) {

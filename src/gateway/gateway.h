@@ -58,10 +58,13 @@ namespace hearth::gateway {
 // Each cloud's API key from its api_key_env, in config order; throws Error
 // naming the variable when one is unset (called before binding the port).
 std::vector<std::string> cloud_keys(const GatewayConfig& config);
+// Each node's API key from its api_key_env ("" for a node without one), in
+// config order; throws Error naming the variable when one is unset.
+std::vector<std::string> node_keys(const GatewayConfig& config);
 
 class Gateway {
  public:
-  // Reads each cloud's key (cloud_keys()) and, with [keys], the gateway's
+  // Reads each cloud's and node's key (cloud_keys(), node_keys()) and, with [keys], the gateway's
   // key file (KeyGate::from_config; IoError / FormatError naming it).
   // guard: null = let everything pass (cloud_guard.h). The workers and the
   // keep-alive pool's limits come from config.upstream.
@@ -90,6 +93,7 @@ class Gateway {
   std::unique_ptr<CacheStore> cache_;
   std::shared_ptr<CloudGuard> guard_;
   std::vector<std::string> cloud_keys_;
+  std::vector<std::string> node_keys_;  // "" for a node without a key
   KeyGate keys_;  // the gateway's own API keys ([keys]); open (every caller anonymous) without
   NodePool pool_;
   ConnectionPool connections_;  // idle keep-alive connections to the upstreams

@@ -100,11 +100,12 @@ async function startSlowNode(parts = 3) {
 }
 
 // Starts `hearth gateway` on a config; resolves to its URL once it listens.
-function startGateway(name, toml) {
+// env: more environment variables for it.
+function startGateway(name, toml, env = {}) {
   const file = path.join(tmp, `${name}.toml`);
   fs.writeFileSync(file, toml);
   const child = spawn(binary, ['gateway', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BURST_KEY: CLOUD_KEY },
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BURST_KEY: CLOUD_KEY, ...env },
   });
   procs.push(child);
   let log = '';
@@ -640,6 +641,29 @@ test('gateway keys: `keys add|remove` on a running gateway take effect within ~1
   assert.equal(await status(first), 401);
   assert.equal(await status(added), 429);
   fs.writeFileSync(file, good);
+});
+
+test('node API keys: api_key_env sends Authorization: Bearer to the node and its health checks', async () => {
+  const NODE_KEY = 'node-secret-key-123';
+  const keyed = await startServer(['--api-key', NODE_KEY]);
+  try {
+    assert.equal((await fetch(`${keyed.url}/v1/models`)).status, 401, 'the node itself demands its key');
+    const g = await startGateway('nodekey', `listen = "127.0.0.1:0"\n${health}` + node('k', keyed.url) +
+      'api_key_env = "NODE_KEY"\n', { NODE_KEY });
+    await until('the keyed node is healthy', async () => (await (await fetch(`${g}/health`)).json()).nodes[0].healthy);
+    const r = await client(g).chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 }).withResponse();
+    assert.equal(r.response.headers.get('x-hearth-upstream'), 'k');
+    assert.ok(r.data.choices[0].message.content.length > 0);
+    assert.deepEqual((await client(g).models.list()).data.map((m) => m.id), [model], 'models learnt with the key');
+
+    // The same node without the key in the config: its health checks fail, requests get no upstream.
+    const bare = await startGateway('nodekey-bare', `listen = "127.0.0.1:0"\n${health}` + node('k', keyed.url));
+    await until('the node is marked down', async () => !(await (await fetch(`${bare}/health`)).json()).nodes[0].healthy);
+    await assert.rejects(client(bare).chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 }),
+      (e) => e.status === 503 || e.status === 502);
+  } finally {
+    await keyed.stop();
+  }
 });
 
 test('cloud policy on_overload: the cloud while the node is at max_in_flight, the node below it', async () => {

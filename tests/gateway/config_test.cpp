@@ -169,6 +169,14 @@ TEST(GatewayConfig, GlobMatching) {
   EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", std::string(2000, 'a')));
 }
 
+TEST(GatewayConfig, NodeApiKeyEnv) {
+  const std::string node = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n";
+  EXPECT_EQ(parse_config(node, "gw.toml").nodes[0].api_key_env, "");  // absent: no key sent
+  EXPECT_EQ(parse_config(node + "api_key_env = \"NODE_KEY\"\n", "gw.toml").nodes[0].api_key_env, "NODE_KEY");
+  EXPECT_EQ(error_of(node + "api_key_env = \"\"\n"), "gw.toml:4:15: nodes[0].api_key_env: must not be empty");
+  EXPECT_EQ(error_of(node + "api_key_env = 1\n"), "gw.toml:4:15: nodes[0].api_key_env: must be a string");
+}
+
 TEST(GatewayConfig, UpstreamSection) {
   const std::string node = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n";
   const GatewayConfig d = parse_config(node, "gw.toml");
