@@ -75,6 +75,8 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
                                 {"budgets", c.budgets.backend}, {"redis", redis}};
     j["tls"] = tls;
     if (!c.keys.path.empty()) j["keys"] = {{"path", c.keys.path}, {"keys", keys}, {"required", c.keys.required}};
+    j["upstream"] = {{"workers", c.upstream.workers}, {"idle_connections", c.upstream.idle_connections},
+                     {"idle_timeout_s", c.upstream.idle_timeout.count()}};
     std::printf("%s\n", j.dump(2).c_str());
     return 0;
   }
@@ -85,6 +87,11 @@ int check(const gateway::GatewayConfig& c, const std::string& path, bool json, s
                 r.cloud_opt_in ? " (opt-in: x-hearth-cloud: allow)" : "");
   }
   if (!c.audit.path.empty()) std::printf("  audit log: %s\n", c.audit.path.c_str());
+  for (const auto& n : c.nodes) {
+    if (!n.api_key_env.empty()) std::printf("  node \"%s\": sends the API key in $%s\n", n.name.c_str(), n.api_key_env.c_str());
+  }
+  std::printf("  upstream: %zu worker(s); keep-alive: up to %zu idle connection(s) per upstream, closed after %g s idle\n",
+              c.upstream.workers, c.upstream.idle_connections, c.upstream.idle_timeout.count());
   for (const auto& line : redis) std::printf("  %s\n", line.c_str());
   for (const auto& line : tls) std::printf("  %s\n", line.c_str());
   if (!c.keys.path.empty()) {
@@ -102,6 +109,7 @@ int run(const GatewayOptions& o) {
   // A bad key file stops --check and the start (before the port is bound).
   const size_t keys = c.keys.path.empty() ? 0 : gateway::KeyStore::load(c.keys.path).keys().size();
   gateway::make_upstream_tls(c);  // a ca_file that holds no PEM certificate stops --check and the start
+  gateway::node_keys(c);  // a node's missing key stops --check and the start: its requests would all fail
   if (o.check) return check(c, o.config, o.json, keys);
   gateway::cloud_keys(c);  // a missing key stops the start before the port is bound
   auto cache = gateway::make_cache_store(c.cache);

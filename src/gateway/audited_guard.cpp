@@ -117,6 +117,10 @@ CloudCharge AuditedCloudGuard::after_response(const CloudRequest& request, int s
   return {s.prompt_tokens + s.completion_tokens, ticket->entry.cost_usd};
 }
 
+void AuditedCloudGuard::set_key_budget(const std::string& key_id, const BudgetLimit& limit) {
+  egress_.budgets.set_limit(key_id, limit);
+}
+
 std::shared_ptr<CloudGuard> make_audited_guard(const GatewayConfig& config) {
   auto parts = std::make_shared<EgressParts>(config);
   Egress egress{parts->redactor, parts->prices, parts->budgets, parts->audit};

@@ -40,6 +40,7 @@ class AuditedCloudGuard final : public CloudGuard {
 
   CloudVerdict before_send(CloudRequest& request) override;
   CloudCharge after_response(const CloudRequest& request, int status, const std::string& body) override;
+  void set_key_budget(const std::string& key_id, const BudgetLimit& limit) override;
 
  private:
   Egress egress_;

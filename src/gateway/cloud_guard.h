@@ -16,6 +16,8 @@
 
 namespace hearth::gateway {
 
+struct BudgetLimit;  // budget.h
+
 struct CloudRequest {
   std::string cloud;        // [[clouds]] name
   std::string path;         // e.g. /v1/chat/completions
@@ -53,6 +55,9 @@ class CloudGuard {
     (void)request, (void)status, (void)body;
     return {};
   }
+  // The daily caps of gateway key `key_id` (its "budget" in the key file),
+  // told again whenever the key file is reloaded, before the key can be used.
+  virtual void set_key_budget(const std::string& key_id, const BudgetLimit& limit) { (void)key_id, (void)limit; }
 };
 
 }  // namespace hearth::gateway

@@ -296,6 +296,11 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     });
   });
   one_table(r, "budgets", source, [&](TableReader& tr, const toml::table& t) { read_budgets(tr, t, c.budgets); });
+  one_table(r, "upstream", source, [&](TableReader& tr, const toml::table&) {
+    tr.integer("workers", c.upstream.workers, 1, 4096);
+    tr.integer("idle_connections", c.upstream.idle_connections, 0, 100000);
+    tr.seconds("idle_timeout", c.upstream.idle_timeout);
+  });
   one_table(r, "keys", source, [&](TableReader& tr, const toml::table&) {
     tr.string("path", c.keys.path, true);
     tr.boolean("required", c.keys.required);
@@ -309,6 +314,7 @@ GatewayConfig read_root(const toml::table& root, const std::string& source) {
     tr.integer("weight", n.weight, 1, 1000);
     tr.seconds("timeout", n.timeout);
     tr.integer("max_in_flight", n.max_in_flight, 1, 100000);
+    if (tr.get("api_key_env")) tr.string("api_key_env", n.api_key_env, true);
     c.nodes.push_back(std::move(n));
   });
   each_table(r, "clouds", source, [&](TableReader& tr, const toml::table& t) {

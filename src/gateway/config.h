@@ -17,7 +17,9 @@
 //   [[nodes]] name, url (http:// or https://), models = [..] (default: what its /v1/models lists),
 //             weight = 1, timeout = 30.0 (s to the first byte — the whole answer when
 //             not streamed — and between chunks),
-//             max_in_flight = 32 (more counts as overloaded)
+//             max_in_flight = 32 (more counts as overloaded),
+//             api_key_env = "NODE_KEY" (the variable holding the node's API key, sent as
+//             Authorization: Bearer to it and its health checks; absent: no key)
 //   [[clouds]] name, url, api_key_env, timeout = 60.0, models = { local = "cloud" }
 //   TLS, in any [[nodes]] or [[clouds]] entry with an https:// url (tls_context.h):
 //             ca_file = "ca.pem" (trust this PEM bundle instead of the system CA store;
@@ -37,6 +39,10 @@
 //             backend = "memory" | "redis" (counters shared by every gateway replica),
 //             url = (default: [cache] url when the cache is on Redis), timeout = 1.0 (s).
 //             Redis down: cloud requests are refused with 503 (budgets fail closed).
+//   [upstream] workers = 128 (upstream requests in flight at once, each holding a thread;
+//             more wait in line), idle_connections = 64 (idle keep-alive connections kept
+//             per node or cloud; 0: none kept), idle_timeout = 4.0 (s an idle one is kept;
+//             keep it below the upstreams' own keep-alive timeout) — connection_pool.h
 //   [keys]    path = "keys.json" (the gateway API keys, made by `hearth gateway keys add`;
 //             gateway/keys.h), required = true (every request but /health and /metrics must
 //             carry a valid key: `Authorization: Bearer KEY` or `x-api-key: KEY`; false: a
@@ -88,6 +94,7 @@ struct NodeConfig {
   Seconds timeout{30};              // to the first byte (the whole answer when not streamed), and between two chunks
   int max_in_flight = 32;           // at or over it the node counts as overloaded
   TlsOptions tls;                   // ca_file, tls_verify
+  std::string api_key_env;          // the environment variable holding its API key; empty: none sent
 };
 
 struct CloudConfig {
@@ -133,6 +140,12 @@ struct BudgetsConfig {
   Seconds timeout{1};              // redis: connect and command timeout
 };
 
+struct UpstreamConfig {
+  size_t workers = 128;           // upstream requests in flight at once (each holds a thread)
+  size_t idle_connections = 64;   // idle keep-alive connections kept per upstream; 0: none
+  Seconds idle_timeout{4};        // an idle connection is closed after this
+};
+
 struct KeysConfig {
   std::string path;      // the key file; empty: no [keys] (no key asked for)
   bool required = true;  // a request without a key is refused (401)
@@ -150,6 +163,7 @@ struct GatewayConfig {
   RedactionConfig redaction;
   BudgetsConfig budgets;
   KeysConfig keys;
+  UpstreamConfig upstream;
 };
 
 // Parses TOML text; `source` names it in errors ("gateway.toml:12:3: ...").

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "gateway/cache_replay.h"
 #include "gateway/canonical.h"
 #include "gateway/relay_stream.h"
 #include "gateway/route_plan.h"
@@ -66,23 +67,50 @@ struct Gateway::Job {
   Clock::time_point arrived;
 };
 
-Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard,
-                 GatewayLimits limits)
+namespace {
+
+ConnectionPoolLimits pool_limits(const UpstreamConfig& u) {
+  ConnectionPoolLimits l;
+  l.max_idle_per_upstream = u.idle_connections;
+  l.idle_timeout = std::chrono::duration_cast<std::chrono::milliseconds>(u.idle_timeout);
+  return l;
+}
+
+}  // namespace
+
+Gateway::Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard)
     : config_(std::move(config)), cache_(std::move(cache)),
       guard_(guard ? std::move(guard) : std::make_shared<CloudGuard>()),
-      cloud_keys_(cloud_keys(config_)), tls_(make_upstream_tls(config_)), keys_(KeyGate::from_config(config_.keys)),
-      pool_(config_.nodes, config_.health), connections_(limits.upstream_connections), workers_(limits.workers) {}
+      cloud_keys_(cloud_keys(config_)), tls_(make_upstream_tls(config_)),
+      node_keys_(node_keys(config_)), keys_(KeyGate::from_config(config_.keys)),
+      pool_(config_.nodes, config_.health), connections_(pool_limits(config_.upstream)),
+      workers_(config_.upstream.workers) {
+  share_key_budgets(keys_, guard_);  // a key added while the gateway runs is capped before its first use
+}
+
+namespace {
+
+// The API key of upstream `name` from the environment variable `var`.
+std::string key_from_env(const std::string& kind, const std::string& name, const std::string& var) {
+  const char* key = std::getenv(var.c_str());
+  if (!key || !*key) {
+    throw Error(kind + " \"" + name + "\": the environment variable " + var + " (its api_key_env) is not set; export the " +
+                kind + "'s API key in it");
+  }
+  return key;
+}
+
+}  // namespace
 
 std::vector<std::string> cloud_keys(const GatewayConfig& config) {
   std::vector<std::string> keys;
-  for (const auto& c : config.clouds) {
-    const char* key = std::getenv(c.api_key_env.c_str());
-    if (!key || !*key) {
-      throw Error("cloud \"" + c.name + "\": the environment variable " + c.api_key_env +
-                  " (its api_key_env) is not set; export the cloud's API key in it");
-    }
-    keys.emplace_back(key);
-  }
+  for (const auto& c : config.clouds) keys.push_back(key_from_env("cloud", c.name, c.api_key_env));
+  return keys;
+}
+
+std::vector<std::string> node_keys(const GatewayConfig& config) {
+  std::vector<std::string> keys;
+  for (const auto& n : config.nodes) keys.push_back(n.api_key_env.empty() ? "" : key_from_env("node", n.name, n.api_key_env));
   return keys;
 }
 
@@ -154,8 +182,7 @@ HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
   if (cache_ && cacheable(job->route.cache, path, job->body)) {
     job->key = cache_key(path, job->body);
     if (auto hit = cache_->get(*job->key)) {
-      std::optional<std::string> text = job->stream ? (hit->sse ? hit->sse : sse_from_json(path, hit->json.value_or("")))
-                                                    : hit->json;
+      std::optional<std::string> text = replay_body(path, job->body, *hit);
       if (text) {
         metrics_.cache(true);
         metrics_.decision(Decision::cache);
@@ -195,7 +222,7 @@ struct AttemptSetup {
   TlsContext* tls = nullptr;  // for https
   UpstreamRequest request;
   std::optional<CloudRequest> cloud;  // set for a cloud
-  bool strip_usage = false;           // the gateway asked the cloud for a usage chunk the client did not
+  bool strip_usage = false;           // the gateway asked for a usage chunk the client did not
 };
 
 }  // namespace
@@ -250,7 +277,15 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
         last_error = n.name + ": its circuit breaker is open";
         continue;
       }
-      a.request.body = job->body_text;
+      if (job->key && job->stream && !is_anthropic_path(job->path)) {
+        // A stream to cache: stored with its usage chunk, for the clients that ask (cache_replay.h).
+        Json body = job->body;
+        a.strip_usage = ask_stream_usage(body);
+        a.request.body = body.dump();
+      } else {
+        a.request.body = job->body_text;
+      }
+      if (!node_keys_[t.index].empty()) a.request.headers.emplace_back("Authorization", "Bearer " + node_keys_[t.index]);
       a.name = n.name, a.url = n.url, a.timeout = n.timeout, a.tls = tls_.nodes[t.index].get();
     }
 
@@ -339,7 +374,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     if (complete && job->key) {
       CachedAnswer ans;
       ans.content_type = "text/event-stream";
-      ans.sse = a.strip_usage ? without_usage_chunks(all) : all;  // as the client saw it
+      ans.sse = std::move(all);  // as the upstream sent it, usage chunk included (cache_replay.h)
       cache_->put(*job->key, ans);
     }
     relay->finish();
@@ -368,6 +403,7 @@ void Gateway::check_health_once() {
     UpstreamRequest req;
     req.method = "GET";
     req.path = "/v1/models";
+    if (!node_keys_[i].empty()) req.headers.emplace_back("Authorization", "Bearer " + node_keys_[i]);
     bool ok = call.start(req) && call.status() == 200;
     std::optional<std::vector<std::string>> models;
     if (ok) {

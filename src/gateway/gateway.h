@@ -10,21 +10,23 @@
 //                │    the key check (key_gate.h, with [keys]): 401 no or a wrong key
 //                │    parse JSON (400 naming the problem); 403 a model outside the key's routes;
 //                │    route = first glob match on "model"
-//                │    cacheable? ──> cache get ──hit──> reply now (a stream request gets SSE)
+//                │    cacheable? ──> cache get ──hit──> reply now (a stream request gets SSE, its
+//                │                        │        usage chunk only if it asked: cache_replay.h)
 //                │                        └─miss─┐                       x-hearth-cache: hit
 //                └──── deferred reply ──> worker: plan_targets (route_plan.h)
-//                         for each target (node: least outstanding first; cloud: key, model map,
+//                         for each target (node: least outstanding first, include_usage for a
+//                                          stream to cache; cloud: key, model map,
 //                                          stream_options.include_usage for a stream
 //                                          (stream_usage.h), CloudGuard::before_send with
 //                                          the caller's key id):
 //                           connect/5xx/timeout/broken body before the first byte: next target
 //                           else answer ── JSON: whole body, cached when complete and 200
 //                                      └── SSE:  first chunk commits, then chunk by chunk
-//                                                (a cloud's usage-only chunk dropped unless
-//                                                the client asked for it);
+//                                                (a usage-only chunk the gateway asked for
+//                                                dropped unless the client asked for it too);
 //                                                a failure after it ends the stream with an
-//                                                error event + [DONE]; cached only when the
-//                                                stream reached its terminator
+//                                                error event + [DONE]; cached (as the upstream
+//                                                sent it) only when it reached its terminator
 //                         no target left: 502 (503 when none was up) naming the last error
 //
 // Active health checks (GET /v1/models every health.interval) feed NodePool:
@@ -57,22 +59,20 @@
 
 namespace hearth::gateway {
 
-struct GatewayLimits {
-  size_t workers = 128;  // upstream requests in flight at once (each holds a thread); more wait in line
-  ConnectionPoolLimits upstream_connections;  // keep-alive connections to nodes and clouds (connection_pool.h)
-};
-
 // Each cloud's API key from its api_key_env, in config order; throws Error
 // naming the variable when one is unset (called before binding the port).
 std::vector<std::string> cloud_keys(const GatewayConfig& config);
+// Each node's API key from its api_key_env ("" for a node without one), in
+// config order; throws Error naming the variable when one is unset.
+std::vector<std::string> node_keys(const GatewayConfig& config);
 
 class Gateway {
  public:
-  // Reads each cloud's key (cloud_keys()) and, with [keys], the gateway's
+  // Reads each cloud's and node's key (cloud_keys(), node_keys()) and, with [keys], the gateway's
   // key file (KeyGate::from_config; IoError / FormatError naming it).
-  // guard: null = let everything pass (cloud_guard.h).
-  Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard,
-          GatewayLimits limits = {});
+  // guard: null = let everything pass (cloud_guard.h). The workers and the
+  // keep-alive pool's limits come from config.upstream.
+  Gateway(GatewayConfig config, std::unique_ptr<CacheStore> cache, std::shared_ptr<CloudGuard> guard);
   ~Gateway();  // stops the health checks, then waits for the workers
 
   // The one handler (server/http_types.h); replies that need an upstream
@@ -98,6 +98,7 @@ class Gateway {
   std::shared_ptr<CloudGuard> guard_;
   std::vector<std::string> cloud_keys_;
   UpstreamTls tls_;  // before the pool and the workers, which use it
+  std::vector<std::string> node_keys_;  // "" for a node without a key
   KeyGate keys_;  // the gateway's own API keys ([keys]); open (every caller anonymous) without
   NodePool pool_;
   ConnectionPool connections_;  // idle keep-alive connections to the upstreams

@@ -1,5 +1,6 @@
 #include "gateway/key_gate.h"
 
+#include "gateway/key_file.h"
 #include "gateway/keys.h"
 
 namespace hearth::gateway {
@@ -36,13 +37,17 @@ std::string_view presented_key(const server::HttpRequest& request) {
 
 KeyGate::KeyGate(std::shared_ptr<const KeyStore> keys, bool required) : keys_(std::move(keys)), required_(required) {}
 
+KeyGate::KeyGate(std::shared_ptr<KeyFile> file, bool required) : file_(std::move(file)), required_(required) {}
+
 KeyGate KeyGate::from_config(const KeysConfig& config) {
   if (config.path.empty()) return {};
-  return KeyGate(std::make_shared<const KeyStore>(KeyStore::load(config.path)), config.required);
+  return KeyGate(std::make_shared<KeyFile>(config.path), config.required);
 }
 
+std::shared_ptr<const KeyStore> KeyGate::current() const { return file_ ? file_->current() : keys_; }
+
 Caller KeyGate::identify(const server::HttpRequest& request) const {
-  if (!keys_) return {};
+  if (!enabled()) return {};
   const std::string_view key = presented_key(request);
   if (key.empty()) {
     if (!required_) return {};
@@ -52,7 +57,8 @@ Caller KeyGate::identify(const server::HttpRequest& request) const {
                   "`hearth gateway keys add`");
   }
   Caller c;
-  c.key = keys_->authenticate(key);
+  c.store = current();
+  c.key = c.store->authenticate(key);
   if (!c.key) {
     return refuse(401, "invalid_api_key",
                   "the API key is not valid for this gateway (it matches none of its keys); check the key you "
@@ -70,6 +76,17 @@ Caller KeyGate::may_use(Caller caller, const std::string& model) const {
 
 bool KeyGate::allows(const Caller& caller, const std::string& model) const {
   return !caller.key || key_allows_model(*caller.key, model);
+}
+
+void share_key_budgets(const KeyGate& gate, const std::shared_ptr<CloudGuard>& guard) {
+  auto tell = [guard](const KeyStore& keys) {
+    for (const KeyRecord& k : keys.keys()) guard->set_key_budget(k.id, k.budget);
+  };
+  if (gate.file()) {
+    gate.file()->on_load(tell);
+  } else if (const auto keys = gate.fixed_keys()) {
+    tell(*keys);
+  }
 }
 
 }  // namespace hearth::gateway

@@ -4,18 +4,45 @@ namespace hearth::gateway {
 
 using Json = nlohmann::json;
 
+bool client_asked_usage(const Json& body) {
+  if (!body.is_object()) return false;
+  const auto options = body.find("stream_options");
+  return options != body.end() && options->is_object() && options->value("include_usage", false) == true;
+}
+
 bool ask_stream_usage(Json& body) {
   if (!body.is_object() || body.value("stream", false) != true) return false;
+  const bool client_asked = client_asked_usage(body);
   Json& options = body["stream_options"];
   if (!options.is_object()) options = Json::object();
-  const bool client_asked = options.value("include_usage", false) == true;
   options["include_usage"] = true;
   return !client_asked;
 }
 
+namespace {
+
+// Some "usage" key of the event's text has an object for its value (the
+// cheap test before a parse: nearly every event has none).
+bool has_usage_object(std::string_view event) {
+  constexpr std::string_view kKey = "\"usage\"";
+  for (size_t at = event.find(kKey); at != std::string_view::npos; at = event.find(kKey, at + 1)) {
+    size_t i = at + kKey.size();
+    auto skip_space = [&] {
+      while (i < event.size() && (event[i] == ' ' || event[i] == '\t' || event[i] == '\r' || event[i] == '\n')) ++i;
+    };
+    skip_space();
+    if (i >= event.size() || event[i] != ':') continue;
+    ++i;
+    skip_space();
+    if (i < event.size() && event[i] == '{') return true;
+  }
+  return false;
+}
+
+}  // namespace
+
 bool is_usage_only_event(std::string_view event) {
-  // Cheap test first: nearly every event of a stream has no usage object.
-  if (event.find("\"usage\"") == std::string_view::npos) return false;
+  if (!has_usage_object(event)) return false;
   std::string data;
   while (!event.empty()) {
     const size_t nl = event.find('\n');

@@ -1,11 +1,14 @@
-// Honest token counts for streamed cloud answers. An OpenAI-compatible cloud
+// Honest token counts for streamed cloud answers, and a usage chunk in
+// every cached stream (cache_replay.h). An OpenAI-compatible cloud
 // reports a stream's usage only when asked with
 // stream_options: {"include_usage": true}: it then sends one more chunk
 // before `data: [DONE]`, with "choices": [] and the "usage" of the whole
 // answer (and "usage": null on every other chunk). The gateway asks for it
 // on every streamed cloud request, so the budget and the audit's completion
 // record get the cloud's real counts, and strips that extra chunk from the
-// client's stream when the client had not asked for it itself.
+// client's stream when the client had not asked for it itself. It asks the
+// nodes too when the answer will be cached, so that the stored stream can
+// serve a later client that asks for the usage.
 //
 //   ask_stream_usage(body)   before the guard (so the audited, hashed body is
 //                            exactly the one sent); true when it added the
@@ -20,6 +23,9 @@
 
 namespace hearth::gateway {
 
+// The request body sets "stream_options": {"include_usage": true}.
+bool client_asked_usage(const nlohmann::json& body);
+
 // Sets stream_options.include_usage = true on a request body with
 // "stream": true (other bodies are left alone). Returns true when the
 // client had not set it true itself (it was absent or false).
@@ -27,7 +33,9 @@ bool ask_stream_usage(nlohmann::json& body);
 
 // One SSE event (its lines, blank-line terminator included or not) is the
 // usage-only chunk: its data is a JSON object with "choices": [] and a
-// "usage" object.
+// "usage" object. Only an event where a "usage" key is followed by an
+// object is parsed (the others, "usage": null on every chunk of an
+// answer asked for its usage, are told apart without a parse).
 bool is_usage_only_event(std::string_view event);
 
 // Relays an SSE stream, dropping usage-only events when `strip` is set.

@@ -56,7 +56,8 @@ async function startSlowNode(parts = 3) {
 }
 
 // Starts `hearth gateway` on a config; resolves to its URL once it listens.
-const startGateway = (name, toml) => launchGateway({ dir: tmp, procs }, name, toml);
+// env: more environment variables for it.
+const startGateway = (name, toml, env = {}) => launchGateway({ dir: tmp, procs }, name, toml, env);
 
 const health = `[health]\ninterval = 0.2\nfailures = 2\nopen_for = 1\nconnect_timeout = 1\n`;
 const node = (name, url) => `[[nodes]]\nname = "${name}"\nurl = "${url}"\ntimeout = 60\n`;
@@ -142,6 +143,56 @@ test('cache: a streamed answer is stored and replayed as a stream; a JSON answer
   const direct = await client(gw).chat.completions.create(json);
   assert.equal(fromJson.text, direct.choices[0].message.content);
   assert.ok(await metric(gw, 'hearth_gateway_requests_total{decision="cache"}') >= 3);
+});
+
+// Every chunk of a streamed answer, and the cache header.
+async function streamChunks(c, req) {
+  const { data, response } = await c.chat.completions.create({ ...req, stream: true }).withResponse();
+  const chunks = [];
+  for await (const ch of data) chunks.push(ch);
+  return { chunks, cache: response.headers.get('x-hearth-cache') };
+}
+const usageChunks = (chunks) => chunks.filter((c) => c.choices.length === 0 && c.usage);
+const textOf = (chunks) => chunks.map((c) => c.choices[0]?.delta?.content ?? '').join('');
+
+test('cache: one entry, the usage chunk only to the clients that ask for it (stream_options.include_usage)', async () => {
+  const withUsage = { stream_options: { include_usage: true } };
+  // Stored by a client that asked: a later client that did not gets no usage chunk.
+  const req = { model, messages: [{ role: 'user', content: 'A bird sang' }], temperature: 0, max_tokens: 10 };
+  const asked = await streamChunks(client(gw), { ...req, ...withUsage });
+  assert.equal(asked.cache, 'miss');
+  assert.equal(usageChunks(asked.chunks).length, 1);
+  const usage = usageChunks(asked.chunks)[0].usage;
+  assert.ok(usage.completion_tokens > 0 && usage.completion_tokens <= 10, JSON.stringify(usage));
+  const plain = await streamChunks(client(gw), req);
+  assert.equal(plain.cache, 'hit');
+  assert.equal(usageChunks(plain.chunks).length, 0);
+  assert.ok(plain.chunks.every((c) => c.choices.length === 1));
+  assert.equal(textOf(plain.chunks), textOf(asked.chunks));
+  const again = await streamChunks(client(gw), { ...req, ...withUsage });
+  assert.equal(again.cache, 'hit');
+  assert.deepEqual(usageChunks(again.chunks).map((c) => c.usage), [usage]);
+
+  // Stored by a client that did not ask: a later client that asks gets the usage.
+  const req2 = { model, messages: [{ role: 'user', content: 'The old tree' }], temperature: 0, max_tokens: 10 };
+  const first = await streamChunks(client(gw), req2);
+  assert.equal(first.cache, 'miss');
+  assert.equal(usageChunks(first.chunks).length, 0, 'the usage the gateway asked the node for is not passed on');
+  const later = await streamChunks(client(gw), { ...req2, ...withUsage });
+  assert.equal(later.cache, 'hit');
+  assert.equal(textOf(later.chunks), textOf(first.chunks));
+  assert.equal(usageChunks(later.chunks).length, 1);
+  assert.ok(usageChunks(later.chunks)[0].usage.completion_tokens > 0);
+
+  // A JSON answer replayed as a stream: its usage only when asked for.
+  const req3 = { model, messages: [{ role: 'user', content: 'A red ball' }], temperature: 0, max_tokens: 10 };
+  const json = await client(gw).chat.completions.create(req3);
+  const s1 = await streamChunks(client(gw), { ...req3, ...withUsage });
+  const s2 = await streamChunks(client(gw), req3);
+  assert.deepEqual([s1.cache, s2.cache], ['hit', 'hit']);
+  assert.deepEqual(usageChunks(s1.chunks).map((c) => c.usage), [json.usage]);
+  assert.equal(usageChunks(s2.chunks).length, 0);
+  assert.equal(textOf(s2.chunks), json.choices[0].message.content);
 });
 
 test('embeddings are cached; Anthropic messages pass through to a node, streamed too', async () => {
@@ -243,6 +294,12 @@ test('upstream keep-alive: sequential requests reuse the connections to the node
   assert.equal(reusedAfter - reusedBefore + freshAfter - freshBefore, 6);
   // At most one new connection per node; every later request rides a pooled one.
   assert.ok(freshAfter - freshBefore <= 2, `new connections: ${freshAfter - freshBefore}`);
+
+  // [upstream] idle_connections = 0 in gateway.toml: nothing is pooled, every request connects.
+  const g = await startGateway('nopool', `listen = "127.0.0.1:0"\n${health}` + node('a', nodeA.url) +
+    `[upstream]\nidle_connections = 0\nidle_timeout = 2\nworkers = 4\n`);
+  for (let i = 0; i < 3; i++) await client(g).chat.completions.create({ model, messages: [{ role: 'user', content: `Yo ${i}` }], max_tokens: 2 });
+  assert.deepEqual([await metric(g, reused), await metric(g, fresh)], [0, 3]);
 });
 
 test('killing a node under load loses no request that had not started streaming', async () => {
@@ -475,6 +532,60 @@ test('gateway keys: 401 without a valid key, 403 outside its routes, a budget pe
     [[3, 5, 5, 'ok'], [3, 5, 5, 'ok']]);
   const verify = spawnSync(binary, ['audit', 'verify', log]);
   assert.equal(verify.status, 0, String(verify.stdout));
+});
+
+test('gateway keys: `keys add|remove` on a running gateway take effect within ~1 s, budget included; a broken file keeps the keys', async () => {
+  const file = path.join(tmp, 'reload-keys.json');
+  const first = addKey(file, 'first');
+  const g = await startGateway('reload', `listen = "127.0.0.1:0"\n${health}` + node('b', nodeB.url) +
+    burst(`models = { "remote-small" = "gpt-cloud-small" }\n`) + `[[routes]]\nmodel = "remote-*"\ncloud = "always"\n` +
+    audit('reload') + `[keys]\npath = "${file}"\n`);
+  const ask = (apiKey) => new OpenAI({ baseURL: `${g}/v1`, apiKey, maxRetries: 0 }).chat.completions.create({
+    model: 'remote-small', max_tokens: 4, messages: [{ role: 'user', content: 'hi' }] });
+  const status = (apiKey) => ask(apiKey).then(() => 200, (e) => e.status);
+  assert.equal(await status(first), 200);
+
+  // $4 a day at $1 per completion token, 4 reserved per answer: one answer fits.
+  const added = addKey(file, 'added', '--usd-per-day', '4');
+  const t0 = Date.now();
+  await until('the added key works', async () => (await status(added)) === 200, 5000);
+  const took = Date.now() - t0;
+  assert.ok(took < 2500, `the new key took ${took} ms`);
+  assert.equal(await status(added), 429, 'the added key came with its budget');
+
+  execFileSync(binary, ['gateway', 'keys', 'remove', '--file', file, '--id', 'first']);
+  await until('the removed key is refused', async () => (await status(first)) === 401, 5000);
+
+  // A broken key file: the keys in force stay (and the gateway says why).
+  const good = fs.readFileSync(file, 'utf8');
+  fs.writeFileSync(file, '{"keys": [ broken');
+  await new Promise((r) => setTimeout(r, 1500));
+  assert.equal(await status(first), 401);
+  assert.equal(await status(added), 429);
+  fs.writeFileSync(file, good);
+});
+
+test('node API keys: api_key_env sends Authorization: Bearer to the node and its health checks', async () => {
+  const NODE_KEY = 'node-secret-key-123';
+  const keyed = await startServer(['--api-key', NODE_KEY]);
+  try {
+    assert.equal((await fetch(`${keyed.url}/v1/models`)).status, 401, 'the node itself demands its key');
+    const g = await startGateway('nodekey', `listen = "127.0.0.1:0"\n${health}` + node('k', keyed.url) +
+      'api_key_env = "NODE_KEY"\n', { NODE_KEY });
+    await until('the keyed node is healthy', async () => (await (await fetch(`${g}/health`)).json()).nodes[0].healthy);
+    const r = await client(g).chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 }).withResponse();
+    assert.equal(r.response.headers.get('x-hearth-upstream'), 'k');
+    assert.ok(r.data.choices[0].message.content.length > 0);
+    assert.deepEqual((await client(g).models.list()).data.map((m) => m.id), [model], 'models learnt with the key');
+
+    // The same node without the key in the config: its health checks fail, requests get no upstream.
+    const bare = await startGateway('nodekey-bare', `listen = "127.0.0.1:0"\n${health}` + node('k', keyed.url));
+    await until('the node is marked down', async () => !(await (await fetch(`${bare}/health`)).json()).nodes[0].healthy);
+    await assert.rejects(client(bare).chat.completions.create({ model, messages: [{ role: 'user', content: 'Hi' }], max_tokens: 4 }),
+      (e) => e.status === 503 || e.status === 502);
+  } finally {
+    await keyed.stop();
+  }
 });
 
 test('cloud policy on_overload: the cloud while the node is at max_in_flight, the node below it', async () => {

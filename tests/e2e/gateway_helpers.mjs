@@ -66,14 +66,15 @@ export function streamAnswer(res, j) {
   res.end('data: [DONE]\n\n');
 }
 
-// Starts `hearth gateway` on a config written to dir/name.toml (the child is
+// Starts `hearth gateway` on a config written to dir/name.toml, with `env` added
+// to its environment (the child is
 // pushed onto `procs`, to kill at the end); resolves to its URL once it
 // listens, and `log` holds its stderr (the start line, warnings).
-export function launchGateway({ dir, procs }, name, toml) {
+export function launchGateway({ dir, procs }, name, toml, env = {}) {
   const file = path.join(dir, `${name}.toml`);
   fs.writeFileSync(file, toml);
   const child = spawn(binary, ['gateway', '--config', file], {
-    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BURST_KEY: CLOUD_KEY },
+    stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, BURST_KEY: CLOUD_KEY, ...env },
   });
   procs.push(child);
   let log = '';

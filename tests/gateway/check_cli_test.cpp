@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <cstdlib>
 #include <fstream>
 
 #include <nlohmann/json.hpp>
@@ -49,6 +50,23 @@ TEST(GatewayCheckCli, ValidConfigIsSummarisedWithWarnings) {
   EXPECT_EQ(js["ok"], true);
   EXPECT_EQ(js["nodes"], 1);
   EXPECT_EQ(js["warnings"].size(), 1u);
+  EXPECT_EQ(js["upstream"], (nlohmann::json{{"workers", 128}, {"idle_connections", 64}, {"idle_timeout_s", 4.0}}));
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, UpstreamLimitsAreShownAndBadOnesExplained) {
+  const auto dir = temp_dir("gw-check");
+  const std::string ok =
+      write(dir, "ok.toml", std::string(kConfig) + "[upstream]\nworkers = 16\nidle_connections = 8\nidle_timeout = 2.5\n");
+  const RunResult r = run_hearth({"gateway", "--check", "--config", ok});
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("upstream: 16 worker(s); keep-alive: up to 8 idle connection(s) per upstream, closed after 2.5 s idle"),
+            std::string::npos)
+      << r.out;
+  const std::string bad = write(dir, "bad.toml", std::string(kConfig) + "[upstream]\nidle_timeout = -1\n");
+  const RunResult b = run_hearth({"gateway", "--check", "--config", bad});
+  EXPECT_EQ(b.exit_code, 1);
+  EXPECT_EQ(b.err, "hearth: error: " + bad + ":15:16: upstream.idle_timeout: must be more than 0 seconds (and at most 10^7)\n");
   std::filesystem::remove_all(dir);
 }
 
@@ -94,6 +112,28 @@ TEST(GatewayCheckCli, ABadRedactionRuleOrPriceFileIsExplained) {
   const RunResult p = run_hearth({"gateway", "--check", "--config", no_prices});
   EXPECT_EQ(p.exit_code, 1);
   EXPECT_NE(p.err.find("none.json"), std::string::npos) << p.err;
+  std::filesystem::remove_all(dir);
+}
+
+TEST(GatewayCheckCli, ANodeKeyMustBeSetAndIsNeverShown) {
+  const auto dir = temp_dir("gw-check");
+  std::string text = kConfig;
+  text.replace(text.find("[[clouds]]"), 0, "api_key_env = \"HEARTH_TEST_NODE_KEY\"\n");
+  const std::string path = write(dir, "gw.toml", text);
+  ::unsetenv("HEARTH_TEST_NODE_KEY");
+  const RunResult unset = run_hearth({"gateway", "--check", "--config", path});
+  EXPECT_EQ(unset.exit_code, 1);
+  EXPECT_EQ(unset.err, "hearth: error: node \"a\": the environment variable HEARTH_TEST_NODE_KEY (its api_key_env) is "
+                       "not set; export the node's API key in it\n");
+  ::setenv("HEARTH_TEST_NODE_KEY", "node-secret-value", 1);
+  const RunResult set = run_hearth({"gateway", "--check", "--config", path});
+  const RunResult json = run_hearth({"gateway", "--check", "--json", "--config", path});
+  ::unsetenv("HEARTH_TEST_NODE_KEY");
+  EXPECT_EQ(set.exit_code, 0) << set.err;
+  EXPECT_NE(set.out.find("node \"a\": sends the API key in $HEARTH_TEST_NODE_KEY"), std::string::npos) << set.out;
+  for (const RunResult* r : {&set, &json}) {
+    EXPECT_EQ((r->out + r->err).find("node-secret-value"), std::string::npos) << "the key itself is never printed";
+  }
   std::filesystem::remove_all(dir);
 }
 

@@ -160,6 +160,37 @@ TEST(GatewayConfig, GlobMatching) {
   EXPECT_FALSE(glob_match("*a*a*a*a*a*a*a*a*b", std::string(2000, 'a')));
 }
 
+TEST(GatewayConfig, NodeApiKeyEnv) {
+  const std::string node = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n";
+  EXPECT_EQ(parse_config(node, "gw.toml").nodes[0].api_key_env, "");  // absent: no key sent
+  EXPECT_EQ(parse_config(node + "api_key_env = \"NODE_KEY\"\n", "gw.toml").nodes[0].api_key_env, "NODE_KEY");
+  EXPECT_EQ(error_of(node + "api_key_env = \"\"\n"), "gw.toml:4:15: nodes[0].api_key_env: must not be empty");
+  EXPECT_EQ(error_of(node + "api_key_env = 1\n"), "gw.toml:4:15: nodes[0].api_key_env: must be a string");
+}
+
+TEST(GatewayConfig, UpstreamSection) {
+  const std::string node = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n";
+  const GatewayConfig d = parse_config(node, "gw.toml");
+  EXPECT_EQ(d.upstream.workers, 128u);  // the defaults, as documented
+  EXPECT_EQ(d.upstream.idle_connections, 64u);
+  EXPECT_DOUBLE_EQ(d.upstream.idle_timeout.count(), 4.0);
+  const GatewayConfig c =
+      parse_config(node + "[upstream]\nworkers = 8\nidle_connections = 0\nidle_timeout = 1.5\n", "gw.toml");
+  EXPECT_EQ(c.upstream.workers, 8u);
+  EXPECT_EQ(c.upstream.idle_connections, 0u);  // 0: no pooling
+  EXPECT_DOUBLE_EQ(c.upstream.idle_timeout.count(), 1.5);
+  EXPECT_EQ(error_of(node + "[upstream]\nidle_connections = -1\n"),
+            "gw.toml:5:20: upstream.idle_connections: must be between 0 and 100000");
+  EXPECT_EQ(error_of(node + "[upstream]\nworkers = 0\n"), "gw.toml:5:11: upstream.workers: must be between 1 and 4096");
+  EXPECT_EQ(error_of(node + "[upstream]\nidle_timeout = 0\n"),
+            "gw.toml:5:16: upstream.idle_timeout: must be more than 0 seconds (and at most 10^7)");
+  EXPECT_EQ(error_of(node + "[upstream]\nidle_timeout = \"4s\"\n"),
+            "gw.toml:5:16: upstream.idle_timeout: must be a number of seconds");
+  EXPECT_NE(error_of(node + "[upstream]\nmax_idle = 3\n").find("gw.toml:5:1: unknown key `upstream.max_idle`"),
+            std::string::npos)
+      << error_of(node + "[upstream]\nmax_idle = 3\n");
+}
+
 TEST(GatewayConfig, KeysSection) {
   const std::string node = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:4501\"\n";
   EXPECT_TRUE(parse_config(node, "gw.toml").keys.path.empty());  // absent: no key asked for

@@ -109,7 +109,8 @@ class GatewayKeysTest : public ::testing::Test {
     n.models = {"llama-x", "gpt-y"};
     c.nodes.push_back(n);
     c.keys.path = (dir_ / "keys.json").string();
-    gw_ = std::make_unique<Gateway>(c, nullptr, nullptr, GatewayLimits{2});
+    c.upstream.workers = 2;
+    gw_ = std::make_unique<Gateway>(c, nullptr, nullptr);
   }
   void TearDown() override {
     gw_.reset();
@@ -226,10 +227,10 @@ TEST(GatewayKeysStart, AMissingOrBrokenKeyFileStopsTheGateway) {
   const auto dir = hearth::test::temp_dir("gw-keys-start");
   GatewayConfig c;
   c.keys.path = (dir / "missing.json").string();
-  EXPECT_THROW({ Gateway g(c, nullptr, nullptr, GatewayLimits{1}); }, IoError);
+  EXPECT_THROW({ Gateway g(c, nullptr, nullptr); }, IoError);
   std::ofstream(dir / "bad.json") << R"({"keys": [{"id": "x"}]})";
   c.keys.path = (dir / "bad.json").string();
-  EXPECT_THROW({ Gateway g(c, nullptr, nullptr, GatewayLimits{1}); }, FormatError);
+  EXPECT_THROW({ Gateway g(c, nullptr, nullptr); }, FormatError);
   std::filesystem::remove_all(dir);
 }
 

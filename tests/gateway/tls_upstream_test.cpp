@@ -230,7 +230,8 @@ TEST_F(GatewayTlsTest, AFailedHandshakeFailsOverLikeAConnectFailureAndCounts) {
   c.nodes.push_back(node("a", url_of(untrusted), TlsOptions{}, 2));
   c.nodes.push_back(node("b", url_of(trusted), trusting(), 1));
   c.nodes[1].models.clear();  // learnt by the health check below (until then: tried for any model)
-  Gateway gw(c, nullptr, nullptr, GatewayLimits{2});
+  c.upstream.workers = 2;
+  Gateway gw(c, nullptr, nullptr);
 
   const server::HttpReply r = handle(gw, chat_request());
   EXPECT_EQ(r.status, 200) << r.body;
@@ -258,7 +259,8 @@ TEST_F(GatewayTlsTest, EveryNodeRefusingItsCertificateIs502NamingTheFailure) {
   TlsServer untrusted(cert_, answer);
   GatewayConfig c;
   c.nodes.push_back(node("b", url_of(untrusted), TlsOptions{}, 1));
-  Gateway gw(c, nullptr, nullptr, GatewayLimits{2});
+  c.upstream.workers = 2;
+  Gateway gw(c, nullptr, nullptr);
   const server::HttpReply r = handle(gw, chat_request());
   EXPECT_EQ(r.status, 502);
   const std::string message = Json::parse(r.body)["error"]["message"];
@@ -270,7 +272,8 @@ TEST_F(GatewayTlsTest, KeepAliveThroughTheGatewayIsCountedAsReused) {
   TlsServer server(cert_, answer);
   GatewayConfig c;
   c.nodes.push_back(node("a", url_of(server), trusting(), 1));
-  Gateway gw(c, nullptr, nullptr, GatewayLimits{2});
+  c.upstream.workers = 2;
+  Gateway gw(c, nullptr, nullptr);
   for (int i = 0; i < 3; ++i) {
     EXPECT_EQ(handle(gw, chat_request()).status, 200);
     // The worker pools the connection just after it delivered the reply: give it that moment.
