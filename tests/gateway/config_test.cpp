@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "core/error.h"
+#include "config_error.h"
 #include "gateway/config.h"
 
 namespace hearth::gateway {
@@ -28,14 +29,7 @@ cloud = "on_failure"
 path = "audit.jsonl"
 )";
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "gw.toml");
-  } catch (const FormatError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string error_of(const std::string& text) { return test::config_error(text); }
 
 TEST(GatewayConfig, MinimalConfigFromTheIssueParses) {
   const GatewayConfig c = parse_config(kMinimal, "gw.toml");

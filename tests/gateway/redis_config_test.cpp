@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "config_error.h"
 #include "gateway/config.h"
 #include "gateway/redis_url.h"
 #include "redis_server.h"
@@ -66,14 +67,6 @@ TEST(RedisUrl, ErrorsSayWhatIsWrongAndTheForms) {
   EXPECT_NE(url_error("rediss://h").find("TLS (rediss://) is not supported"), std::string::npos);
 }
 
-std::string config_error(const std::string& text) {
-  try {
-    parse_config(text, "gw.toml");
-  } catch (const FormatError& e) {
-    return e.what();
-  }
-  return "";
-}
 
 const std::string kNode = "[[nodes]]\nname = \"a\"\nurl = \"http://127.0.0.1:1\"\n";
 
@@ -95,15 +88,15 @@ TEST(RedisConfig, BudgetsShareTheCachesRedisByDefault) {
 }
 
 TEST(RedisConfig, ErrorsCarryLineColumnAndTheFix) {
-  EXPECT_EQ(config_error("[cache]\nbackend = \"redis\"\nurl = \"redis://h:70000\"\n" + kNode),
+  EXPECT_EQ(test::config_error("[cache]\nbackend = \"redis\"\nurl = \"redis://h:70000\"\n" + kNode),
             "gw.toml:3:7: cache.url: \"redis://h:70000\": the port must be from 1 to 65535; give "
             "redis://[:password@]host[:port][/db] or unix:/path/to/redis.sock[?db=N]");
-  EXPECT_EQ(config_error("[budgets]\nbackend = \"etcd\"\n" + kNode),
+  EXPECT_EQ(test::config_error("[budgets]\nbackend = \"etcd\"\n" + kNode),
             "gw.toml:2:11: budgets.backend: must be \"memory\" or \"redis\" (shared by every gateway replica)");
-  EXPECT_EQ(config_error("[budgets]\nbackend = \"redis\"\n" + kNode),
+  EXPECT_EQ(test::config_error("[budgets]\nbackend = \"redis\"\n" + kNode),
             "gw.toml: [budgets] backend = \"redis\" needs `url` (redis://host:port), or a [cache] on Redis whose url "
             "it then shares");
-  EXPECT_EQ(config_error("[cache]\nbackend = \"redis\"\nurl = \"redis://h\"\ntimeout = 0\n" + kNode),
+  EXPECT_EQ(test::config_error("[cache]\nbackend = \"redis\"\nurl = \"redis://h\"\ntimeout = 0\n" + kNode),
             "gw.toml:4:11: cache.timeout: must be more than 0 seconds (and at most 10^7)");
 }
 

@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "core/error.h"
+#include "config_error.h"
 #include "gateway/config.h"
 #include "gateway/upstream_tls.h"
 #include "test_data.h"
@@ -18,14 +19,7 @@
 namespace hearth::gateway {
 namespace {
 
-std::string error_of(const std::string& text) {
-  try {
-    parse_config(text, "gw.toml");
-  } catch (const FormatError& e) {
-    return e.what();
-  }
-  return "(no error)";
-}
+std::string error_of(const std::string& text) { return test::config_error(text); }
 
 std::string node(const std::string& url, const std::string& extra = "") {
   return "[[nodes]]\nname = \"a\"\nurl = \"" + url + "\"\n" + extra;

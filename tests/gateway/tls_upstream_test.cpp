@@ -18,6 +18,7 @@
 #include <nlohmann/json.hpp>
 
 #include "gateway/gateway.h"
+#include "relay_expect.h"
 #include "gateway/tls_context.h"
 #include "gateway/upstream_call.h"
 #include "test_data.h"
@@ -151,15 +152,7 @@ TEST_F(GatewayTlsTest, StreamsEachSseChunkAsItArrives) {
   UpstreamCall call(url_of(server), Seconds(2), Seconds(2), nullptr, &tls);
   ASSERT_TRUE(call.start(post())) << call.error();
   EXPECT_EQ(call.header("content-type"), "text/event-stream");
-  std::string first;
-  while (first.empty() && call.next(first)) {
-  }
-  EXPECT_EQ(first, "data: 1\n\n");  // not held back until the second event
-  std::string rest;
-  while (call.next(rest)) {
-  }
-  EXPECT_EQ(rest, "data: [DONE]\n\n");
-  EXPECT_FALSE(call.failed()) << call.error();
+  test::expect_events_one_at_a_time(call);
 }
 
 TEST_F(GatewayTlsTest, AHandshakeThatNeverEndsTimesOutWithinTheConnectTimeout) {

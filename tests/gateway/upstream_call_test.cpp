@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "gateway/upstream_call.h"
+#include "relay_expect.h"
 
 namespace hearth::gateway {
 namespace {
@@ -64,15 +65,7 @@ TEST(GatewayUpstreamCall, HandsOverEachChunkAsItArrives) {
   ASSERT_TRUE(call.start(post())) << call.error();
   EXPECT_EQ(call.status(), 200);
   EXPECT_EQ(call.header("content-type"), "text/event-stream");
-  std::string first;
-  while (first.empty() && call.next(first)) {
-  }
-  EXPECT_EQ(first, "data: 1\n\n");  // not held back until the second event
-  std::string rest;
-  while (call.next(rest)) {
-  }
-  EXPECT_EQ(rest, "data: [DONE]\n\n");
-  EXPECT_FALSE(call.failed()) << call.error();
+  test::expect_events_one_at_a_time(call);
 }
 
 TEST(GatewayUpstreamCall, RefusedConnectionSaysSo) {
