@@ -192,7 +192,7 @@ HEARTH_AVX512_VNNI_FN inline __m256 weight_scales8(const BlockQ4_0* x) {
 // The last nb % 8 blocks (fewer than a group), from the plain Q8_0 blocks:
 // their exact sums and d_x d_y in the lanes of a group (0 in the others),
 // for the same fold_group step. Rare (rows are mostly multiples of 256), so
-// plain scalar code.
+// the scalar reference's block helpers (legacy_common.h).
 struct Tail {
   __m256 d, sums;
 };
@@ -200,12 +200,10 @@ struct Tail {
 HEARTH_AVX512_VNNI_FN inline Tail tail(const BlockQ4_0* x, const BlockQ8_0* y, const float* y_scales, int64_t count) {
   alignas(32) float d[kGroup] = {}, sums[kGroup] = {};
   for (int64_t b = 0; b < count; ++b) {
-    int32_t s = 0;
-    for (int j = 0; j < 16; ++j) {
-      s += ((x[b].qs[j] & 0x0f) - 8) * y[b].qs[j] + ((x[b].qs[j] >> 4) - 8) * y[b].qs[j + 16];
-    }
+    int8_t q[kQK];
+    legacy::unpack_nibbles(x[b].qs, 8, q);  // code - 8
     d[b] = avx2::fp16_scalar(x[b].d) * y_scales[b];
-    sums[b] = static_cast<float>(s);
+    sums[b] = static_cast<float>(legacy::dot_block(q, y[b].qs));
   }
   return {_mm256_load_ps(d), _mm256_load_ps(sums)};
 }
