@@ -246,6 +246,17 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
     return r;
   };
 
+  // What every node attempt sends: the client's body, or for a stream to
+  // cache one that asks for the usage chunk, stored with it for the clients
+  // that ask (cache_replay.h). Built once, not per attempt.
+  std::string node_body = job->body_text;
+  bool node_strips_usage = false;  // the client did not ask for that chunk
+  if (job->key && job->stream && !is_anthropic_path(job->path)) {
+    Json body = job->body;
+    node_strips_usage = ask_stream_usage(body);
+    node_body = body.dump();
+  }
+
   std::string last_error;
   for (const Target& t : targets) {
     const bool is_cloud = t.kind == Target::Kind::cloud;
@@ -277,14 +288,8 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
         last_error = n.name + ": its circuit breaker is open";
         continue;
       }
-      if (job->key && job->stream && !is_anthropic_path(job->path)) {
-        // A stream to cache: stored with its usage chunk, for the clients that ask (cache_replay.h).
-        Json body = job->body;
-        a.strip_usage = ask_stream_usage(body);
-        a.request.body = body.dump();
-      } else {
-        a.request.body = job->body_text;
-      }
+      a.strip_usage = node_strips_usage;
+      a.request.body = node_body;
       if (!node_keys_[t.index].empty()) a.request.headers.emplace_back("Authorization", "Bearer " + node_keys_[t.index]);
       a.name = n.name, a.url = n.url, a.timeout = n.timeout, a.tls = tls_.nodes[t.index].get();
     }
