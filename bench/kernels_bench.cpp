@@ -5,8 +5,8 @@
 // (kernel GB/s ÷ read GB/s = fraction of the memory limit reached).
 // Gemm/* measures the batched kernels where they are bound by arithmetic, not
 // memory: a band of 32 weight rows times 8 tokens (batched decode of 8
-// streams), in cache, in GFLOP/s; where the table runs an AVX-512 gemm, the
-// AVX2 one is measured next to it (Gemm/T/avx2).
+// streams), in cache, in GFLOP/s; where the table runs an AVX-512 dot or
+// gemm, the AVX2 one is measured next to it (VecDot/T/avx2, Gemm/T/avx2).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -27,6 +27,11 @@ namespace quant = hearth::quant;
 
 constexpr int64_t kRowLen = 4096;
 constexpr int64_t kMatrixBytes = int64_t{256} << 20;  // well past the last-level cache
+// VecDotInL2/*: the same loop over 256 KB of weights, which stay in L2: the
+// kernel's arithmetic speed, i.e. how far it could run ahead of memory (a
+// decode step needs it well ahead: the core must keep issuing reads while it
+// computes).
+constexpr int64_t kInL2Bytes = int64_t{256} << 10;
 
 // Streaming read of a buffer as large as the weight matrices, on one thread
 // like the dot kernels below: the limit they are compared against. Same
@@ -43,19 +48,31 @@ void BM_ReadBandwidth(benchmark::State& state) {
 // them next to a faster ISA's (with the plain activation rows they read).
 quant::TypeTraits kernels(TensorType type, bool avx2) {
   quant::TypeTraits tr = quant::traits(type);
-  if (avx2 && type == TensorType::Q4_0) {
-    tr.vec_dot = quant::avx2::vec_dot_q4_0_q8_0;
-    tr.gemm = quant::avx2::gemm_q4_0_q8_0;
-    tr.act_extras = nullptr;
+  if (!avx2) return tr;
+  switch (type) {
+    case TensorType::Q4_0:
+      tr.vec_dot = quant::avx2::vec_dot_q4_0_q8_0;
+      tr.gemm = quant::avx2::gemm_q4_0_q8_0;
+      tr.act_extras = nullptr;
+      break;
+    case TensorType::Q4_K:
+      tr.vec_dot = quant::avx2::vec_dot_q4_K_q8_K;
+      tr.gemm = quant::avx2::gemm_q4_K_q8_K;
+      break;
+    case TensorType::Q6_K:
+      tr.vec_dot = quant::avx2::vec_dot_q6_K_q8_K;
+      tr.gemm = quant::avx2::gemm_q6_K_q8_K;
+      break;
+    default: break;
   }
   return tr;
 }
 
-void BM_VecDot(benchmark::State& state, TensorType type, bool avx2) {
+void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matrix_bytes) {
   const quant::TypeTraits tr = kernels(type, avx2);
   const auto& wl = hearth::layout_of(type);
   const uint64_t rb = hearth::row_bytes(wl, kRowLen);
-  const int64_t rows = kMatrixBytes / static_cast<int64_t>(rb);
+  const int64_t rows = matrix_bytes / static_cast<int64_t>(rb);
 
   std::mt19937 rng(42);
   std::normal_distribution<float> dist;
@@ -124,7 +141,13 @@ int register_all() {
   for (int i = 0; i < n; ++i) {
     if (!quant::traits(types[i]).weight_type) continue;
     const std::string name = "VecDot/" + std::string(hearth::tensor_type_name(types[i]));
-    benchmark::RegisterBenchmark(name.c_str(), BM_VecDot, types[i], false)->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(name.c_str(), BM_VecDot, types[i], false, kMatrixBytes)
+        ->Unit(benchmark::kMillisecond);
+  }
+  for (int i = 0; i < n; ++i) {
+    if (!quant::traits(types[i]).weight_type) continue;
+    const std::string name = "VecDotInL2/" + std::string(hearth::tensor_type_name(types[i]));
+    benchmark::RegisterBenchmark(name.c_str(), BM_VecDot, types[i], false, kInL2Bytes);
   }
   for (int i = 0; i < n; ++i) {
     const quant::GemmFn gemm = quant::traits(types[i]).gemm;
@@ -133,17 +156,23 @@ int register_all() {
     benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, types[i], gemm, std::string(quant::kernel_isa()));
   }
   if (std::string(quant::kernel_isa()).starts_with("avx2+avx512")) {
+    for (const TensorType t : quant::x86::kAvx512Dots) {
+      const std::string type(hearth::tensor_type_name(t));
+      benchmark::RegisterBenchmark(("VecDot/" + type + "/avx2").c_str(), BM_VecDot, t, true, kMatrixBytes)
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("VecDotInL2/" + type + "/avx2").c_str(), BM_VecDot, t, true, kInL2Bytes);
+    }
     for (const TensorType t : quant::x86::kAvx512Gemms) {
-      const quant::GemmFn avx2 = t == TensorType::Q4_K ? quant::avx2::gemm_q4_K_q8_K : quant::avx2::gemm_q6_K_q8_K;
       const std::string name = "Gemm/" + std::string(hearth::tensor_type_name(t)) + "/avx2";
-      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, t, avx2, std::string("avx2"));
+      benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, t, kernels(t, true).gemm, std::string("avx2"));
     }
   }
   if (std::string(quant::kernel_isa()) == "avx2+avx512vnni") {
     for (const TensorType t : quant::x86::kAvx512VnniDots) {
       const std::string type(hearth::tensor_type_name(t));
-      benchmark::RegisterBenchmark(("VecDot/" + type + "/avx2").c_str(), BM_VecDot, t, true)
+      benchmark::RegisterBenchmark(("VecDot/" + type + "/avx2").c_str(), BM_VecDot, t, true, kMatrixBytes)
           ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("VecDotInL2/" + type + "/avx2").c_str(), BM_VecDot, t, true, kInL2Bytes);
       benchmark::RegisterBenchmark(("Gemm/" + type + "/avx2").c_str(), BM_Gemm, t, kernels(t, true).gemm,
                                    std::string("avx2"));
     }

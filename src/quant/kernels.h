@@ -5,7 +5,7 @@
 //                                       activation row y (type U), n elements
 // `generic` holds the scalar reference of every kernel (the oracle for tests);
 // `avx2` holds the AVX2+FMA+F16C versions, same signatures, same results up to
-// float summation order; `avx512` a few AVX-512 VNNI ones. Which SIMD kernels
+// float summation order; `avx512` a few AVX-512 ones. Which SIMD kernels
 // exist is listed in x86/fallbacks.h; callers go through the table in
 // quant/type_traits.h, never these directly.
 #pragma once
@@ -88,6 +88,8 @@ HEARTH_DECLARE_DOTS
 // 8 blocks instead of one per block), so their bits do too: each is checked
 // against the scalar reference, and its gemm against it bit for bit.
 namespace avx512 {
+float vec_dot_q4_K_q8_K(int64_t n, const void* x, const void* y);  // AVX-512 BW, the AVX2 bits
+float vec_dot_q6_K_q8_K(int64_t n, const void* x, const void* y);  // AVX-512 BW, the AVX2 bits
 float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);  // reads q4_0_activation_extras
 extern const ActivationExtras q4_0_activation_extras;
 }  // namespace avx512

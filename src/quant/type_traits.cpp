@@ -82,6 +82,14 @@ GemmFn avx512_gemm(TT t) {
   }
 }
 
+VecDotFn avx512_dot(TT t) {
+  switch (t) {
+    case TT::Q4_K: return avx512::vec_dot_q4_K_q8_K;
+    case TT::Q6_K: return avx512::vec_dot_q6_K_q8_K;
+    default: return nullptr;
+  }
+}
+
 // A type's AVX-512 VNNI dot and gemm, and the activation side data they read.
 struct VnniKernels {
   VecDotFn dot = nullptr;
@@ -127,6 +135,11 @@ struct Table {
     for (const TT g : x86::kAvx512Gemms) {
       for (auto& t : best) {
         if (t.type == g) t.gemm = avx512_gemm(g);
+      }
+    }
+    for (const TT d : x86::kAvx512Dots) {
+      for (auto& t : best) {
+        if (t.type == d) t.vec_dot = avx512_dot(d);
       }
     }
     if (!cpu_features().has_avx512_vnni_kernels()) return;

@@ -184,9 +184,70 @@ TEST(Avx512VnniDot, Q4_0IsExactlyItsFormula) {
       acc[b % 8] = std::fma(d, static_cast<float>(sum), acc[b % 8]);
     }
     const float want = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-    const float got = avx512::vec_dot_q4_0_q8_0(
-        n, x.data(), test::as_read_by(traits(TensorType::Q4_0), y, n).data());
+    TypeTraits vnni = traits(TensorType::Q4_0);  // its activation rows, whatever HEARTH_KERNELS says
+    vnni.act_extras = &avx512::q4_0_activation_extras;
+    const float got = avx512::vec_dot_q4_0_q8_0(n, x.data(), test::as_read_by(vnni, y, n).data());
     EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want)) << nb << " blocks: " << got << " vs " << want;
+  }
+}
+
+// Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 dot of
+// every type listed in kAvx512Dots, and nowhere else.
+TEST(Avx512Dot, TableUsesItExactlyWhereTheCpuHasAvx512) {
+  const bool avx512 = std::string(kernel_isa()).starts_with("avx2+avx512");
+  const char* env = std::getenv("HEARTH_KERNELS");
+  EXPECT_EQ(avx512, cpu_features().has_avx512_kernels() && (env == nullptr || std::string(env) != "avx2"));
+  for (const TensorType t : x86::kAvx512Dots) {
+    const VecDotFn want = t == TensorType::Q4_K ? avx512::vec_dot_q4_K_q8_K : avx512::vec_dot_q6_K_q8_K;
+    EXPECT_EQ(traits(t).vec_dot == want, avx512) << tensor_type_name(t);
+  }
+}
+
+// The AVX-512 K dots return the AVX2 dots' bits (x86/k_avx512.cpp says why),
+// so a row gives the same logits on either CPU and the gemms (AVX2 bits too)
+// stay equal to them. Checked on quantized rows and on raw random bytes with
+// finite scales of any magnitude (every code, scale and min the formats can
+// hold), for 1 to 33 super-blocks.
+TEST(Avx512Dot, EqualsTheAvx2DotBitForBit) {
+  if (!cpu_features().has_avx512_kernels()) {
+    EXPECT_NE(traits(TensorType::Q4_K).vec_dot, avx512::vec_dot_q4_K_q8_K);
+    EXPECT_NE(traits(TensorType::Q6_K).vec_dot, avx512::vec_dot_q6_K_q8_K);
+    return;
+  }
+  std::mt19937 rng(57);
+  std::normal_distribution<float> dist(0.0f, 1.0f);
+  for (const TensorType t : x86::kAvx512Dots) {
+    const VecDotFn avx512_dot = t == TensorType::Q4_K ? avx512::vec_dot_q4_K_q8_K : avx512::vec_dot_q6_K_q8_K;
+    const VecDotFn avx2_dot = t == TensorType::Q4_K ? avx2::vec_dot_q4_K_q8_K : avx2::vec_dot_q6_K_q8_K;
+    for (const int64_t nb : {1, 2, 3, 16, 33}) {
+      const int64_t n = nb * 256;
+      Rows r = make_rows(t, static_cast<uint32_t>(nb), n);
+      const auto same = [&](const char* what) {
+        const float want = avx2_dot(n, r.x.data(), r.y.data());
+        const float got = avx512_dot(n, r.x.data(), r.y.data());
+        EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want))
+            << tensor_type_name(t) << ", " << nb << " super-blocks, " << what << ": " << got << " vs " << want;
+      };
+      same("quantized");
+      for (auto& byte : r.x) byte = static_cast<uint8_t>(rng());
+      // The super-block scales (fp16 at the block's start: Q4_K d and dmin,
+      // Q6_K d at its end) made finite.
+      const uint64_t bb = row_bytes(layout_of(t), 256);
+      for (int64_t b = 0; b < nb; ++b) {
+        uint8_t* blk = r.x.data() + b * bb;
+        const auto finite = [&](uint8_t* at) {
+          const uint16_t h = fp32_to_fp16(std::ldexp(dist(rng), static_cast<int>(rng() % 20) - 14));
+          std::memcpy(at, &h, sizeof(h));
+        };
+        if (t == TensorType::Q4_K) {
+          finite(blk);
+          finite(blk + 2);
+        } else {
+          finite(blk + bb - 2);
+        }
+      }
+      same("raw bytes");
+    }
   }
 }
 

@@ -26,9 +26,16 @@ inline constexpr TensorType kAvx2Gemms[] = {
     TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K,
 };
 
-// Which types have an AVX-512 gemm kernel (x86/gemm_k_avx512.cpp), used in
+// Which types have an AVX-512 gemm kernel (x86/k_avx512.cpp), used in
 // place of the AVX2 one where the CPU has AVX-512 F, BW and VL. Same bits.
 inline constexpr TensorType kAvx512Gemms[] = {
+    TensorType::Q4_K,
+    TensorType::Q6_K,
+};
+
+// Which types have an AVX-512 dot (x86/k_avx512.cpp), used in place of the
+// AVX2 one where the CPU has AVX-512 F, BW and VL. Same bits, like the gemms.
+inline constexpr TensorType kAvx512Dots[] = {
     TensorType::Q4_K,
     TensorType::Q6_K,
 };
