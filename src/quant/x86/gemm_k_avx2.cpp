@@ -59,10 +59,9 @@ struct Q4KKernel {
           sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(p_lo, p_hi));
         }
       }
-      const float d = fp16_scalar(x[b].d), dmin = fp16_scalar(x[b].dmin);
+      const __m128 dm = ksimd::d_dmin(x[b]);
       for (int t = 0; t < NT; ++t) {
-        const float yd = y[t][b].d;
-        acc[t] = ksimd::fold_superblock(acc[t], d * yd, dmin * yd, sumi[t],
+        acc[t] = ksimd::fold_superblock(acc[t], dm, y[t][b].d, sumi[t],
                                         ksimd::min_sums_32(mins16, y[t][b]));
       }
     }

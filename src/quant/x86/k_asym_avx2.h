@@ -13,7 +13,9 @@
 
 #include <immintrin.h>
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "quant/blocks.h"
 #include "quant/x86/avx2_common.h"
@@ -30,26 +32,42 @@ inline __m256i scaled_dot32(__m256i q, __m256i y, __m256i scale16) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(q, y), scale16);
 }
 
+// A super-block's d and dmin (adjacent fp16s in Q2_K, Q4_K and Q5_K) as
+// floats [d, dmin, 0, 0], converted by one instruction.
+template <typename Block>
+inline __m128 d_dmin(const Block& x) {
+  static_assert(offsetof(Block, dmin) == offsetof(Block, d) + sizeof(uint16_t));
+  uint32_t both;
+  std::memcpy(&both, &x.d, sizeof(both));
+  return _mm_cvtph_ps(_mm_cvtsi32_si128(static_cast<int>(both)));
+}
+
 // The float step of one super-block: acc += d_x d_y * sumi, then
-// acc -= dmin_x d_y * min_sums (one FMA, one FNMA into one accumulator).
-// Shared by the vec_dot kernels (through Accumulators) and the Q4_K gemm
-// (gemm_k_avx2.cpp) so both round the same way and give bit-identical
-// results, which compute::matmul relies on (a token decoded alone goes
-// through vec_dot, the same token in a prompt through gemm). The integer sums
-// are exact, so this step, the lane layout of min_sums and the final hsum are
-// all that must match. One chain of two FMAs per 256 elements is far shorter
-// than a super-block's integer work, so one accumulator costs vec_dot nothing.
-inline __m256 fold_superblock(__m256 acc, float d_dy, float dmin_dy, __m256i sumi, __m256i min_sums) {
-  acc = _mm256_fmadd_ps(_mm256_set1_ps(d_dy), _mm256_cvtepi32_ps(sumi), acc);
-  return _mm256_fnmadd_ps(_mm256_set1_ps(dmin_dy), _mm256_cvtepi32_ps(min_sums), acc);
+// acc -= dmin_x d_y * min_sums (one FMA, one FNMA into one accumulator);
+// dm: d_dmin(x), d_y: the activation block's scale (the two products in one
+// multiply, each rounded as the scalar product would be).
+// Shared by the vec_dot kernels (through Accumulators) and the gemms
+// (gemm_k_avx2.cpp, k_avx512.cpp) so all round the same way and give
+// bit-identical results, which compute::matmul relies on (a token decoded
+// alone goes through vec_dot, the same token in a prompt through gemm). The
+// integer sums are exact, so this step, the lane layout of min_sums and the
+// final hsum are all that must match. One chain of two FMAs per 256 elements
+// is far shorter than a super-block's integer work, so one accumulator costs
+// vec_dot nothing.
+inline __m256 fold_superblock(__m256 acc, __m128 dm, float d_y, __m256i sumi, __m256i min_sums) {
+  const __m256 s = _mm256_castps128_ps256(_mm_mul_ps(dm, _mm_set1_ps(d_y)));
+  acc = _mm256_fmadd_ps(_mm256_broadcastss_ps(_mm256_castps256_ps128(s)), _mm256_cvtepi32_ps(sumi), acc);
+  const __m256 dmin_dy = _mm256_permutevar8x32_ps(s, _mm256_set1_epi32(1));
+  return _mm256_fnmadd_ps(dmin_dy, _mm256_cvtepi32_ps(min_sums), acc);
 }
 
 // Running sum of one row (fold_superblock per super-block, hsum at the end).
 struct Accumulators {
   __m256 acc = _mm256_setzero_ps();
 
-  void add(const BlockQ8_K& y, uint16_t d, uint16_t dmin, __m256i sumi, __m256i min_sums) {
-    acc = fold_superblock(acc, fp16_scalar(d) * y.d, fp16_scalar(dmin) * y.d, sumi, min_sums);
+  template <typename Block>
+  void add(const BlockQ8_K& y, const Block& x, __m256i sumi, __m256i min_sums) {
+    acc = fold_superblock(acc, d_dmin(x), y.d, sumi, min_sums);
   }
   float result() const { return hsum(acc); }
 };

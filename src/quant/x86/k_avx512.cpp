@@ -103,10 +103,9 @@ struct Q4KKernel {
       q4_chunk_dot<1, NT>(x[b], y, b, s16, sumi);
       q4_chunk_dot<2, NT>(x[b], y, b, s16, sumi);
       q4_chunk_dot<3, NT>(x[b], y, b, s16, sumi);
-      const float d = fp16_scalar(x[b].d), dmin = fp16_scalar(x[b].dmin);
+      const __m128 dm = ksimd::d_dmin(x[b]);
       for (int t = 0; t < NT; ++t) {
-        const float yd = y[t][b].d;
-        acc[t] = ksimd::fold_superblock(acc[t], d * yd, dmin * yd, fold_halves(sumi[t]),
+        acc[t] = ksimd::fold_superblock(acc[t], dm, y[t][b].d, fold_halves(sumi[t]),
                                         ksimd::min_sums_32(mins16, y[t][b]));
       }
     }

@@ -52,7 +52,7 @@ float vec_dot_q2_K_q8_K(int64_t n, const void* vx, const void* vy) {
     const __m128i packed = _mm_loadu_si128(reinterpret_cast<const __m128i*>(x[b].scales));
     const __m128i scales4 = _mm_and_si128(packed, low4);
     const __m128i mins4 = _mm_and_si128(_mm_srli_epi16(packed, 4), low4);
-    acc.add(y[b], x[b].d, x[b].dmin, dot_q2_superblock(x[b].qs, scales4, y[b]),
+    acc.add(y[b], x[b], dot_q2_superblock(x[b].qs, scales4, y[b]),
             min_sums_16(mins4, y[b]));
   }
   return acc.result();
