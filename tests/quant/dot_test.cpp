@@ -191,6 +191,11 @@ TEST(Avx512VnniDot, Q4_0IsExactlyItsFormula) {
   }
 }
 
+// The AVX-512 dot of a type listed in kAvx512Dots.
+VecDotFn avx512_k_dot(TensorType t) {
+  return t == TensorType::Q4_K ? avx512::vec_dot_q4_K_q8_K : avx512::vec_dot_q6_K_q8_K;
+}
+
 // Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 dot of
 // every type listed in kAvx512Dots, and nowhere else.
 TEST(Avx512Dot, TableUsesItExactlyWhereTheCpuHasAvx512) {
@@ -198,8 +203,7 @@ TEST(Avx512Dot, TableUsesItExactlyWhereTheCpuHasAvx512) {
   const char* env = std::getenv("HEARTH_KERNELS");
   EXPECT_EQ(avx512, cpu_features().has_avx512_kernels() && (env == nullptr || std::string(env) != "avx2"));
   for (const TensorType t : x86::kAvx512Dots) {
-    const VecDotFn want = t == TensorType::Q4_K ? avx512::vec_dot_q4_K_q8_K : avx512::vec_dot_q6_K_q8_K;
-    EXPECT_EQ(traits(t).vec_dot == want, avx512) << tensor_type_name(t);
+    EXPECT_EQ(traits(t).vec_dot == avx512_k_dot(t), avx512) << tensor_type_name(t);
   }
 }
 
@@ -217,7 +221,7 @@ TEST(Avx512Dot, EqualsTheAvx2DotBitForBit) {
   std::mt19937 rng(57);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const TensorType t : x86::kAvx512Dots) {
-    const VecDotFn avx512_dot = t == TensorType::Q4_K ? avx512::vec_dot_q4_K_q8_K : avx512::vec_dot_q6_K_q8_K;
+    const VecDotFn avx512_dot = avx512_k_dot(t);
     const VecDotFn avx2_dot = t == TensorType::Q4_K ? avx2::vec_dot_q4_K_q8_K : avx2::vec_dot_q6_K_q8_K;
     for (const int64_t nb : {1, 2, 3, 16, 33}) {
       const int64_t n = nb * 256;

@@ -22,11 +22,6 @@
 
 namespace hearth::quant::avx512 {
 
-// [lo | hi] as one 64-byte vector.
-HEARTH_AVX512_FN inline __m512i join(__m256i lo, __m256i hi) {
-  return _mm512_inserti64x4(_mm512_castsi256_si512(lo), hi, 1);
-}
-
 // Sum of the two 256-bit halves: an integer sum computed on 64-byte vectors
 // folded back into the 8 int32 lanes of the AVX2 layout.
 HEARTH_AVX512_FN inline __m256i fold_halves(__m512i v) {
