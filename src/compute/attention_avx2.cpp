@@ -77,11 +77,40 @@ void softmax_avx2(float* s, int64_t n) {
   for (; i < n; ++i) s[i] *= 1.0f / sum;
 }
 
+// Requests the cache lines of [p, p + bytes) into L1.
+inline void prefetch_bytes(const uint8_t* p, int64_t bytes) {
+  for (int64_t o = 0; o < bytes; o += 64) _mm_prefetch(reinterpret_cast<const char*>(p + o), _MM_HINT_T0);
+  _mm_prefetch(reinterpret_cast<const char*>(p + bytes - 1), _MM_HINT_T0);
+}
+
+// Cells ahead whose key is requested while a key is scored: ~40 cycles of
+// work per cell against a DRAM latency of a few hundred.
+constexpr int64_t kKeyPrefetchCells = 16;
+
 // Scores of NH query heads (rows h0..h0+NH-1) against every cell. Hot loop:
 // each key is converted 8 elements at a time once and feeds NH FMA chains.
+//
+// In decode the KV cache comes from DRAM: the weights streamed since the last
+// token evicted it. A head's keys are 128 bytes at a stride of a whole cell
+// row (every KV head's), a pattern the hardware prefetcher does not run ahead
+// of. So the loop requests the key kKeyPrefetchCells ahead, and the value of
+// the cell it scores for values_tile, which reads them next (Llama-3.2-1B
+// decode at ~150 cells: attention 2.2 -> 1.7 % of the time).
 template <bool kF16, int NH>
 void scores_tile(const AttentionGroup& g, int64_t h0, float* scores) {
+  constexpr int64_t kElem = kF16 ? 2 : 4;
+  if (h0 == 0) {
+    for (int64_t j = 0; j < std::min(kKeyPrefetchCells, g.n_cells); ++j) {
+      prefetch_bytes(g.k + static_cast<uint64_t>(g.cells[j]) * g.k_stride, g.d * kElem);
+    }
+  }
   for (int64_t j = 0; j < g.n_cells; ++j) {
+    if (h0 == 0) {
+      if (j + kKeyPrefetchCells < g.n_cells) {
+        prefetch_bytes(g.k + static_cast<uint64_t>(g.cells[j + kKeyPrefetchCells]) * g.k_stride, g.d * kElem);
+      }
+      prefetch_bytes(g.v + static_cast<uint64_t>(g.cells[j]) * g.v_stride, g.dv * kElem);
+    }
     const uint8_t* k = g.k + static_cast<uint64_t>(g.cells[j]) * g.k_stride;
     __m256 acc[NH];
     for (int h = 0; h < NH; ++h) acc[h] = _mm256_setzero_ps();

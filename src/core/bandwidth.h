@@ -4,6 +4,8 @@
 // Each pool thread streams its own contiguous slice of one large buffer (far
 // larger than the caches), summing it so the loads cannot be dropped; the
 // figure is the best of a few passes, the least disturbed by other processes.
+// The buffer asks for huge pages (core/huge_pages.h), so that TLB misses do
+// not pass for the memory's limit.
 #pragma once
 
 #include <cstdint>

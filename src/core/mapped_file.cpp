@@ -10,6 +10,7 @@
 #include <utility>
 
 #include "core/error.h"
+#include "core/huge_pages.h"
 
 namespace hearth {
 
@@ -33,8 +34,8 @@ MappedFile::MappedFile(const std::filesystem::path& path) : path_(path) {
   }
   size_ = static_cast<size_t>(st.st_size);
   if (size_ > 0) {
-    void* p = ::mmap(nullptr, size_, PROT_READ, MAP_PRIVATE, fd, 0);
-    if (p == MAP_FAILED) {
+    void* p = map_file_huge_aligned(fd, size_);
+    if (p == nullptr) {
       ::close(fd);
       throw_io(path, "cannot mmap");
     }

@@ -1,5 +1,6 @@
 // Read-only memory mapping of a whole file. Weights are pointed into the
-// mapping, never copied: the page cache holds them once for all readers.
+// mapping, never copied: the page cache holds them once for all readers. The
+// mapping sits at a 2 MiB boundary with huge pages asked for (huge_pages.h).
 #pragma once
 
 #include <cstddef>

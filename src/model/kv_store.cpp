@@ -8,7 +8,7 @@
 namespace hearth::model {
 
 KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
-    : n_cells_(n_cells), type_(type) {
+    : n_cells_(n_cells), n_layer_(hp.n_layer), type_(type) {
   if (type != TensorType::F16 && type != TensorType::F32 && type != TensorType::Q8_0) {
     throw UnsupportedError("KV cache type " + std::string(tensor_type_name(type)) +
                            " is not supported (use f16, q8_0 or f32)");
@@ -22,10 +22,8 @@ KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
   const KvRowBytes rows = kv_row_bytes(hp, type);
   k_row_bytes_ = rows.k;
   v_row_bytes_ = rows.v;
-  k_.resize(static_cast<size_t>(hp.n_layer));
-  v_.resize(static_cast<size_t>(hp.n_layer));
-  for (auto& k : k_) k.resize(k_row_bytes_ * static_cast<uint64_t>(n_cells));
-  for (auto& v : v_) v.resize(v_row_bytes_ * static_cast<uint64_t>(n_cells));
+  layer_bytes_ = (k_row_bytes_ + v_row_bytes_) * static_cast<uint64_t>(n_cells);
+  rows_ = allocate_huge_page_buffer(layer_bytes_ * static_cast<uint64_t>(n_layer_));
   seq_.assign(static_cast<size_t>(n_cells), -1);
   pos_.assign(static_cast<size_t>(n_cells), 0);
 }
@@ -33,14 +31,11 @@ KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
 uint64_t KvStore::bytes_per_cell(const HParams& hp, TensorType type) { return kv_bytes_per_cell(hp, type); }
 
 uint64_t KvStore::bytes() const {
-  return (k_row_bytes_ + v_row_bytes_) * static_cast<uint64_t>(n_cells_) * k_.size();
+  return layer_bytes_ * static_cast<uint64_t>(n_layer_);
 }
 
 uint64_t KvStore::allocated_bytes() const {
-  uint64_t total = seq_.capacity() * sizeof(int32_t) + pos_.capacity() * sizeof(int64_t);
-  for (const auto& k : k_) total += k.capacity();
-  for (const auto& v : v_) total += v.capacity();
-  return total;
+  return bytes() + seq_.capacity() * sizeof(int32_t) + pos_.capacity() * sizeof(int64_t);
 }
 
 void KvStore::clear() { seq_.assign(seq_.size(), -1); }

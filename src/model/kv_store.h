@@ -9,6 +9,7 @@
 #include <cstdint>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "gguf/tensor_type.h"
 #include "model/hparams.h"
 
@@ -32,10 +33,10 @@ class KvStore {
   uint64_t allocated_bytes() const;
 
   // Per layer, row `cell` of K: [n_cells][n_embd_k], of V: [n_cells][n_embd_v].
-  uint8_t* k_row(int64_t layer, int64_t cell) { return k_[layer].data() + cell * k_row_bytes_; }
-  uint8_t* v_row(int64_t layer, int64_t cell) { return v_[layer].data() + cell * v_row_bytes_; }
-  const uint8_t* k_row(int64_t layer, int64_t cell) const { return k_[layer].data() + cell * k_row_bytes_; }
-  const uint8_t* v_row(int64_t layer, int64_t cell) const { return v_[layer].data() + cell * v_row_bytes_; }
+  uint8_t* k_row(int64_t layer, int64_t cell) { return rows_.get() + k_offset(layer, cell); }
+  uint8_t* v_row(int64_t layer, int64_t cell) { return rows_.get() + v_offset(layer, cell); }
+  const uint8_t* k_row(int64_t layer, int64_t cell) const { return rows_.get() + k_offset(layer, cell); }
+  const uint8_t* v_row(int64_t layer, int64_t cell) const { return rows_.get() + v_offset(layer, cell); }
 
   // Cell tags: seq < 0 means free.
   int32_t seq(int64_t cell) const { return seq_[cell]; }
@@ -48,10 +49,22 @@ class KvStore {
   void clear();
 
  private:
+  // Layer l's K rows, then its V rows.
+  uint64_t k_offset(int64_t layer, int64_t cell) const {
+    return static_cast<uint64_t>(layer) * layer_bytes_ + static_cast<uint64_t>(cell) * k_row_bytes_;
+  }
+  uint64_t v_offset(int64_t layer, int64_t cell) const {
+    return static_cast<uint64_t>(layer) * layer_bytes_ + static_cast<uint64_t>(n_cells_) * k_row_bytes_ +
+           static_cast<uint64_t>(cell) * v_row_bytes_;
+  }
+
   int64_t n_cells_;
+  int64_t n_layer_;
   TensorType type_;
-  uint64_t k_row_bytes_, v_row_bytes_;
-  std::vector<std::vector<uint8_t>> k_, v_;
+  uint64_t k_row_bytes_, v_row_bytes_, layer_bytes_;
+  // All rows in one buffer with huge pages (core/huge_pages.h): decode reads
+  // a strided slice of every layer's rows per token, a TLB miss per 4 KiB page.
+  HugePageBuffer rows_;
   std::vector<int32_t> seq_;
   std::vector<int64_t> pos_;
 };
