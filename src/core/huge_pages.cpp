@@ -15,11 +15,11 @@ namespace {
 uintptr_t align_up(uintptr_t v) { return (v + kHugePageBytes - 1) & ~uintptr_t{kHugePageBytes - 1}; }
 }  // namespace
 
-bool huge_pages_wanted() noexcept {
+bool huge_pages_for_weights() noexcept {
   const char* v = std::getenv("HEARTH_HUGE_PAGES");
-  if (v == nullptr) return true;
+  if (v == nullptr) return false;
   const std::string_view s(v);
-  return s != "0" && s != "off" && s != "no";
+  return s == "1" || s == "on" || s == "yes";
 }
 
 void advise_huge_pages(const void* p, size_t n) noexcept {
@@ -36,10 +36,11 @@ void advise_huge_pages(const void* p, size_t n) noexcept {
 
 namespace {
 // Reserves size + 2 MiB of address space with `map_at` putting the real
-// mapping at the first 2 MiB boundary inside it, then gives the slack on both
-// sides back. Returns nullptr (errno set) on failure.
+// mapping at the first 2 MiB boundary inside it, gives the slack on both
+// sides back, and asks for huge pages if `advise`. Returns nullptr (errno
+// set) on failure.
 template <typename MapAt>
-void* map_huge_aligned(size_t size, MapAt map_at) noexcept {
+void* map_huge_aligned(size_t size, bool advise, MapAt map_at) noexcept {
   const size_t span = size + kHugePageBytes;
   void* reserved = ::mmap(nullptr, span, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
   if (reserved == MAP_FAILED) return nullptr;
@@ -55,7 +56,7 @@ void* map_huge_aligned(size_t size, MapAt map_at) noexcept {
   const uintptr_t tail = (at + size + page - 1) & ~(page - 1);
   if (at > base) ::munmap(reserved, at - base);
   if (base + span > tail) ::munmap(reinterpret_cast<void*>(tail), base + span - tail);
-  if (huge_pages_wanted()) advise_huge_pages(p, size);
+  if (advise) advise_huge_pages(p, size);
   return p;
 }
 }  // namespace
@@ -70,7 +71,7 @@ void HugePageDeleter::operator()(uint8_t* p) const noexcept {
 
 HugePageBuffer allocate_huge_page_buffer(size_t n) {
   if (n >= kHugePageBytes) {
-    void* p = map_huge_aligned(n, [n](void* at) {
+    void* p = map_huge_aligned(n, true, [n](void* at) {
       return ::mmap(at, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
     });
     if (p == nullptr) throw std::bad_alloc();
@@ -86,7 +87,7 @@ HugePageBuffer allocate_huge_page_buffer(size_t n) {
 }
 
 void* map_file_huge_aligned(int fd, size_t size) noexcept {
-  return map_huge_aligned(size, [fd, size](void* at) {
+  return map_huge_aligned(size, huge_pages_for_weights(), [fd, size](void* at) {
     return ::mmap(at, size, PROT_READ, MAP_PRIVATE | MAP_FIXED, fd, 0);
   });
 }

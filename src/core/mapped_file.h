@@ -1,6 +1,6 @@
 // Read-only memory mapping of a whole file. Weights are pointed into the
 // mapping, never copied: the page cache holds them once for all readers. The
-// mapping sits at a 2 MiB boundary with huge pages asked for (huge_pages.h).
+// mapping sits at a 2 MiB boundary, ready for huge pages (core/huge_pages.h).
 #pragma once
 
 #include <cstddef>

@@ -125,7 +125,7 @@ std::unique_ptr<SyntheticModel> SyntheticModel::build(const ModelShape& shape, F
 
   std::unique_ptr<SyntheticModel> m(new SyntheticModel());
   m->bytes_.reserve(static_cast<size_t>(layout.file_size()));  // one allocation, no regrowth
-  if (huge_pages_wanted()) advise_huge_pages(m->bytes_.data(), m->bytes_.capacity());  // before it is written
+  if (huge_pages_for_weights()) advise_huge_pages(m->bytes_.data(), m->bytes_.capacity());  // before it is written
   gguf::Writer writer(m->bytes_, layout);
   std::mt19937 rng(1234);
   std::map<std::pair<TensorType, int64_t>, std::vector<uint8_t>> tiles;

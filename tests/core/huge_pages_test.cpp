@@ -79,17 +79,18 @@ TEST(HugePages, LargeBufferGetsHugePagesWhenTheKernelGivesThem) {
   EXPECT_GE(kb, 2048) << "THP mode " << mode;
 }
 
-TEST(HugePages, HEARTH_HUGE_PAGES_0KeepsBuffersOnSmallPages) {
-  if (thp_mode().empty()) GTEST_SKIP() << "transparent huge pages are off on this kernel";
-  ::setenv("HEARTH_HUGE_PAGES", "0", 1);
-  EXPECT_FALSE(huge_pages_wanted());
-  const HugePageBuffer b = allocate_huge_page_buffer(4 * kHugePageBytes);
+TEST(HugePages, WeightsGoOnHugePagesOnlyWhenAskedFor) {
   ::unsetenv("HEARTH_HUGE_PAGES");
-  EXPECT_TRUE(huge_pages_wanted());
-  // "always" gives huge pages unasked; "madvise" only to regions that ask.
-  if (thp_mode() == "madvise") {
-    EXPECT_EQ(smaps_kb(b.get(), "AnonHugePages"), 0);
+  EXPECT_FALSE(huge_pages_for_weights());
+  for (const char* yes : {"1", "on", "yes"}) {
+    ::setenv("HEARTH_HUGE_PAGES", yes, 1);
+    EXPECT_TRUE(huge_pages_for_weights()) << yes;
   }
+  for (const char* no : {"0", "off", "no", ""}) {
+    ::setenv("HEARTH_HUGE_PAGES", no, 1);
+    EXPECT_FALSE(huge_pages_for_weights()) << no;
+  }
+  ::unsetenv("HEARTH_HUGE_PAGES");
 }
 
 TEST(HugePages, MappedFileSitsOnA2MiBBoundaryWithItsBytes) {
