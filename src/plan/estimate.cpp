@@ -109,7 +109,7 @@ double matmul_params(const model::ModelDims& m) {
 
 Efficiency efficiency_of(DeviceKind kind) {
   switch (kind) {
-    case DeviceKind::Cpu: return {0.72, 0.65};
+    case DeviceKind::Cpu: return {0.59, 0.65};
     case DeviceKind::Gpu: return {0.75, 0.5};
     case DeviceKind::Unified: return {0.70, 0.5};
   }

@@ -28,9 +28,9 @@
 namespace hearth::plan {
 
 // Fractions of the bandwidth / FLOP peak reached in practice.
-// CPU decode: 0.72, the mean of hearth's measured fractions of read
-// bandwidth on 2 cores (README: llama3.2-1b Q4_K_M 0.75, Q8_0 0.81, Q4_0
-// 0.66; qwen2.5-0.5b Q4_K_M 0.57). CPU prefill: hearth's pp512 Q4_K_M reaches about 0.65 of
+// CPU decode: 0.59, the mean of hearth's measured fractions of read
+// bandwidth on 2 cores, the probe on huge pages (README, session 7:
+// llama3.2-1b Q4_K_M 0.57, Q8_0 0.62, Q4_0 0.58). CPU prefill: hearth's pp512 Q4_K_M reaches about 0.65 of
 // the int8-dot peak (cores x clock x 64 ops, plan/probe.cpp).
 // GPU / unified: typical figures of mature GPU runtimes.
 struct Efficiency {
