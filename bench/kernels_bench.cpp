@@ -2,7 +2,9 @@
 // caches times one quantized activation row, the shape of a decode step.
 // Each type reports bytes/s of weights read; BM_ReadBandwidth measures the
 // machine's streaming read limit in the same run, so the two can be compared
-// (kernel GB/s ÷ read GB/s = fraction of the memory limit reached).
+// (kernel GB/s ÷ read GB/s = fraction of the memory limit reached). Both
+// stream buffers on huge pages (core/huge_pages.h): on 4 KiB pages the page
+// walks, not the kernels or the memory, set both figures.
 // Gemm/* measures the batched kernels where they are bound by arithmetic, not
 // memory: a band of 32 weight rows times 8 tokens (batched decode of 8
 // streams), in cache, in GFLOP/s; where the table runs an AVX-512 dot or
@@ -16,6 +18,7 @@
 
 #include "core/bandwidth.h"
 #include "core/cpu_features.h"
+#include "core/huge_pages.h"
 #include "quant/gemm.h"
 #include "quant/type_traits.h"
 #include "quant/x86/fallbacks.h"
@@ -37,10 +40,11 @@ constexpr int64_t kInL2Bytes = int64_t{256} << 10;
 // like the dot kernels below: the limit they are compared against. Same
 // loop as `hearth bench`'s probe (core/bandwidth.h).
 void BM_ReadBandwidth(benchmark::State& state) {
-  std::vector<uint8_t> buf(static_cast<size_t>(kMatrixBytes), 1);
+  const hearth::HugePageBuffer buf = hearth::allocate_huge_page_buffer(static_cast<size_t>(kMatrixBytes));
+  std::memset(buf.get(), 1, static_cast<size_t>(kMatrixBytes));
   const auto read_sum = hearth::cpu_features().has_avx2_kernels() ? hearth::detail::read_sum_avx2
                                                                   : hearth::detail::read_sum_generic;
-  for (auto _ : state) benchmark::DoNotOptimize(read_sum(buf.data(), buf.size()));
+  for (auto _ : state) benchmark::DoNotOptimize(read_sum(buf.get(), static_cast<uint64_t>(kMatrixBytes)));
   state.SetBytesProcessed(state.iterations() * kMatrixBytes);
 }
 
@@ -78,15 +82,16 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
   std::normal_distribution<float> dist;
   std::vector<float> src(kRowLen);
   for (auto& v : src) v = dist(rng);
-  std::vector<uint8_t> row(rb), w(rb * static_cast<size_t>(rows));
+  std::vector<uint8_t> row(rb);
+  const hearth::HugePageBuffer w = hearth::allocate_huge_page_buffer(rb * static_cast<size_t>(rows));
   tr.quantize(src.data(), row.data(), kRowLen, nullptr);
-  for (int64_t r = 0; r < rows; ++r) std::memcpy(w.data() + r * rb, row.data(), rb);
+  for (int64_t r = 0; r < rows; ++r) std::memcpy(w.get() + r * rb, row.data(), rb);
   std::vector<uint8_t> act(quant::activation_row_bytes(tr, kRowLen));
   quant::quantize_activation(tr, src.data(), act.data(), kRowLen);
 
   for (auto _ : state) {
     float sum = 0;
-    for (int64_t r = 0; r < rows; ++r) sum += tr.vec_dot(kRowLen, w.data() + r * rb, act.data());
+    for (int64_t r = 0; r < rows; ++r) sum += tr.vec_dot(kRowLen, w.get() + r * rb, act.data());
     benchmark::DoNotOptimize(sum);
   }
   state.SetBytesProcessed(state.iterations() * rows * static_cast<int64_t>(rb));
