@@ -18,7 +18,9 @@
 //     placement (each process kept its speed; splitting the mappings into
 //     4 KiB entries kept the loss, so the physical pages, not the TLB, are
 //     the cause). Until that is understood the weights stay on small pages
-//     unless HEARTH_HUGE_PAGES=1.
+//     unless HEARTH_HUGE_PAGES=1. A lead: with THP "always" for the whole
+//     system (activations and scratch on huge pages too), prefill was back
+//     at or above the small-page speed in a first test (10 runs).
 #pragma once
 
 #include <cstddef>
