@@ -4,7 +4,6 @@
 #include <atomic>
 #include <chrono>
 #include <cstring>
-#include <memory>
 
 #include "core/cpu_features.h"
 #include "core/error.h"
@@ -37,10 +36,9 @@ ReadBandwidth measure_read_bandwidth(ThreadPool& pool, uint64_t buffer_bytes, in
   constexpr uint64_t kPage = 4096;
   const uint64_t n = std::max<uint64_t>(uint64_t{1} << 20, buffer_bytes / kPage * kPage);
   const uint64_t n_pages = n / kPage;
-  const std::unique_ptr<uint8_t[]> buf(new uint8_t[n]);
   // Huge pages, always: the probe measures the machine's limit. On 4 KiB
   // pages it measured the page walks too (~22 against ~31 GB/s, 2 threads).
-  advise_huge_pages(buf.get(), n);
+  const HugePageBuffer buf = map_huge_page_buffer(n);
   const auto read_sum = cpu_features().has_avx2_kernels() ? detail::read_sum_avx2 : detail::read_sum_generic;
 
   // Touch every page from the thread that will read it (first touch places

@@ -69,16 +69,21 @@ void HugePageDeleter::operator()(uint8_t* p) const noexcept {
   }
 }
 
+HugePageBuffer map_huge_page_buffer(size_t n) {
+  void* p = map_huge_aligned(n, true, [n](void* at) {
+    return ::mmap(at, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
+  });
+  if (p == nullptr) throw std::bad_alloc();
+  return HugePageBuffer(static_cast<uint8_t*>(p), HugePageDeleter{n});
+}
+
 HugePageBuffer allocate_huge_page_buffer(size_t n) {
   if (n >= kHugePageBytes) {
-    void* p = map_huge_aligned(n, true, [n](void* at) {
-      return ::mmap(at, n, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0);
-    });
-    if (p == nullptr) throw std::bad_alloc();
+    HugePageBuffer buf = map_huge_page_buffer(n);
     // Commit every page now, as huge pages: memory the plan counted is really
     // held, rather than failing mid-generation when the context fills.
-    std::memset(p, 0, n);
-    return HugePageBuffer(static_cast<uint8_t*>(p), HugePageDeleter{n});
+    std::memset(buf.get(), 0, n);
+    return buf;
   }
   void* p = nullptr;
   if (::posix_memalign(&p, 64, std::max<size_t>(n, 1)) != 0) throw std::bad_alloc();

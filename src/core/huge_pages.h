@@ -25,7 +25,6 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
 #include <memory>
 
 namespace hearth {
@@ -41,27 +40,34 @@ bool huge_pages_for_weights() noexcept;
 // small until the kernel collapses them.
 void advise_huge_pages(const void* p, size_t n) noexcept;
 
-// Releases a buffer of allocate_huge_page_buffer: munmap for a mapped one
-// (bytes > 0), free for a small one.
+// Releases a HugePageBuffer: munmap for a mapped one (mapped_bytes > 0),
+// free for a small one.
 struct HugePageDeleter {
   size_t mapped_bytes = 0;
   void operator()(uint8_t* p) const noexcept;
 };
 using HugePageBuffer = std::unique_ptr<uint8_t[], HugePageDeleter>;
 
-// A zero-filled buffer of n bytes, every page committed. From kHugePageBytes
-// on it is a fresh anonymous mapping at a 2 MiB boundary with huge pages
-// asked for before the zero fill. (Not malloc: its adaptive threshold serves a large block from memory freed
-// earlier, already faulted in small pages.) Smaller ones come from the heap,
-// 64-byte aligned. Throws std::bad_alloc.
+// n > 0 bytes of fresh anonymous memory at a 2 MiB boundary with huge pages
+// asked for, no page committed yet (they read as zero): for a buffer whose
+// pages are first written elsewhere, like the bandwidth probe's, which each
+// thread touches itself. (Not malloc: its adaptive threshold serves a large
+// block from memory freed earlier, already faulted in small pages.) Throws
+// std::bad_alloc.
+HugePageBuffer map_huge_page_buffer(size_t n);
+
+// A zero-filled buffer of n bytes, every page committed: from kHugePageBytes
+// on, map_huge_page_buffer's memory zero-filled (so the pages come in huge);
+// smaller ones from the heap, 64-byte aligned. Throws std::bad_alloc.
 HugePageBuffer allocate_huge_page_buffer(size_t n);
 
 // Maps `size` bytes of the open file `fd` read-only at a 2 MiB-aligned
-// address and, when huge_pages_for_weights(), asks for huge pages. The kernel can then map 2 MiB page-cache
-// folios with one TLB entry each: ext4 on Linux 6.18 reads a file that is not
-// yet cached into such folios. A file cached in small pages (one just written,
-// say) stays in small pages. Returns nullptr with errno set on failure; the
-// caller releases the mapping with munmap(p, size).
+// address and, when huge_pages_for_weights(), asks for huge pages. The kernel
+// can then map 2 MiB page-cache folios with one TLB entry each: ext4 on Linux
+// 6.18 reads a file that is not yet cached into such folios. A file cached in
+// small pages (one just written, say) stays in small pages. Returns nullptr
+// with errno set on failure; the caller releases the mapping with
+// munmap(p, size).
 void* map_file_huge_aligned(int fd, size_t size) noexcept;
 
 }  // namespace hearth

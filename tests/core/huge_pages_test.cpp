@@ -8,7 +8,6 @@
 #include <cstring>
 #include <filesystem>
 #include <fstream>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -66,6 +65,17 @@ TEST(HugePages, BuffersAreZeroedAndAligned) {
       b[n - 1] = 7;  // writable to the last byte
       EXPECT_EQ(b[n - 1], 7);
     }
+  }
+}
+
+TEST(HugePages, MappedBuffersStartOn2MiBAndReadAsZero) {
+  for (const size_t n : {size_t{1} << 20, 3 * kHugePageBytes + 5}) {
+    SCOPED_TRACE(n);
+    HugePageBuffer b = map_huge_page_buffer(n);
+    EXPECT_EQ(reinterpret_cast<uintptr_t>(b.get()) % kHugePageBytes, 0u);
+    EXPECT_TRUE(all_zero(b.get(), n));
+    b[n - 1] = 7;
+    EXPECT_EQ(b[n - 1], 7);
   }
 }
 
