@@ -40,7 +40,7 @@ constexpr int64_t kInL2Bytes = int64_t{256} << 10;
 // like the dot kernels below: the limit they are compared against. Same
 // loop as `hearth bench`'s probe (core/bandwidth.h).
 void BM_ReadBandwidth(benchmark::State& state) {
-  const hearth::HugePageBuffer buf = hearth::allocate_huge_page_buffer(static_cast<size_t>(kMatrixBytes));
+  const hearth::HugePageBuffer buf = hearth::map_huge_page_buffer(static_cast<size_t>(kMatrixBytes));
   std::memset(buf.get(), 1, static_cast<size_t>(kMatrixBytes));
   const auto read_sum = hearth::cpu_features().has_avx2_kernels() ? hearth::detail::read_sum_avx2
                                                                   : hearth::detail::read_sum_generic;
@@ -83,7 +83,7 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
   std::vector<float> src(kRowLen);
   for (auto& v : src) v = dist(rng);
   std::vector<uint8_t> row(rb);
-  const hearth::HugePageBuffer w = hearth::allocate_huge_page_buffer(rb * static_cast<size_t>(rows));
+  const hearth::HugePageBuffer w = hearth::map_huge_page_buffer(rb * static_cast<size_t>(rows));
   tr.quantize(src.data(), row.data(), kRowLen, nullptr);
   for (int64_t r = 0; r < rows; ++r) std::memcpy(w.get() + r * rb, row.data(), rb);
   std::vector<uint8_t> act(quant::activation_row_bytes(tr, kRowLen));
