@@ -60,25 +60,32 @@ bench: deps
 bench-gateway: build
 	python3 bench/gateway_load.py --build $(BUILD)
 
-# Tests under AddressSanitizer + UBSan. -O1 -g1 (line tables): the sanitizers'
-# recommended level, with reports that still name file and line, and half the
-# compile time of -O2 -g (measured on router.cpp and gateway.cpp: 29 -> 13 s,
-# 53 -> 27 s), which keeps CI inside its time limit.
-SANITIZE_FLAGS := -O1 -g1
-sanitize: deps
-	cmake -S . -B $(BUILD)-asan -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHEARTH_SANITIZE=ON \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="$(SANITIZE_FLAGS)"
-	cmake --build $(BUILD)-asan -j $(JOBS)
-	cd $(BUILD)-asan && ctest --output-on-failure -j $(JOBS)
-
-# libFuzzer targets (clang), each run for FUZZ_SECONDS on its seed corpus.
+# Tests under AddressSanitizer + UBSan, and the libFuzzer targets, from one
+# clang build tree: HEARTH_FUZZ instruments the whole library for ASan, UBSan
+# and libFuzzer's coverage, and the tests link that same library. CI compiles
+# the instrumented library once for both stages: ~13 minutes on its 2 cores,
+# where a GCC ASan tree plus a clang fuzz tree took 20 + 4 (clang compiles
+# ASan code ~35 % faster than GCC: 16 s against 26 s for router_test.cpp),
+# and the tests run in 3 minutes under it against 4 under GCC's ASan.
+# -O1 with line tables: the sanitizers' recommended level, reports that still
+# name file and line. (-DHEARTH_SANITIZE=ON is the same check with GCC.)
+SANITIZE_BUILD := $(BUILD)-san
 FUZZ_SECONDS ?= 60
+define configure_sanitize
+	CC=clang CXX=clang++ cmake -S . -B $(SANITIZE_BUILD) -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
+	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" -DHEARTH_FUZZ=ON $(CMAKE_ARGS)
+endef
+
+sanitize: deps
+	$(configure_sanitize)
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS)
+	cd $(SANITIZE_BUILD) && ctest --output-on-failure -j $(JOBS)
+
+# libFuzzer targets (the tree above), each run for FUZZ_SECONDS on its seed corpus.
 fuzz: deps
-	CC=clang CXX=clang++ cmake -S . -B $(BUILD)-fuzz -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo \
-	  -DCMAKE_CXX_FLAGS_RELWITHDEBINFO="-O1 -gline-tables-only" \
-	  -DHEARTH_FUZZ=ON -DHEARTH_TESTS=OFF
-	cmake --build $(BUILD)-fuzz -j $(JOBS) --target hearth_fuzzers
-	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_all.sh $(BUILD)-fuzz
+	$(configure_sanitize)
+	cmake --build $(SANITIZE_BUILD) -j $(JOBS) --target hearth_fuzzers
+	FUZZ_SECONDS=$(FUZZ_SECONDS) fuzz/run_all.sh $(SANITIZE_BUILD)
 
 clean:
-	rm -rf $(BUILD) $(BUILD)-asan $(BUILD)-fuzz $(BUILD)-bench
+	rm -rf $(BUILD) $(SANITIZE_BUILD) $(BUILD)-bench

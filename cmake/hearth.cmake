@@ -3,13 +3,21 @@
 # Warnings for our own targets (never for third-party headers).
 function(hearth_warnings target)
   target_compile_options(${target} PRIVATE -Wall -Wextra -Wpedantic -Wshadow
-    -Wno-missing-field-initializers
-    -Wno-restrict)  # GCC 12 reports false positives in std::string operator+
+    -Wno-missing-field-initializers)
+  if(CMAKE_CXX_COMPILER_ID STREQUAL "GNU")
+    # GCC 12 reports false positives in std::string operator+.
+    target_compile_options(${target} PRIVATE -Wno-restrict)
+  endif()
   if(HEARTH_WERROR)
     target_compile_options(${target} PRIVATE -Werror)
   endif()
 endfunction()
 
+# HEARTH_SANITIZED tells code built under ASan (either option) to expect its
+# costs: GCC defines __SANITIZE_ADDRESS__, clang 14 does not.
+if(HEARTH_SANITIZE OR HEARTH_FUZZ)
+  add_compile_definitions(HEARTH_SANITIZED)
+endif()
 if(HEARTH_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)

@@ -82,7 +82,6 @@ void check_dimensions(const json& b, int64_t n_embd) {
 // nothing has no meaning).
 std::vector<std::vector<int32_t>> embedding_inputs(const nlohmann::ordered_json& input, const ModelService& model,
                                                    const Limits& limits, bool allow_ids) {
-  using json = nlohmann::ordered_json;
   const int32_t n_vocab = model.tokenizer().n_vocab();
   const auto from_ids = [&](const json& ids, size_t index) {
     std::vector<int32_t> out;

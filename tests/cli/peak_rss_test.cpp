@@ -32,7 +32,7 @@ namespace hearth {
 namespace {
 
 constexpr int64_t kCtx = 1024;                  // --ctx of every run (KV of 0.5-2.6 MB here)
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(HEARTH_SANITIZED)
 // Under ASan (the binary is built like this test) every heap byte also costs
 // shadow memory, redzones and quarantine: measured 2.4-3.0 MB beyond base.
 constexpr int64_t kRuntime = 6 * 1024 * 1024;

@@ -2,7 +2,9 @@
 
 // GCC 12 under -fsanitize flags Boost 1.74's request parser (a boost::none
 // "may be used uninitialized"): a false positive inside Beast, not this file.
+#if defined(__GNUC__) && !defined(__clang__)
 #pragma GCC diagnostic ignored "-Wmaybe-uninitialized"
+#endif
 
 #include <sys/socket.h>
 

@@ -83,7 +83,7 @@ uint64_t peak_rss_of_hearth(const std::vector<std::string>& args) {
   return peak;
 }
 
-#if defined(__SANITIZE_ADDRESS__)
+#if defined(HEARTH_SANITIZED)
 constexpr bool kSanitized = true;
 #else
 constexpr bool kSanitized = false;
