@@ -17,9 +17,9 @@ uintptr_t align_up(uintptr_t v) { return (v + kHugePageBytes - 1) & ~uintptr_t{k
 
 bool huge_pages_for_weights() noexcept {
   const char* v = std::getenv("HEARTH_HUGE_PAGES");
-  if (v == nullptr) return false;
+  if (v == nullptr) return true;
   const std::string_view s(v);
-  return s == "1" || s == "on" || s == "yes";
+  return !(s == "0" || s == "off" || s == "no");
 }
 
 void advise_huge_pages(const void* p, size_t n) noexcept {

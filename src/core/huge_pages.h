@@ -1,5 +1,5 @@
 // Transparent huge pages for the large buffers streamed every token: the KV
-// cache, the read-bandwidth probe and, when asked for, the weights.
+// cache, the read-bandwidth probe and the weights.
 //
 // Decode reads the whole model once per token. With 4 KiB pages that is one
 // TLB miss and page walk per 64 cache lines, and the walks, not DRAM, set the
@@ -13,14 +13,12 @@
 //   - the KV cache on huge pages: attention went from 7 % to 2 % of decode
 //     time at ~150 cells, and prefill did not change: always on;
 //   - the weights on huge pages as well: decode 22.5 -> 25.8 tok/s (20.6 ->
-//     27.2 in one slow phase), but prefill fell from a steady ~85 tok/s to a
-//     median of ~75 that moved from 44 to 94 between runs, with the page
-//     placement (each process kept its speed; splitting the mappings into
-//     4 KiB entries kept the loss, so the physical pages, not the TLB, are
-//     the cause). Until that is understood the weights stay on small pages
-//     unless HEARTH_HUGE_PAGES=1. A lead: with THP "always" for the whole
-//     system (activations and scratch on huge pages too), prefill was back
-//     at or above the small-page speed in a first test (10 runs).
+//     27.2 in one slow phase). Session 7 saw 2-thread prefill fall from ~85
+//     to a median of ~75 tok/s with them, moving from 44 to 94 between
+//     processes; on 2026-11-29 (8 interleaved rounds each, pp512) prefill
+//     was the same on both page sizes (medians 92.4 and 92.2 tok/s, runs
+//     82-105) while decode went 23.0 -> 30.2 tok/s. So the weights are on
+//     huge pages by default; HEARTH_HUGE_PAGES=0 keeps them on small pages.
 #pragma once
 
 #include <cstddef>
@@ -31,8 +29,8 @@ namespace hearth {
 
 inline constexpr size_t kHugePageBytes = size_t{2} << 20;
 
-// Whether the weights go on huge pages: true when the environment sets
-// HEARTH_HUGE_PAGES to 1, on or yes.
+// Whether the weights go on huge pages: true unless the environment sets
+// HEARTH_HUGE_PAGES to 0, off or no.
 bool huge_pages_for_weights() noexcept;
 
 // Asks for huge pages on the whole 2 MiB-aligned pages inside [p, p + n).

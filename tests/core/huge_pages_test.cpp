@@ -89,14 +89,14 @@ TEST(HugePages, LargeBufferGetsHugePagesWhenTheKernelGivesThem) {
   EXPECT_GE(kb, 2048) << "THP mode " << mode;
 }
 
-TEST(HugePages, WeightsGoOnHugePagesOnlyWhenAskedFor) {
+TEST(HugePages, WeightsGoOnHugePagesUnlessTurnedOff) {
   ::unsetenv("HEARTH_HUGE_PAGES");
-  EXPECT_FALSE(huge_pages_for_weights());
-  for (const char* yes : {"1", "on", "yes"}) {
+  EXPECT_TRUE(huge_pages_for_weights());
+  for (const char* yes : {"1", "on", "yes", ""}) {
     ::setenv("HEARTH_HUGE_PAGES", yes, 1);
     EXPECT_TRUE(huge_pages_for_weights()) << yes;
   }
-  for (const char* no : {"0", "off", "no", ""}) {
+  for (const char* no : {"0", "off", "no"}) {
     ::setenv("HEARTH_HUGE_PAGES", no, 1);
     EXPECT_FALSE(huge_pages_for_weights()) << no;
   }
