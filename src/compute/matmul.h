@@ -22,6 +22,7 @@
 #include <span>
 #include <vector>
 
+#include "core/huge_pages.h"
 #include "core/thread_pool.h"
 #include "gguf/tensor_type.h"
 
@@ -37,7 +38,7 @@ struct WeightView {
 
 // Scratch memory reused across calls (quantized activations).
 struct MatmulScratch {
-  std::vector<uint8_t> act;
+  HugePageVector<uint8_t> act;  // a prompt's rows: megabytes (core/huge_pages.h says why huge pages)
 };
 
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,

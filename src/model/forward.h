@@ -84,9 +84,11 @@ class Forward {
   const HParams& hp_;
   ThreadPool& pool_;
   compute::MatmulScratch mm_;
-  // Activations, [n_tokens][width].
-  std::vector<float> x_, h_, q_, k_, v_, attn_, o_, gate_, up_, logits_;
-  std::vector<float> norm_rows_, hidden_;
+  // Activations, [n_tokens][width]: megabytes for a prompt, on huge pages
+  // (core/huge_pages.h says why).
+  HugePageVector<float> x_, h_, q_, k_, v_, attn_, o_, gate_, up_;
+  // The rows that want logits or hidden states: few.
+  std::vector<float> logits_, norm_rows_, hidden_;
   // Per-thread attention scratch.
   struct ThreadScratch {
     std::vector<float> scores;

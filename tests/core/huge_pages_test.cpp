@@ -89,6 +89,30 @@ TEST(HugePages, LargeBufferGetsHugePagesWhenTheKernelGivesThem) {
   EXPECT_GE(kb, 2048) << "THP mode " << mode;
 }
 
+// The activation vectors: large blocks on their own 2 MiB-aligned huge-page
+// mappings, small ones on the heap; values survive growth and copies.
+TEST(HugePages, VectorPutsLargeBlocksOnHugePages) {
+  HugePageVector<float> small(100, 1.5f);
+  EXPECT_EQ(small[99], 1.5f);
+  const size_t n = 3 * kHugePageBytes / sizeof(float) + 7;
+  HugePageVector<float> big(n, 2.0f);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(big.data()) % kHugePageBytes, 0u);
+  EXPECT_EQ(big[n - 1], 2.0f);
+  if (!thp_mode().empty()) {
+    // Written whole above, so every 2 MiB page the kernel could give is in.
+    EXPECT_GE(smaps_kb(big.data(), "AnonHugePages"), 2048) << "THP mode " << thp_mode();
+  }
+  small.resize(n, 3.0f);  // grows from the heap onto a mapping
+  EXPECT_EQ(small[99], 1.5f);
+  EXPECT_EQ(small[n - 1], 3.0f);
+  EXPECT_EQ(reinterpret_cast<uintptr_t>(small.data()) % kHugePageBytes, 0u);
+  const HugePageVector<float> copy = big;
+  EXPECT_EQ(copy[n / 2], 2.0f);
+  big.clear();
+  big.shrink_to_fit();  // back to nothing: the mapping is released
+  EXPECT_EQ(big.capacity(), 0u);
+}
+
 TEST(HugePages, WeightsGoOnHugePagesUnlessTurnedOff) {
   ::unsetenv("HEARTH_HUGE_PAGES");
   EXPECT_TRUE(huge_pages_for_weights());
