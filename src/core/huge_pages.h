@@ -1,5 +1,5 @@
 // Transparent huge pages for the large buffers streamed every token: the KV
-// cache, the read-bandwidth probe and the weights.
+// cache, the read-bandwidth probe, the weights, and a prompt's activations.
 //
 // Decode reads the whole model once per token. With 4 KiB pages that is one
 // TLB miss and page walk per 64 cache lines, and the walks, not DRAM, set the
@@ -66,8 +66,8 @@ HugePageBuffer allocate_huge_page_buffer(size_t n);
 // megabytes large. With the weights on huge pages and these on the heap's
 // small pages, 2-thread prefill ran ~8 % slower than with both on small pages
 // in some phases of the host (Llama-3.2-1B Q4_K_M pp512, 6 interleaved
-// rounds, 2026-11-29: 83.0 small, 75.0 weights huge, 81.3 both huge, the
-// last with glibc's malloc on huge pages); decode is faster with both.
+// rounds, 2026-11-29: 81.4-83.0 small, 75.0-78.9 weights huge); with these
+// on huge pages too it ran at 86.9, and decode is faster with both.
 template <typename T>
 struct HugePageAllocator {
   using value_type = T;
