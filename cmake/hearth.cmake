@@ -13,22 +13,18 @@ function(hearth_warnings target)
   endif()
 endfunction()
 
-# HEARTH_SANITIZED tells code built under ASan (either option) to expect its
-# costs: GCC defines __SANITIZE_ADDRESS__, clang 14 does not.
+# Either option builds everything under ASan + UBSan; HEARTH_SANITIZED tells
+# code to expect their costs (GCC defines __SANITIZE_ADDRESS__, clang 14 does not).
 if(HEARTH_SANITIZE OR HEARTH_FUZZ)
   add_compile_definitions(HEARTH_SANITIZED)
-endif()
-if(HEARTH_SANITIZE)
   add_compile_options(-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all)
   add_link_options(-fsanitize=address,undefined)
 endif()
 
-# Fuzz builds instrument the whole library for coverage (libFuzzer's runtime
-# itself is linked only into the fuzz targets, see fuzz/CMakeLists.txt).
+# Fuzz builds also instrument the whole library for coverage (libFuzzer's
+# runtime itself is linked only into the fuzz targets, see fuzz/CMakeLists.txt).
 if(HEARTH_FUZZ)
-  add_compile_options(-fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
-                      -fno-sanitize-recover=all)
-  add_link_options(-fsanitize=address,undefined)
+  add_compile_options(-fsanitize=fuzzer-no-link)
 endif()
 
 # Sources whose name ends in _avx2.cpp or _avx512.cpp are compiled for

@@ -56,8 +56,8 @@ void Forward::resize(int64_t n) {
 
 uint64_t Forward::scratch_bytes() const {
   uint64_t total = mm_.act.capacity();
-  for (const auto* v : {&x_, &h_, &q_, &k_, &v_, &attn_, &o_, &gate_, &up_}) total += v->capacity() * sizeof(float);
-  for (const auto* v : {&logits_, &norm_rows_}) total += v->capacity() * sizeof(float);
+  const auto floats = [](const auto&... v) { return ((v.capacity() * sizeof(float)) + ...); };
+  total += floats(x_, h_, q_, k_, v_, attn_, o_, gate_, up_, logits_, norm_rows_);
   for (const auto& s : scratch_) total += s.scores.capacity() * sizeof(float);
   total += (visible_.capacity() + visible_swa_.capacity()) * sizeof(std::span<const int64_t>);
   total += seq_ids_.capacity() * sizeof(int32_t) + seq_cells_.capacity() * sizeof(std::vector<int64_t>);
