@@ -64,25 +64,6 @@ inline __m256i unpack_nibbles(const uint8_t* qs) {
   return _mm256_and_si256(shifted, _mm256_set1_epi8(0x0f));
 }
 
-// The fp16 values at p, p + kStride, ..., p + 7 kStride (byte offsets) as 8
-// floats, e.g. the scales `d` of 8 consecutive blocks (reads 4 bytes at each
-// address). Hot: one converted scale per block, done one at a time, costs two
-// port-5 operations (insert, convert) and was the bottleneck of the legacy
-// dot loops; here 8 cost one gather, two shuffles and one conversion.
-template <int kStride>
-inline __m256 fp16x8_strided(const void* p) {
-  const __m256i offsets = _mm256_setr_epi32(0, kStride, 2 * kStride, 3 * kStride, 4 * kStride, 5 * kStride,
-                                            6 * kStride, 7 * kStride);
-  const __m256i words = _mm256_i32gather_epi32(static_cast<const int*>(p), offsets, 1);
-  // The low half of each dword to the low 8 bytes of its lane, then lane 1's
-  // 8 bytes next to lane 0's: 8 fp16 values in the low 128 bits.
-  const __m256i low_halves = _mm256_shuffle_epi8(
-      words, _mm256_setr_epi8(0, 1, 4, 5, 8, 9, 12, 13, -1, -1, -1, -1, -1, -1, -1, -1, 0, 1, 4, 5, 8, 9, 12, 13,
-                              -1, -1, -1, -1, -1, -1, -1, -1));
-  const __m256i packed = _mm256_permute4x64_epi64(low_halves, 0x08);  // qwords 0, 2 to the low lane
-  return _mm256_cvtph_ps(_mm256_castsi256_si128(packed));
-}
-
 // Little-endian u32 at qh -> 32 bytes, byte j = 0xff if bit j is set, else 0.
 // Each byte first gets a copy of the qh byte holding its bit (j / 8), then
 // keeps only its own bit (j % 8) and compares.
