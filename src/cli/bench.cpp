@@ -2,13 +2,16 @@
 //
 // Prefill (pp: one prompt of p tokens, evaluated in batches) and decode (tg: n
 // one-token steps after a short prompt) speed over r repetitions, next to the
-// machine's read bandwidth measured in the same run, right before each decode
-// repetition. Decode is bound by memory, so it is also given as GB/s (tok/s x
-// bytes read per token) and as a fraction of that bandwidth: the median over
-// the repetitions of each one's GB/s over the probe just before it. (On a
-// shared host the bandwidth drifts by a third within minutes; one probe at
-// the start compared later decodes with another machine's limit.) --shape benchmarks a random-weight model with a
-// catalog shape (model/catalog.h), built in memory in seconds.
+// machine's read bandwidth measured in the same run, right before and right
+// after each decode repetition. Decode is bound by memory, so it is also
+// given as GB/s (tok/s x bytes read per token) and as a fraction of that
+// bandwidth: the median over the repetitions of each one's GB/s over the mean
+// of the probes around it. (On a shared host the bandwidth moves: one probe at
+// the start compared later decodes with another machine's limit, and on the
+// AMD EPYC machines of this project a 2-thread read flips between ~31 and ~56
+// GB/s every few tens of seconds, so a probe before a 5-second decode alone
+// sometimes caught the other state.) --shape benchmarks a random-weight model
+// with a catalog shape (model/catalog.h), built in memory in seconds.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -76,7 +79,8 @@ double run_decode(engine::Session& s, const std::vector<int32_t>& prompt, const 
 struct Results {
   Stats pp, tg;
   ReadBandwidth bw;                   // the probes' settings; gb_per_s: their median
-  std::vector<double> tg_reps, bw_reps;  // per repetition: decode tok/s, the probe before it
+  std::vector<double> tg_reps, bw_reps;  // per repetition: decode tok/s, the mean of the probes around it
+  std::vector<double> bw_before, bw_after;
   model::DecodeTraffic traffic;
   double mean_ctx = 0;
   int threads = 0;
@@ -104,10 +108,16 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   std::vector<double> pp;
   for (int i = 0; i < o.reps; ++i) {
     pp.push_back(run_prefill(session, prompt));
-    // The limit, measured next to the decode it is compared with (its buffer is freed before).
-    r.bw = measure_read_bandwidth(probe_pool, static_cast<uint64_t>(o.bandwidth_mib) << 20);
-    r.bw_reps.push_back(r.bw.gb_per_s);
+    // The limit, measured on both sides of the decode it is compared with
+    // (each probe's buffer is freed before the decode).
+    const auto probe = [&] {
+      r.bw = measure_read_bandwidth(probe_pool, static_cast<uint64_t>(o.bandwidth_mib) << 20);
+      return r.bw.gb_per_s;
+    };
+    r.bw_before.push_back(probe());
     r.tg_reps.push_back(run_decode(session, short_prompt, gen));
+    r.bw_after.push_back(probe());
+    r.bw_reps.push_back((r.bw_before.back() + r.bw_after.back()) / 2);
   }
   r.pp = summarize(pp);
   r.tg = summarize(r.tg_reps);
@@ -120,7 +130,7 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
 
 double decode_gbs(const Results& r) { return r.tg.median * r.traffic.total() / 1e9; }
 
-// Median over the repetitions of decode GB/s / the probe right before it.
+// Median over the repetitions of decode GB/s / the mean of the probes around it.
 double bandwidth_fraction(const Results& r) {
   std::vector<double> f;
   for (size_t i = 0; i < r.tg_reps.size(); ++i) f.push_back(r.tg_reps[i] * r.traffic.total() / 1e9 / r.bw_reps[i]);
@@ -156,7 +166,9 @@ void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
        {{"threads", r.bw.threads},
         {"buffer_bytes", r.bw.buffer_bytes},
         {"passes", r.bw.passes},
-        {"per_repetition_gbs", r.bw_reps}}},
+        {"per_repetition_gbs", r.bw_reps},
+        {"before_decode_gbs", r.bw_before},
+        {"after_decode_gbs", r.bw_after}}},
       {"decode_per_repetition_tok_s", r.tg_reps},
       {"decode_bandwidth_fraction", bandwidth_fraction(r)},
   };
@@ -170,8 +182,8 @@ void print_text(const BenchOptions& o, const Subject& s, const Results& r) {
               params >= 1e9 ? params / 1e9 : params / 1e6, params >= 1e9 ? "B" : "M", r.threads,
               quant::kernel_isa());
   const Stats bw = summarize(r.bw_reps);
-  std::printf("read bandwidth: %.1f GB/s, %.1f .. %.1f (before each decode run: %d threads, %.0f MiB buffer, "
-              "best of %d passes)\n\n",
+  std::printf("read bandwidth: %.1f GB/s, %.1f .. %.1f (before and after each decode run: %d threads, %.0f MiB "
+              "buffer, best of %d passes)\n\n",
               bw.median, bw.min, bw.max, r.bw.threads, static_cast<double>(r.bw.buffer_bytes) / (1 << 20),
               r.bw.passes);
   std::printf("| %-8s | %10s | %21s | %8s | %s\n", "test", "tok/s", "min .. max", "stddev", "GB/s");

@@ -56,15 +56,21 @@ void expect_consistent(const Json& j) {
   EXPECT_GT(d["weights"].get<double>(), 0.9 * j["file_size"].get<double>() - 1e6);
   EXPECT_DOUBLE_EQ(j["decode_gbs"].get<double>(),
                    j["decode_tok_s"].get<double>() * j["bytes_per_token"].get<double>() / 1e9);
-  // Each decode repetition is compared with the probe just before it; the
-  // reported figures are the medians.
+  // Each decode repetition is compared with the mean of the probes right
+  // before and right after it; the reported figures are the medians.
   const auto decodes = j["decode_per_repetition_tok_s"].get<std::vector<double>>();
   const auto probes = j["read_bandwidth"]["per_repetition_gbs"].get<std::vector<double>>();
   ASSERT_EQ(decodes.size(), j["repetitions"].get<size_t>());
   ASSERT_EQ(probes.size(), decodes.size());
   std::vector<double> fractions;
+  const auto before = j["read_bandwidth"]["before_decode_gbs"].get<std::vector<double>>();
+  const auto after = j["read_bandwidth"]["after_decode_gbs"].get<std::vector<double>>();
+  ASSERT_EQ(before.size(), decodes.size());
+  ASSERT_EQ(after.size(), decodes.size());
   for (size_t i = 0; i < decodes.size(); ++i) {
-    EXPECT_GT(probes[i], 0.0);
+    EXPECT_GT(before[i], 0.0);
+    EXPECT_GT(after[i], 0.0);
+    EXPECT_DOUBLE_EQ(probes[i], (before[i] + after[i]) / 2);
     fractions.push_back(decodes[i] * j["bytes_per_token"].get<double>() / 1e9 / probes[i]);
   }
   EXPECT_DOUBLE_EQ(j["decode_tok_s"].get<double>(), median(decodes));
@@ -89,7 +95,7 @@ TEST(BenchCli, ModelFileReport) {
   EXPECT_EQ(j["bytes_per_token_detail"]["mean_context"], 20.5);
 }
 
-// Three repetitions: three probes, each next to its decode run.
+// Three repetitions: three pairs of probes, each around its decode run.
 TEST(BenchCli, EachDecodeRepetitionHasItsOwnProbe) {
   const Json j = bench_json({kStories, "-p", "8", "-n", "4", "-t", "2"}, "3");
   EXPECT_EQ(j["repetitions"], 3);
