@@ -64,6 +64,11 @@ VecDotFn avx2_dot(TT t) {
   }
 }
 
+// The activation side data a type's AVX2 dot and gemm read (kernels.h).
+const ActivationExtras* avx2_extras(TT t) {
+  return t == TT::Q4_0 ? &avx2::q4_0_activation_extras : nullptr;
+}
+
 GemmFn avx2_gemm(TT t) {
   switch (t) {
     case TT::Q4_0: return avx2::gemm_q4_0_q8_0;
@@ -99,14 +104,13 @@ struct VnniKernels {
 VnniKernels avx512_vnni_kernels(TT t) {
   switch (t) {
     case TT::Q4_0:
-      return {avx512::vec_dot_q4_0_q8_0, avx512::gemm_q4_0_q8_0, &avx512::q4_0_activation_extras};
+      return {avx512::vec_dot_q4_0_q8_0, avx512::gemm_q4_0_q8_0, &avx2::q4_0_activation_extras};
     default: return {};
   }
 }
 
 // HEARTH_KERNELS=avx2 keeps the AVX-512 kernels out (to compare the two on
-// one machine). The AVX-512 gemms return the AVX2 bits; the VNNI kernels
-// their own (quant/kernels.h).
+// one machine). The AVX-512 kernels return the AVX2 bits (quant/kernels.h).
 bool avx512_allowed() {
   const char* want = std::getenv("HEARTH_KERNELS");
   return want == nullptr || std::string_view(want) != "avx2";
@@ -122,7 +126,9 @@ struct Table {
     for (const auto& k : x86::kAvx2Kernels) {
       if (!k.vec_dot) continue;
       for (auto& t : best) {
-        if (t.type == k.type) t.vec_dot = avx2_dot(k.type);
+        if (t.type != k.type) continue;
+        t.vec_dot = avx2_dot(k.type);
+        t.act_extras = avx2_extras(k.type);
       }
     }
     for (const TT g : x86::kAvx2Gemms) {

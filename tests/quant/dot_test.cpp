@@ -142,23 +142,21 @@ TEST(Avx512VnniDot, TableUsesItExactlyWhereTheCpuHasIt) {
   for (const TensorType t : x86::kAvx512VnniDots) {
     EXPECT_EQ(traits(t).vec_dot == avx512::vec_dot_q4_0_q8_0, vnni) << tensor_type_name(t);
     EXPECT_EQ(traits(t).gemm == avx512::gemm_q4_0_q8_0, vnni) << tensor_type_name(t);
-    EXPECT_EQ(traits(t).act_extras == &avx512::q4_0_activation_extras, vnni) << tensor_type_name(t);
+    // the side data is the same for the AVX2 kernel (q4_0_groups.h)
+    EXPECT_EQ(traits(t).act_extras == &avx2::q4_0_activation_extras, cpu_features().has_avx2_kernels())
+        << tensor_type_name(t);
   }
 }
 
-// The AVX-512 VNNI Q4_0 dot is exactly its documented arithmetic
-// (x86/q4_0_avx512.cpp): per group of 8 blocks, lane l takes block l's exact
-// integer sum of (code - 8) y times d_x d_y in one FMA; the row ends with the
-// lanes' sum ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7)); the last
-// nb % 8 blocks are one more group with zeros in the unused lanes. Modelled
-// here in scalar code and compared bit for bit, on raw random codes and
-// scales, for block counts on both sides of the groups. (The gemm returns the
-// dot's bits: gemm_test.cpp.) Without VNNI the table must not use it.
-TEST(Avx512VnniDot, Q4_0IsExactlyItsFormula) {
-  if (!cpu_features().has_avx512_vnni_kernels()) {
-    EXPECT_NE(traits(TensorType::Q4_0).vec_dot, avx512::vec_dot_q4_0_q8_0);
-    return;
-  }
+// The x86 Q4_0 dots (AVX2 and AVX-512 VNNI) are exactly their documented
+// arithmetic (x86/q4_0_groups.h): per group of 8 blocks, lane l takes block
+// l's exact integer sum of (code - 8) y times d_x d_y in one FMA; the row
+// ends with the lanes' sum ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
+// the last nb % 8 blocks are one more group with zeros in the unused lanes.
+// Modelled here in scalar code and compared bit for bit, on raw random codes
+// and scales, for block counts on both sides of the groups. (Each gemm
+// returns its dot's bits: gemm_test.cpp.)
+void expect_q4_0_group_formula(VecDotFn dot, const char* name) {
   std::mt19937 rng(31);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const int64_t nb : {1, 2, 7, 8, 9, 16, 23, 64, 129}) {
@@ -184,11 +182,29 @@ TEST(Avx512VnniDot, Q4_0IsExactlyItsFormula) {
       acc[b % 8] = std::fma(d, static_cast<float>(sum), acc[b % 8]);
     }
     const float want = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-    TypeTraits vnni = traits(TensorType::Q4_0);  // its activation rows, whatever HEARTH_KERNELS says
-    vnni.act_extras = &avx512::q4_0_activation_extras;
-    const float got = avx512::vec_dot_q4_0_q8_0(n, x.data(), test::as_read_by(vnni, y, n).data());
-    EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want)) << nb << " blocks: " << got << " vs " << want;
+    TypeTraits rows = traits(TensorType::Q4_0);  // their activation rows, whatever HEARTH_KERNELS says
+    rows.act_extras = &avx2::q4_0_activation_extras;
+    const float got = dot(n, x.data(), test::as_read_by(rows, y, n).data());
+    EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want))
+        << name << ", " << nb << " blocks: " << got << " vs " << want;
   }
+}
+
+TEST(Q4_0GroupDot, Avx2IsExactlyItsFormula) {
+  if (!cpu_features().has_avx2_kernels()) {
+    EXPECT_EQ(traits(TensorType::Q4_0).vec_dot, generic_traits(TensorType::Q4_0).vec_dot);
+    return;
+  }
+  expect_q4_0_group_formula(avx2::vec_dot_q4_0_q8_0, "avx2");
+}
+
+// Without VNNI the table must not use the VNNI dot.
+TEST(Q4_0GroupDot, Avx512VnniIsExactlyItsFormula) {
+  if (!cpu_features().has_avx512_vnni_kernels()) {
+    EXPECT_NE(traits(TensorType::Q4_0).vec_dot, avx512::vec_dot_q4_0_q8_0);
+    return;
+  }
+  expect_q4_0_group_formula(avx512::vec_dot_q4_0_q8_0, "avx512 vnni");
 }
 
 // The AVX-512 dot of a type listed in kAvx512Dots.

@@ -63,4 +63,14 @@ void gemm_tiles(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, con
   }
 }
 
+// A kernel's one-token tile as a dot (vec_dot), for kernels whose dot is
+// their gemm's step: the two then return the same bits by construction.
+template <typename Kernel>
+inline float dot_as_tile(int64_t n, const void* x, const void* y) {
+  const uint8_t* const act[1] = {static_cast<const uint8_t*>(y)};
+  float out[1];
+  Kernel::template tile<1>(n, static_cast<const uint8_t*>(x), act, out);
+  return out[0];
+}
+
 }  // namespace hearth::quant::avx2

@@ -1,4 +1,5 @@
-// AVX2 gemm kernels of the legacy formats with Q8_0 activations (Q4_0, Q8_0).
+// AVX2 gemm kernel of Q8_0 weights with Q8_0 activations (Q4_0 has its own
+// shape: q4_0_avx2.cpp).
 // Contract in quant/gemm.h, tiling in x86/gemm_avx2.h.
 #include <immintrin.h>
 
@@ -35,10 +36,8 @@ struct LegacyKernel {
     for (int t = 0; t < NT; ++t) acc[0][t] = acc[1][t] = _mm256_setzero_ps();
     auto step = [&](int64_t b, __m256* acc_b) {
       const __m256i q = weight_quants(x[b]);
-      const float dx = fp16_scalar(x[b].d);
       for (int t = 0; t < NT; ++t) {
-        const __m256 d = _mm256_set1_ps(dx * fp16_scalar(y[t][b].d));
-        acc_b[t] = fold_block(d, dot_i8_i8(q, load_i8x32(y[t][b].qs)), acc_b[t]);
+        acc_b[t] = fold_block(block_scale(x[b], y[t][b]), dot_i8_i8(q, load_i8x32(y[t][b].qs)), acc_b[t]);
       }
     };
     const int64_t nb = legacy::block_count(n);
@@ -54,12 +53,6 @@ struct LegacyKernel {
 };
 
 }  // namespace
-
-void gemm_q4_0_q8_0(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a,
-                    uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy) {
-  sym::check_whole_blocks("Q4_0 gemm", n, kQK);
-  gemm_tiles<LegacyKernel<BlockQ4_0>>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
-}
 
 void gemm_q8_0_q8_0(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a,
                     uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy) {

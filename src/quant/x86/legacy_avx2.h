@@ -1,11 +1,10 @@
-// The AVX2 row loop of the legacy 32-element formats, shared by the Q4_0,
-// Q4_1, Q5_0, Q5_1, Q8_0 dots (and usable by any format whose blocks carry an
-// fp16 `d` and dot against Q8_0 / Q8_1). Include only from *_avx2.cpp files.
+// The AVX2 row loop of the legacy 32-element formats, shared by the Q4_1,
+// Q5_0, Q5_1, Q8_0 dots (and usable by any format whose blocks carry an fp16
+// `d` and dot against Q8_0 / Q8_1; Q4_0 has its own shape, q4_0_groups.h). Include only from *_avx2.cpp files.
 #pragma once
 
 #include <immintrin.h>
 
-#include <cstddef>
 #include <cstdint>
 
 #include "quant/blocks.h"
@@ -18,12 +17,9 @@ inline __m256i load_i8x32(const int8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
-// Signed quants of one weight block, as the Q8_0-activation dots multiply
-// them: Q4_0 codes minus 8 (-8..7), Q8_0 as stored (any file may hold -128;
-// activations are -127..127, which is what dot_i8_i8 needs).
-inline __m256i weight_quants(const BlockQ4_0& x) {
-  return _mm256_sub_epi8(unpack_nibbles(x.qs), _mm256_set1_epi8(8));
-}
+// Signed quants of one Q8_0 weight block, as the Q8_0-activation dots
+// multiply them: as stored (any file may hold -128; activations are
+// -127..127, which is what dot_i8_i8 needs).
 inline __m256i weight_quants(const BlockQ8_0& x) { return load_i8x32(x.qs); }
 
 // The float arithmetic of a legacy dot, shared by vec_dot (dot_row below)

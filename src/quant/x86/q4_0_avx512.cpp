@@ -1,33 +1,16 @@
-// AVX-512 VNNI dot and gemm of Q4_0 weights with Q8_0 activations.
-//
-// The AVX2 kernels (q4_0_avx2.cpp, gemm_legacy_avx2.cpp) keep each block's
-// products in 8 lanes of 4 consecutive elements, so every block costs a
-// convert and an FMA per token on top of its integer work, and its scale is
-// broadcast to all lanes. Here the lanes are blocks instead: 8 consecutive
-// blocks ("a group") are transposed so that lane l of every vector belongs to
-// block l, and vpdpbusd (unsigned x signed bytes, summed into int32) adds 4
-// elements of each of the 8 blocks per instruction. After 8 such steps (4 on
-// 512-bit vectors) each lane holds its block's exact integer sum, and one
-// convert and one FMA with the 8 blocks' scales finish the group:
-//   sum_l = sum_e (code_e - 8) y_e            exact, in int32
-//   acc  += (d_x,l d_y,l) * sum_l             one FMA per 8 blocks
-// and the row ends with the horizontal sum of acc.
-//  - The weight codes stay unsigned (0..15), as vpdpbusd wants; the `- 8`
-//    becomes -8 sum(y) per block, which depends on the activations only and
-//    is computed once per activation row (the side data below, kernels.h's
-//    ActivationExtras) as the starting value of the sums.
+// AVX-512 VNNI dot and gemm of Q4_0 weights with Q8_0 activations: the
+// group shape of q4_0_groups.h (lanes are blocks, one FMA per 8 blocks),
+// with the integer sums by vpdpbusd (unsigned x signed bytes, summed into
+// int32), 4 elements of each of the 8 blocks per instruction, so after 4
+// steps on 512-bit vectors each lane holds its block's exact sum.
 //  - The high nibbles are not shifted down: masking with 0xf0 leaves 16x the
 //    code, so those products are summed apart and divided by 16 (an exact
 //    arithmetic shift) before they join the low ones.
 //  - The activations are stored transposed in the side data, once per row;
 //    the weights are transposed as they are read, by two VBMI byte permutes
 //    per group (they stay the file's bytes: mmap, no repacking).
-// The dot and the gemm share the group step (group_sums, fold_group), so a
-// token gets the same bits alone or batched (quant/gemm.h). They are not the
-// AVX2 kernels' bits (the float steps differ); both are checked against the
-// scalar reference in tests/quant/dot_test.cpp.
+// Same float steps as the AVX2 kernel (q4_0_avx2.cpp), so the same bits.
 #include <cstddef>
-#include <cstring>
 
 #include "quant/gemm.h"
 #include "quant/kernels.h"
@@ -36,67 +19,16 @@
 #include "quant/x86/avx2_common.h"
 #include "quant/x86/avx512_common.h"
 #include "quant/x86/gemm_avx2.h"
+#include "quant/x86/q4_0_groups.h"
 
 namespace hearth::quant::avx512 {
 
 namespace {
 
-constexpr int64_t kGroup = 8;  // blocks per group: one per 32-bit lane of a 256-bit vector
-
-// The side data after a Q8_0 activation row of nb blocks, offsets from the
-// row's start (64-byte aligned; the row padded to 64 bytes so consecutive
-// rows keep the alignment):
-//   groups:  per whole group of 8 blocks, 256 bytes of transposed codes
-//            (vector j = 0..7, lane l: elements 4j..4j+3 of block l; stored
-//            as four 64-byte [j | j + 1] pairs), then 8 int32: -8 sum(y) of
-//            each block;
-//   scales:  per block its d as a float (the last nb % 8 blocks included;
-//            those are read from the Q8_0 blocks themselves).
-struct ExtrasLayout {
-  uint64_t groups, scales, row_bytes;
-};
-
-constexpr uint64_t kGroupCodes = 256;
-constexpr uint64_t kGroupBytes = kGroupCodes + kGroup * sizeof(int32_t);
-
-constexpr uint64_t round_up(uint64_t v, uint64_t m) { return (v + m - 1) / m * m; }
-
-ExtrasLayout extras_layout(int64_t n) {
-  const auto nb = static_cast<uint64_t>(legacy::block_count(n));
-  ExtrasLayout l{};
-  l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
-  l.scales = l.groups + nb / kGroup * kGroupBytes;
-  l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
-  return l;
-}
-
-uint64_t extras_row_bytes(int64_t n) { return extras_layout(n).row_bytes; }
-
-// -8 times the sum of a block's 32 activation codes.
-int32_t minus_8_sum(const BlockQ8_0& y) {
-  int32_t s = 0;
-  for (const int8_t q : y.qs) s += q;
-  return -8 * s;
-}
-
-void fill_extras(int64_t n, uint8_t* row) {
-  const ExtrasLayout l = extras_layout(n);
-  const auto* y = reinterpret_cast<const BlockQ8_0*>(row);
-  const int64_t nb = legacy::block_count(n);
-  for (int64_t g = 0; g < nb / kGroup; ++g) {
-    uint8_t* codes = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
-    auto* corrections = reinterpret_cast<int32_t*>(codes + kGroupCodes);
-    for (int64_t b = 0; b < kGroup; ++b) {
-      const BlockQ8_0& yb = y[g * kGroup + b];
-      for (int j = 0; j < 8; ++j) std::memcpy(codes + 32 * j + 4 * b, yb.qs + 4 * j, 4);
-      corrections[b] = minus_8_sum(yb);
-    }
-  }
-  for (int64_t b = 0; b < nb; ++b) {
-    const float d = avx2::fp16_scalar(y[b].d);
-    std::memcpy(row + l.scales + static_cast<uint64_t>(b) * sizeof(float), &d, sizeof(d));
-  }
-}
+using q4_0_groups::ActivationRow;
+using q4_0_groups::fold_group;
+using q4_0_groups::kGroup;
+using q4_0_groups::kGroupCodes;
 
 // A group's weights, transposed: lo[k] (k = 0, 1) holds code bytes
 // 8k..8k+7 of every block as [bytes 8k..8k+3 | bytes 8k+4..8k+7], lane l of
@@ -161,11 +93,6 @@ HEARTH_AVX512_VNNI_FN inline __m256 group_sums(const GroupWeights& w, const uint
   return _mm256_cvtepi32_ps(sums);
 }
 
-// The one float step of a group: acc += d * sums (d: d_x d_y per block).
-HEARTH_AVX512_VNNI_FN inline __m256 fold_group(__m256 d, __m256 sums, __m256 acc) {
-  return _mm256_fmadd_ps(d, sums, acc);
-}
-
 // The bytes of the 64 at p that `offsets` picks (its 32 indices, 0..63).
 HEARTH_AVX512_VNNI_FN inline __m256i permute_window(const uint8_t* p, __m256i offsets) {
   return _mm256_permutex2var_epi8(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)), offsets,
@@ -189,34 +116,6 @@ HEARTH_AVX512_VNNI_FN inline __m256 weight_scales8(const BlockQ4_0* x) {
   return _mm256_cvtph_ps(_mm_blend_epi32(_mm256_castsi256_si128(lo), _mm256_castsi256_si128(hi), 0xc));
 }
 
-// The last nb % 8 blocks (fewer than a group), from the plain Q8_0 blocks:
-// their exact sums and d_x d_y in the lanes of a group (0 in the others),
-// for the same fold_group step. Rare (rows are mostly multiples of 256), so
-// the scalar reference's block helpers (legacy_common.h).
-struct Tail {
-  __m256 d, sums;
-};
-
-HEARTH_AVX512_VNNI_FN inline Tail tail(const BlockQ4_0* x, const BlockQ8_0* y, const float* y_scales, int64_t count) {
-  alignas(32) float d[kGroup] = {}, sums[kGroup] = {};
-  for (int64_t b = 0; b < count; ++b) {
-    int8_t q[kQK];
-    legacy::unpack_nibbles(x[b].qs, 8, q);  // code - 8
-    d[b] = avx2::fp16_scalar(x[b].d) * y_scales[b];
-    sums[b] = static_cast<float>(legacy::dot_block(q, y[b].qs));
-  }
-  return {_mm256_load_ps(d), _mm256_load_ps(sums)};
-}
-
-// Where block b's pieces sit in an activation row.
-struct ActivationRow {
-  const uint8_t* row;
-  ExtrasLayout l;
-  const uint8_t* group(int64_t g) const { return row + l.groups + static_cast<uint64_t>(g) * kGroupBytes; }
-  const float* scales() const { return reinterpret_cast<const float*>(row + l.scales); }
-  const BlockQ8_0* blocks() const { return reinterpret_cast<const BlockQ8_0*>(row); }
-};
-
 // One weight row times NT activation rows: each group of weights is loaded
 // and transposed once, then meets every token's activations (the dot is
 // NT = 1). Per group and token: 4 vpdpbusd, the fold of the halves, one
@@ -234,27 +133,19 @@ HEARTH_AVX512_VNNI_FN inline void rows_times_tokens(int64_t n, const BlockQ4_0* 
     const GroupWeights w = load_group(xg);
     const __m256 dx = weight_scales8(xg);
     for (int t = 0; t < NT; ++t) {
-      const __m256 d = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].scales() + g * kGroup));
+      const __m256 d = q4_0_groups::group_scales(dx, a[t], g);
       acc[t] = fold_group(d, group_sums(w, a[t].group(g)), acc[t]);
     }
   }
-  if (const int64_t rest = nb - g * kGroup; rest > 0) {
-    for (int t = 0; t < NT; ++t) {
-      const int64_t b0 = g * kGroup;
-      const Tail r = tail(x + b0, a[t].blocks() + b0, a[t].scales() + b0, rest);
-      acc[t] = fold_group(r.d, r.sums, acc[t]);
-    }
-  }
-  for (int t = 0; t < NT; ++t) out[t] = avx2::hsum(acc[t]);
+  q4_0_groups::finish_rows<NT>(x, nb, g, a, acc, out);
 }
 
 struct Q4_0VnniKernel {
   template <int NT>
   HEARTH_AVX512_VNNI_FN static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT],
                                          float out[NT]) {
-    const ExtrasLayout l = extras_layout(n);
     ActivationRow a[NT];
-    for (int t = 0; t < NT; ++t) a[t] = {act[t], l};
+    q4_0_groups::activation_rows<NT>(n, act, a);
     rows_times_tokens<NT>(n, reinterpret_cast<const BlockQ4_0*>(row), a, out);
   }
 };
@@ -262,11 +153,8 @@ struct Q4_0VnniKernel {
 }  // namespace
 
 // Hot loop of Q4_0 decode: the gemm's step with one token.
-HEARTH_AVX512_VNNI_FN float vec_dot_q4_0_q8_0(int64_t n, const void* vx, const void* vy) {
-  const ActivationRow a[1] = {{static_cast<const uint8_t*>(vy), extras_layout(n)}};
-  float out[1];
-  rows_times_tokens<1>(n, static_cast<const BlockQ4_0*>(vx), a, out);
-  return out[0];
+float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y) {
+  return avx2::dot_as_tile<Q4_0VnniKernel>(n, x, y);
 }
 
 // 8 tokens per register tile.
@@ -275,7 +163,5 @@ void gemm_q4_0_q8_0(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows,
   sym::check_whole_blocks("Q4_0 gemm", n, kQK);
   avx2::gemm_tiles<Q4_0VnniKernel, 8>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
 }
-
-const ActivationExtras q4_0_activation_extras{extras_row_bytes, fill_extras};
 
 }  // namespace hearth::quant::avx512
