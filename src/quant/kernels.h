@@ -85,7 +85,7 @@ HEARTH_DECLARE_DOTS
 
 // AVX-512 kernels, where the CPU has them (x86/fallbacks.h). The K dots
 // (AVX-512 BW) return the AVX2 bits; the Q4_0 dot (VNNI + VBMI, kAvx512VnniDots)
-// shares the AVX2 Q4_0 kernel's group shape and float steps (x86/q4_0_groups.h),
+// shares the AVX2 Q4_0 kernel's group shape and float steps (x86/block_groups.h),
 // so it returns the AVX2 bits too.
 namespace avx512 {
 float vec_dot_q4_K_q8_K(int64_t n, const void* x, const void* y);  // AVX-512 BW, the AVX2 bits
@@ -93,10 +93,11 @@ float vec_dot_q6_K_q8_K(int64_t n, const void* x, const void* y);  // AVX-512 BW
 float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);  // reads avx2::q4_0_activation_extras
 }  // namespace avx512
 
-// The activation side data read by the x86 Q4_0 kernels, AVX2 and AVX-512
-// VNNI alike (x86/q4_0_groups.h).
+// The activation side data read by the x86 Q4_0 kernels (AVX2 and AVX-512
+// VNNI alike) and the AVX2 Q8_0 kernels (x86/block_groups.h).
 namespace avx2 {
 extern const ActivationExtras q4_0_activation_extras;
+extern const ActivationExtras q8_0_activation_extras;
 }  // namespace avx2
 
 }  // namespace hearth::quant

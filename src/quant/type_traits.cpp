@@ -66,7 +66,11 @@ VecDotFn avx2_dot(TT t) {
 
 // The activation side data a type's AVX2 dot and gemm read (kernels.h).
 const ActivationExtras* avx2_extras(TT t) {
-  return t == TT::Q4_0 ? &avx2::q4_0_activation_extras : nullptr;
+  switch (t) {
+    case TT::Q4_0: return &avx2::q4_0_activation_extras;
+    case TT::Q8_0: return &avx2::q8_0_activation_extras;
+    default: return nullptr;
+  }
 }
 
 GemmFn avx2_gemm(TT t) {

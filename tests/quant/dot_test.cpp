@@ -10,6 +10,7 @@
 #include <cmath>
 #include <random>
 #include <string>
+#include <type_traits>
 #include <vector>
 
 #include "core/cpu_features.h"
@@ -142,29 +143,43 @@ TEST(Avx512VnniDot, TableUsesItExactlyWhereTheCpuHasIt) {
   for (const TensorType t : x86::kAvx512VnniDots) {
     EXPECT_EQ(traits(t).vec_dot == avx512::vec_dot_q4_0_q8_0, vnni) << tensor_type_name(t);
     EXPECT_EQ(traits(t).gemm == avx512::gemm_q4_0_q8_0, vnni) << tensor_type_name(t);
-    // the side data is the same for the AVX2 kernel (q4_0_groups.h)
+    // the side data is the same for the AVX2 kernel (groups.h)
     EXPECT_EQ(traits(t).act_extras == &avx2::q4_0_activation_extras, cpu_features().has_avx2_kernels())
         << tensor_type_name(t);
   }
 }
 
-// The x86 Q4_0 dots (AVX2 and AVX-512 VNNI) are exactly their documented
-// arithmetic (x86/q4_0_groups.h): per group of 8 blocks, lane l takes block
-// l's exact integer sum of (code - 8) y times d_x d_y in one FMA; the row
-// ends with the lanes' sum ((a0 + a4) + (a2 + a6)) + ((a1 + a5) + (a3 + a7));
-// the last nb % 8 blocks are one more group with zeros in the unused lanes.
-// Modelled here in scalar code and compared bit for bit, on raw random codes
-// and scales, for block counts on both sides of the groups. (Each gemm
-// returns its dot's bits: gemm_test.cpp.)
-void expect_q4_0_group_formula(VecDotFn dot, const char* name) {
+// Block b's exact integer dot with its activations: (code - 8) y for Q4_0,
+// x y for Q8_0.
+int32_t block_sum(const BlockQ4_0& x, const BlockQ8_0& y) {
+  int32_t sum = 0;
+  for (int j = 0; j < 16; ++j) sum += ((x.qs[j] & 0x0f) - 8) * y.qs[j] + ((x.qs[j] >> 4) - 8) * y.qs[j + 16];
+  return sum;
+}
+int32_t block_sum(const BlockQ8_0& x, const BlockQ8_0& y) {
+  int32_t sum = 0;
+  for (int j = 0; j < 32; ++j) sum += x.qs[j] * y.qs[j];
+  return sum;
+}
+
+// The x86 Q4_0 dots (AVX2 and AVX-512 VNNI) and the AVX2 Q8_0 dot are
+// exactly their documented arithmetic (x86/block_groups.h): per group of 8
+// blocks, lane l takes block l's exact integer sum times d_x d_y in one FMA;
+// the row ends with the lanes' sum ((a0 + a4) + (a2 + a6)) + ((a1 + a5) +
+// (a3 + a7)); the last nb % 8 blocks are one more group with zeros in the
+// unused lanes. Modelled here in scalar code and compared bit for bit, on raw
+// random codes (Q8_0's -128 included) and scales, for block counts on both
+// sides of the groups. (Each gemm returns its dot's bits: gemm_test.cpp.)
+template <typename Block>
+void expect_group_formula(VecDotFn dot, const ActivationExtras& extras, const char* name) {
   std::mt19937 rng(31);
   std::normal_distribution<float> dist(0.0f, 1.0f);
   for (const int64_t nb : {1, 2, 7, 8, 9, 16, 23, 64, 129}) {
     const int64_t n = nb * 32;
-    std::vector<BlockQ4_0> x(static_cast<size_t>(nb));
+    std::vector<Block> x(static_cast<size_t>(nb));
     for (auto& b : x) {  // finite scales of any magnitude fp16 holds, raw codes
       b.d = fp32_to_fp16(std::ldexp(dist(rng), static_cast<int>(rng() % 20) - 14));
-      for (auto& q : b.qs) q = static_cast<uint8_t>(rng());
+      for (auto& q : b.qs) q = static_cast<std::remove_reference_t<decltype(q)>>(rng());
     }
     std::vector<float> yf(static_cast<size_t>(n));
     for (auto& v : yf) v = dist(rng) * 10.0f;
@@ -174,16 +189,13 @@ void expect_q4_0_group_formula(VecDotFn dot, const char* name) {
 
     float acc[8] = {};
     for (int64_t b = 0; b < nb; ++b) {
-      int32_t sum = 0;
-      for (int j = 0; j < 16; ++j) {
-        sum += ((x[b].qs[j] & 0x0f) - 8) * yb[b].qs[j] + ((x[b].qs[j] >> 4) - 8) * yb[b].qs[j + 16];
-      }
+      const int32_t sum = block_sum(x[b], yb[b]);
       const float d = fp16_to_fp32(x[b].d) * fp16_to_fp32(yb[b].d);
       acc[b % 8] = std::fma(d, static_cast<float>(sum), acc[b % 8]);
     }
     const float want = ((acc[0] + acc[4]) + (acc[2] + acc[6])) + ((acc[1] + acc[5]) + (acc[3] + acc[7]));
-    TypeTraits rows = traits(TensorType::Q4_0);  // their activation rows, whatever HEARTH_KERNELS says
-    rows.act_extras = &avx2::q4_0_activation_extras;
+    TypeTraits rows = traits(TensorType::Q8_0);  // the kernel's activation rows, whatever HEARTH_KERNELS says
+    rows.act_extras = &extras;
     const float got = dot(n, x.data(), test::as_read_by(rows, y, n).data());
     EXPECT_EQ(std::bit_cast<uint32_t>(got), std::bit_cast<uint32_t>(want))
         << name << ", " << nb << " blocks: " << got << " vs " << want;
@@ -195,7 +207,16 @@ TEST(Q4_0GroupDot, Avx2IsExactlyItsFormula) {
     EXPECT_EQ(traits(TensorType::Q4_0).vec_dot, generic_traits(TensorType::Q4_0).vec_dot);
     return;
   }
-  expect_q4_0_group_formula(avx2::vec_dot_q4_0_q8_0, "avx2");
+  expect_group_formula<BlockQ4_0>(avx2::vec_dot_q4_0_q8_0, avx2::q4_0_activation_extras, "avx2 q4_0");
+}
+
+TEST(Q8_0GroupDot, Avx2IsExactlyItsFormula) {
+  if (!cpu_features().has_avx2_kernels()) {
+    EXPECT_EQ(traits(TensorType::Q8_0).vec_dot, generic_traits(TensorType::Q8_0).vec_dot);
+    return;
+  }
+  EXPECT_EQ(traits(TensorType::Q8_0).act_extras, &avx2::q8_0_activation_extras);
+  expect_group_formula<BlockQ8_0>(avx2::vec_dot_q8_0_q8_0, avx2::q8_0_activation_extras, "avx2 q8_0");
 }
 
 // Without VNNI the table must not use the VNNI dot.
@@ -204,7 +225,7 @@ TEST(Q4_0GroupDot, Avx512VnniIsExactlyItsFormula) {
     EXPECT_NE(traits(TensorType::Q4_0).vec_dot, avx512::vec_dot_q4_0_q8_0);
     return;
   }
-  expect_q4_0_group_formula(avx512::vec_dot_q4_0_q8_0, "avx512 vnni");
+  expect_group_formula<BlockQ4_0>(avx512::vec_dot_q4_0_q8_0, avx2::q4_0_activation_extras, "avx512 vnni q4_0");
 }
 
 // The AVX-512 dot of a type listed in kAvx512Dots.

@@ -43,7 +43,7 @@ inline constexpr TensorType kAvx512Dots[] = {
 // Which types have an AVX-512 VNNI dot and gemm (x86/*_avx512.cpp, with the
 // side data of kernels.h's ActivationExtras), used in place of the AVX2 ones
 // where the CPU has AVX-512 VNNI and VBMI too. The AVX2 bits (Q4_0: the group
-// shape of x86/q4_0_groups.h, shared by both).
+// shape of x86/block_groups.h, shared by both).
 inline constexpr TensorType kAvx512VnniDots[] = {
     TensorType::Q4_0,
 };

@@ -1,6 +1,7 @@
 // The AVX2 row loop of the legacy 32-element formats, shared by the Q4_1,
-// Q5_0, Q5_1, Q8_0 dots (and usable by any format whose blocks carry an fp16
-// `d` and dot against Q8_0 / Q8_1; Q4_0 has its own shape, q4_0_groups.h). Include only from *_avx2.cpp files.
+// Q5_0, Q5_1 and IQ4_NL dots (and usable by any format whose blocks carry an
+// fp16 `d` and dot against Q8_0 / Q8_1; Q4_0 and Q8_0 have the group shape of
+// block_groups.h). Include only from *_avx2.cpp files.
 #pragma once
 
 #include <immintrin.h>
@@ -17,18 +18,10 @@ inline __m256i load_i8x32(const int8_t* p) {
   return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
 }
 
-// Signed quants of one Q8_0 weight block, as the Q8_0-activation dots
-// multiply them: as stored (any file may hold -128; activations are
-// -127..127, which is what dot_i8_i8 needs).
-inline __m256i weight_quants(const BlockQ8_0& x) { return load_i8x32(x.qs); }
-
-// The float arithmetic of a legacy dot, shared by vec_dot (dot_row below)
-// and the gemm kernels (gemm_legacy_avx2.cpp) so that both round the same
-// way and give bit-identical results (compute::matmul relies on it: a token
-// decoded alone goes through vec_dot, the same token in a prompt through
-// gemm). The integer products of a block are exact, so only these steps
-// matter: block b is folded into accumulator b % 2 (fold_block: d_x d_y
-// times its 8 partial sums, one FMA), and the row ends with finish_row.
+// The float arithmetic of dot_row below: block b is folded into accumulator
+// b % 2 (fold_block: d_x d_y times its 8 partial sums, one FMA), and the row
+// ends with finish_row. The integer products of a block are exact, so these
+// steps fix the bits.
 inline __m256 fold_block(__m256 d, __m256 products, __m256 acc) {
   return _mm256_fmadd_ps(d, products, acc);
 }

@@ -1,5 +1,5 @@
 // AVX2 dot and gemm of Q4_0 weights with Q8_0 activations: the group shape
-// of q4_0_groups.h (lanes are blocks, one convert and one FMA per 8 blocks),
+// of block_groups.h (lanes are blocks, one convert and one FMA per 8 blocks),
 // with the integer sums made by maddubs and a reduction tree.
 //
 // Per block: the 32 codes unpacked (unsigned, 0..15), one maddubs with the
@@ -7,8 +7,7 @@
 // then reduced to one int32 per block by a tree of unpacks and adds (below).
 // About 6 vector ops per block where the element-lane shape (a convert, an
 // FMA and a broadcast fp16 scale product per block and token, plus the sign
-// trick for signed codes) took ~17. The blocks' d_x come from two general registers (the
-// integer units are idle in this loop) and one F16C convert per group.
+// trick for signed codes) took ~17.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -18,30 +17,14 @@
 #include "quant/legacy_common.h"
 #include "quant/quant_input.h"
 #include "quant/x86/avx2_common.h"
+#include "quant/x86/block_groups.h"
 #include "quant/x86/gemm_avx2.h"
-#include "quant/x86/q4_0_groups.h"
 
 namespace hearth::quant::avx2 {
 
 namespace {
 
-using q4_0_groups::ActivationRow;
-using q4_0_groups::fold_group;
-using q4_0_groups::kGroup;
-
-// The fp16 scales of 8 consecutive blocks as floats: four per 64-bit general
-// register, then one convert. The empty asm keeps the packing in the general
-// registers: left alone, GCC turns it into ~14 vector shuffles, on the ports
-// the reduction tree needs.
-inline __m256 weight_scales8(const BlockQ4_0* x) {
-  uint64_t lo = 0, hi = 0;
-  for (int b = 0; b < 4; ++b) {
-    lo |= static_cast<uint64_t>(x[b].d) << (16 * b);
-    hi |= static_cast<uint64_t>(x[b + 4].d) << (16 * b);
-  }
-  __asm__("" : "+r"(lo), "+r"(hi));
-  return _mm256_cvtph_ps(_mm_set_epi64x(static_cast<int64_t>(hi), static_cast<int64_t>(lo)));
-}
+using groups::kGroup;
 
 // Products of one block's codes with its activations: 16 int16 sums of
 // element pairs, elements 0..15 in the low 128-bit lane, 16..31 in the high
@@ -73,43 +56,39 @@ inline __m256i block_sums(__m256i abcd, __m256i efgh) {
                           _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s16, 1)));
 }
 
-// One weight row times NT activation rows: each group's codes are unpacked
-// once, then meet every token's activations (the dot is NT = 1). Per group
-// and token: 8 maddubs, the tree (14 unpacks, 7 adds, the widening), the
-// corrections, one convert, one multiply for the scales and one FMA.
-template <int NT>
-inline void rows_times_tokens(int64_t n, const BlockQ4_0* x, const ActivationRow (&a)[NT], float out[NT]) {
-  const int64_t nb = legacy::block_count(n);
-  __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) acc[t] = _mm256_setzero_ps();
-  int64_t g = 0;
-  for (; (g + 1) * kGroup <= nb; ++g) {
-    const BlockQ4_0* xg = x + g * kGroup;
-    prefetch_stream<kGroup * sizeof(BlockQ4_0)>(xg);
+// Q4_0 in groups (block_groups.h): each group's codes are unpacked once,
+// then meet every token's activations. Per group and token: 8 maddubs, the
+// tree (14 unpacks, 7 adds, the widening) and the corrections.
+struct Q4_0Format {
+  using Block = BlockQ4_0;
+  using Row = groups::ActivationRow;
+  struct Weights {
     __m256i codes[kGroup];
-    for (int b = 0; b < kGroup; ++b) codes[b] = unpack_nibbles(xg[b].qs);
-    const __m256 dx = weight_scales8(xg);
-    for (int t = 0; t < NT; ++t) {
-      const BlockQ8_0* y = a[t].blocks() + g * kGroup;
-      const __m256i ab = level1(pair_sums(codes[0], y[0]), pair_sums(codes[1], y[1]));
-      const __m256i cd = level1(pair_sums(codes[2], y[2]), pair_sums(codes[3], y[3]));
-      const __m256i ef = level1(pair_sums(codes[4], y[4]), pair_sums(codes[5], y[5]));
-      const __m256i gh = level1(pair_sums(codes[6], y[6]), pair_sums(codes[7], y[7]));
-      const __m256i sums = _mm256_add_epi32(block_sums(level2(ab, cd), level2(ef, gh)),
-                                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a[t].corrections(g))));
-      const __m256 d = q4_0_groups::group_scales(dx, a[t], g);
-      acc[t] = fold_group(d, _mm256_cvtepi32_ps(sums), acc[t]);
-    }
+  };
+  static Weights load(const BlockQ4_0* x) {
+    Weights w;
+    for (int b = 0; b < kGroup; ++b) w.codes[b] = unpack_nibbles(x[b].qs);
+    return w;
   }
-  q4_0_groups::finish_rows<NT>(x, nb, g, a, acc, out);
-}
+  static __m256i sums(const Weights& w, const Row& a, int64_t g) {
+    const BlockQ8_0* y = a.blocks() + g * kGroup;
+    const __m256i ab = level1(pair_sums(w.codes[0], y[0]), pair_sums(w.codes[1], y[1]));
+    const __m256i cd = level1(pair_sums(w.codes[2], y[2]), pair_sums(w.codes[3], y[3]));
+    const __m256i ef = level1(pair_sums(w.codes[4], y[4]), pair_sums(w.codes[5], y[5]));
+    const __m256i gh = level1(pair_sums(w.codes[6], y[6]), pair_sums(w.codes[7], y[7]));
+    return _mm256_add_epi32(block_sums(level2(ab, cd), level2(ef, gh)),
+                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.corrections(g))));
+  }
+  static __m256 act_scales(const Row& a, int64_t g) { return _mm256_loadu_ps(a.scales() + g * kGroup); }
+  static const BlockQ8_0* blocks(const Row& a) { return a.blocks(); }
+};
 
 struct Q4_0Kernel {
   template <int NT>
   static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
-    ActivationRow a[NT];
-    q4_0_groups::activation_rows<NT>(n, act, a);
-    rows_times_tokens<NT>(n, reinterpret_cast<const BlockQ4_0*>(row), a, out);
+    groups::ActivationRow a[NT];
+    groups::activation_rows<NT>(n, groups::Codes::kWith, act, a);
+    groups::walk<Q4_0Format, NT>(n, reinterpret_cast<const BlockQ4_0*>(row), a, out);
   }
 };
 

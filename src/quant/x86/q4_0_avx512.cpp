@@ -1,5 +1,5 @@
 // AVX-512 VNNI dot and gemm of Q4_0 weights with Q8_0 activations: the
-// group shape of q4_0_groups.h (lanes are blocks, one FMA per 8 blocks),
+// group shape of block_groups.h (lanes are blocks, one FMA per 8 blocks),
 // with the integer sums by vpdpbusd (unsigned x signed bytes, summed into
 // int32), 4 elements of each of the 8 blocks per instruction, so after 4
 // steps on 512-bit vectors each lane holds its block's exact sum.
@@ -18,17 +18,17 @@
 #include "quant/quant_input.h"
 #include "quant/x86/avx2_common.h"
 #include "quant/x86/avx512_common.h"
+#include "quant/x86/block_groups.h"
 #include "quant/x86/gemm_avx2.h"
-#include "quant/x86/q4_0_groups.h"
 
 namespace hearth::quant::avx512 {
 
 namespace {
 
-using q4_0_groups::ActivationRow;
-using q4_0_groups::fold_group;
-using q4_0_groups::kGroup;
-using q4_0_groups::kGroupCodes;
+using groups::ActivationRow;
+using groups::fold_group;
+using groups::kGroup;
+using groups::kGroupCodes;
 
 // A group's weights, transposed: lo[k] (k = 0, 1) holds code bytes
 // 8k..8k+7 of every block as [bytes 8k..8k+3 | bytes 8k+4..8k+7], lane l of
@@ -133,11 +133,13 @@ HEARTH_AVX512_VNNI_FN inline void rows_times_tokens(int64_t n, const BlockQ4_0* 
     const GroupWeights w = load_group(xg);
     const __m256 dx = weight_scales8(xg);
     for (int t = 0; t < NT; ++t) {
-      const __m256 d = q4_0_groups::group_scales(dx, a[t], g);
+      const __m256 d = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].scales() + g * kGroup));
       acc[t] = fold_group(d, group_sums(w, a[t].group(g)), acc[t]);
     }
   }
-  q4_0_groups::finish_rows<NT>(x, nb, g, a, acc, out);
+  const BlockQ8_0* y[NT];
+  for (int t = 0; t < NT; ++t) y[t] = a[t].blocks();
+  groups::finish_rows<BlockQ4_0, NT>(x, nb, g, y, acc, out);
 }
 
 struct Q4_0VnniKernel {
@@ -145,7 +147,7 @@ struct Q4_0VnniKernel {
   HEARTH_AVX512_VNNI_FN static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT],
                                          float out[NT]) {
     ActivationRow a[NT];
-    q4_0_groups::activation_rows<NT>(n, act, a);
+    groups::activation_rows<NT>(n, groups::Codes::kWith, act, a);
     rows_times_tokens<NT>(n, reinterpret_cast<const BlockQ4_0*>(row), a, out);
   }
 };

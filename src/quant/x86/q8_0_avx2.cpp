@@ -1,18 +1,99 @@
-// AVX2 dot of Q8_0 weights with Q8_0 activations.
+// AVX2 dot and gemm of Q8_0 weights with Q8_0 activations: the group shape
+// of block_groups.h (lanes are blocks, one convert and one FMA per 8 blocks).
+//
+// Per block and token: the signed products by maddubs (|x| times y carrying
+// x's sign: dot_i8_i8's trick; a pair reaches 2 * 128 * 127 = 32512, no
+// saturation), madd by 1 to 8 int32 partial sums, then the 8 blocks' vectors
+// are reduced to one int32 per block by a tree of unpacks and adds (32-bit,
+// 64-bit, then the two 128-bit lanes). The pairs are too large to add in
+// int16 first, as Q4_0's tree does. One core in L2 on AMD Zen 4 (medians of 3
+// interleaved runs): gemm 55 -> 69 GFLOP/s against the per-block shape, the
+// dot level (47 -> 48); with the activation scales packed from fp16 like the
+// weights' instead of read from the side data, the gemm reached 61.
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "quant/gemm.h"
 #include "quant/kernels.h"
-#include "quant/x86/legacy_avx2.h"
+#include "quant/quant_input.h"
+#include "quant/x86/avx2_common.h"
+#include "quant/x86/block_groups.h"
+#include "quant/x86/gemm_avx2.h"
 
 namespace hearth::quant::avx2 {
 
 namespace {
-// Signed weights times signed activations (weight_quants, shared with the gemm).
-__m256 block_dot(const BlockQ8_0& x, const BlockQ8_0& y) {
-  return dot_i8_i8(weight_quants(x), load_i8x32(y.qs));
+
+using groups::kGroup;
+
+inline __m256i load_qs(const BlockQ8_0& b) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(b.qs)); }
+
+// One block's products: 8 int32 sums of 4 elements each.
+inline __m256i quad_sums(__m256i abs_x, __m256i x, const BlockQ8_0& y) {
+  return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_x, _mm256_sign_epi8(load_qs(y), x)), _mm256_set1_epi16(1));
 }
+
+// The reduction tree: each level interleaves two vectors and adds, so every
+// lane then holds twice the elements of one block.
+//   level 1: [a0 b0 a1 b1 | ..] + [a2 b2 a3 b3 | ..] -> a b a b per 128-bit lane
+//   level 2: [a b | c d] pairs at 64 bits           -> a b c d per lane
+//   last:    the two 128-bit lanes of (a b c d) and (e f g h) added
+inline __m256i level1(__m256i a, __m256i b) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+}
+inline __m256i level2(__m256i ab, __m256i cd) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi64(ab, cd), _mm256_unpackhi_epi64(ab, cd));
+}
+inline __m256i block_sums(__m256i abcd, __m256i efgh) {
+  return _mm256_add_epi32(_mm256_permute2x128_si256(abcd, efgh, 0x20), _mm256_permute2x128_si256(abcd, efgh, 0x31));
+}
+
+// Q8_0 in groups (block_groups.h): each group's weights and their absolute
+// values are loaded once, then meet every token's activations.
+struct Q8_0Format {
+  using Block = BlockQ8_0;
+  using Row = groups::ActivationRow;
+  struct Weights {
+    __m256i x[kGroup], abs_x[kGroup];
+  };
+  static Weights load(const BlockQ8_0* x) {
+    Weights w;
+    for (int b = 0; b < kGroup; ++b) {
+      w.x[b] = load_qs(x[b]);
+      w.abs_x[b] = _mm256_sign_epi8(w.x[b], w.x[b]);
+    }
+    return w;
+  }
+  static __m256i sums(const Weights& w, const Row& a, int64_t g) {
+    const BlockQ8_0* y = a.blocks() + g * kGroup;
+    auto q = [&](int b) { return quad_sums(w.abs_x[b], w.x[b], y[b]); };
+    const __m256i ab = level1(q(0), q(1)), cd = level1(q(2), q(3));
+    const __m256i ef = level1(q(4), q(5)), gh = level1(q(6), q(7));
+    return block_sums(level2(ab, cd), level2(ef, gh));
+  }
+  static __m256 act_scales(const Row& a, int64_t g) { return _mm256_loadu_ps(a.scales() + g * kGroup); }
+  static const BlockQ8_0* blocks(const Row& a) { return a.blocks(); }
+};
+
+struct Q8_0Kernel {
+  template <int NT>
+  static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
+    groups::ActivationRow a[NT];
+    groups::activation_rows<NT>(n, groups::Codes::kWithout, act, a);
+    groups::walk<Q8_0Format, NT>(n, reinterpret_cast<const BlockQ8_0*>(row), a, out);
+  }
+};
+
 }  // namespace
 
-float vec_dot_q8_0_q8_0(int64_t n, const void* x, const void* y) {
-  return dot_row<BlockQ8_0, BlockQ8_0, block_dot>(n, x, y);
+// Hot loop of Q8_0 decode: the gemm's step with one token.
+float vec_dot_q8_0_q8_0(int64_t n, const void* x, const void* y) { return dot_as_tile<Q8_0Kernel>(n, x, y); }
+
+void gemm_q8_0_q8_0(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a, uint64_t a_stride,
+                    int64_t n_tok, float* y, int64_t ldy) {
+  sym::check_whole_blocks("Q8_0 gemm", n, kQK);
+  gemm_tiles<Q8_0Kernel>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
 }
 
 }  // namespace hearth::quant::avx2

@@ -1,0 +1,66 @@
+// The activation side data of the x86 group kernels (layout in block_groups.h).
+#include <cstring>
+
+#include "quant/kernels.h"
+#include "quant/x86/block_groups.h"
+
+namespace hearth::quant::groups {
+
+namespace {
+
+constexpr uint64_t round_up(uint64_t v, uint64_t m) { return (v + m - 1) / m * m; }
+
+// -8 times the sum of a block's 32 activation codes.
+int32_t minus_8_sum(const BlockQ8_0& y) {
+  int32_t s = 0;
+  for (const int8_t q : y.qs) s += q;
+  return -8 * s;
+}
+
+void fill(int64_t n, uint8_t* row, Codes codes) {
+  const ExtrasLayout l = extras_layout(n, codes);
+  const auto* y = reinterpret_cast<const BlockQ8_0*>(row);
+  const int64_t nb = legacy::block_count(n);
+  for (int64_t g = 0; codes == Codes::kWith && g < nb / kGroup; ++g) {
+    uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
+    auto* corrections = reinterpret_cast<int32_t*>(group + kGroupCodes);
+    for (int64_t b = 0; b < kGroup; ++b) {
+      const BlockQ8_0& yb = y[g * kGroup + b];
+      for (int j = 0; j < 8; ++j) std::memcpy(group + 32 * j + 4 * b, yb.qs + 4 * j, 4);
+      corrections[b] = minus_8_sum(yb);
+    }
+  }
+  for (int64_t b = 0; b < nb; ++b) {
+    const float d = avx2::fp16_scalar(y[b].d);
+    std::memcpy(row + l.scales + static_cast<uint64_t>(b) * sizeof(float), &d, sizeof(d));
+  }
+}
+
+template <Codes kCodes>
+uint64_t row_bytes(int64_t n) {
+  return extras_layout(n, kCodes).row_bytes;
+}
+template <Codes kCodes>
+void fill(int64_t n, uint8_t* row) {
+  fill(n, row, kCodes);
+}
+
+}  // namespace
+
+ExtrasLayout extras_layout(int64_t n, Codes codes) {
+  const auto nb = static_cast<uint64_t>(legacy::block_count(n));
+  ExtrasLayout l{};
+  l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
+  l.scales = l.groups + (codes == Codes::kWith ? nb / kGroup * kGroupBytes : 0);
+  l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
+  return l;
+}
+
+}  // namespace hearth::quant::groups
+
+namespace hearth::quant::avx2 {
+const ActivationExtras q4_0_activation_extras{groups::row_bytes<groups::Codes::kWith>,
+                                              groups::fill<groups::Codes::kWith>};
+const ActivationExtras q8_0_activation_extras{groups::row_bytes<groups::Codes::kWithout>,
+                                              groups::fill<groups::Codes::kWithout>};
+}  // namespace hearth::quant::avx2
