@@ -124,13 +124,12 @@ inline void finish_rows(const Block* x, int64_t nb, int64_t g, const BlockQ8_0* 
 // ---- The AVX2 walk ----
 
 // NT rows (a gemm tile; NT = 1: a dot) of one weight row in groups. Format:
-//   Block, Row:                 the weight block type, a token's activation row
+//   Block:                      the weight block type
+//   kCodes:                     whether its kernels read the side data's codes
 //   Weights load(const Block*): a group's weights, decoded once for all tokens
-//   __m256i sums(const Weights&, const Row&, g): the 8 blocks' exact sums
-//   __m256 act_scales(const Row&, g):           their d_y
-//   const BlockQ8_0* blocks(const Row&):        the row's Q8_0 blocks
+//   __m256i sums(const Weights&, const ActivationRow&, g): the 8 blocks' exact sums
 template <typename Format, int NT>
-inline void walk(int64_t n, const typename Format::Block* x, const typename Format::Row (&a)[NT], float out[NT]) {
+inline void walk(int64_t n, const typename Format::Block* x, const ActivationRow (&a)[NT], float out[NT]) {
   using Block = typename Format::Block;
   const int64_t nb = legacy::block_count(n);
   __m256 acc[NT];
@@ -142,13 +141,24 @@ inline void walk(int64_t n, const typename Format::Block* x, const typename Form
     const typename Format::Weights w = Format::load(xg);
     const __m256 dx = avx2::fp16_scales8(xg);
     for (int t = 0; t < NT; ++t) {
-      const __m256 d = _mm256_mul_ps(dx, Format::act_scales(a[t], g));
+      const __m256 d = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].scales() + g * kGroup));
       acc[t] = fold_group(d, _mm256_cvtepi32_ps(Format::sums(w, a[t], g)), acc[t]);
     }
   }
   const BlockQ8_0* y[NT];
-  for (int t = 0; t < NT; ++t) y[t] = Format::blocks(a[t]);
+  for (int t = 0; t < NT; ++t) y[t] = a[t].blocks();
   finish_rows<Block, NT>(x, nb, g, y, acc, out);
 }
+
+// The gemm kernel (x86/gemm_avx2.h) of a Format.
+template <typename Format>
+struct Kernel {
+  template <int NT>
+  static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
+    ActivationRow a[NT];
+    activation_rows<NT>(n, Format::kCodes, act, a);
+    walk<Format, NT>(n, reinterpret_cast<const typename Format::Block*>(row), a, out);
+  }
+};
 
 }  // namespace hearth::quant::groups

@@ -61,7 +61,7 @@ inline __m256i block_sums(__m256i abcd, __m256i efgh) {
 // tree (14 unpacks, 7 adds, the widening) and the corrections.
 struct Q4_0Format {
   using Block = BlockQ4_0;
-  using Row = groups::ActivationRow;
+  static constexpr groups::Codes kCodes = groups::Codes::kWith;
   struct Weights {
     __m256i codes[kGroup];
   };
@@ -70,7 +70,7 @@ struct Q4_0Format {
     for (int b = 0; b < kGroup; ++b) w.codes[b] = unpack_nibbles(x[b].qs);
     return w;
   }
-  static __m256i sums(const Weights& w, const Row& a, int64_t g) {
+  static __m256i sums(const Weights& w, const groups::ActivationRow& a, int64_t g) {
     const BlockQ8_0* y = a.blocks() + g * kGroup;
     const __m256i ab = level1(pair_sums(w.codes[0], y[0]), pair_sums(w.codes[1], y[1]));
     const __m256i cd = level1(pair_sums(w.codes[2], y[2]), pair_sums(w.codes[3], y[3]));
@@ -79,28 +79,19 @@ struct Q4_0Format {
     return _mm256_add_epi32(block_sums(level2(ab, cd), level2(ef, gh)),
                             _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.corrections(g))));
   }
-  static __m256 act_scales(const Row& a, int64_t g) { return _mm256_loadu_ps(a.scales() + g * kGroup); }
-  static const BlockQ8_0* blocks(const Row& a) { return a.blocks(); }
-};
-
-struct Q4_0Kernel {
-  template <int NT>
-  static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
-    groups::ActivationRow a[NT];
-    groups::activation_rows<NT>(n, groups::Codes::kWith, act, a);
-    groups::walk<Q4_0Format, NT>(n, reinterpret_cast<const BlockQ4_0*>(row), a, out);
-  }
 };
 
 }  // namespace
 
 // Hot loop of Q4_0 decode: the gemm's step with one token.
-float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y) { return dot_as_tile<Q4_0Kernel>(n, x, y); }
+float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y) {
+  return dot_as_tile<groups::Kernel<Q4_0Format>>(n, x, y);
+}
 
 void gemm_q4_0_q8_0(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a, uint64_t a_stride,
                     int64_t n_tok, float* y, int64_t ldy) {
   sym::check_whole_blocks("Q4_0 gemm", n, kQK);
-  gemm_tiles<Q4_0Kernel>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
+  gemm_tiles<groups::Kernel<Q4_0Format>>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
 }
 
 }  // namespace hearth::quant::avx2

@@ -53,7 +53,7 @@ inline __m256i block_sums(__m256i abcd, __m256i efgh) {
 // values are loaded once, then meet every token's activations.
 struct Q8_0Format {
   using Block = BlockQ8_0;
-  using Row = groups::ActivationRow;
+  static constexpr groups::Codes kCodes = groups::Codes::kWithout;
   struct Weights {
     __m256i x[kGroup], abs_x[kGroup];
   };
@@ -65,35 +65,26 @@ struct Q8_0Format {
     }
     return w;
   }
-  static __m256i sums(const Weights& w, const Row& a, int64_t g) {
+  static __m256i sums(const Weights& w, const groups::ActivationRow& a, int64_t g) {
     const BlockQ8_0* y = a.blocks() + g * kGroup;
     auto q = [&](int b) { return quad_sums(w.abs_x[b], w.x[b], y[b]); };
     const __m256i ab = level1(q(0), q(1)), cd = level1(q(2), q(3));
     const __m256i ef = level1(q(4), q(5)), gh = level1(q(6), q(7));
     return block_sums(level2(ab, cd), level2(ef, gh));
   }
-  static __m256 act_scales(const Row& a, int64_t g) { return _mm256_loadu_ps(a.scales() + g * kGroup); }
-  static const BlockQ8_0* blocks(const Row& a) { return a.blocks(); }
-};
-
-struct Q8_0Kernel {
-  template <int NT>
-  static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT], float out[NT]) {
-    groups::ActivationRow a[NT];
-    groups::activation_rows<NT>(n, groups::Codes::kWithout, act, a);
-    groups::walk<Q8_0Format, NT>(n, reinterpret_cast<const BlockQ8_0*>(row), a, out);
-  }
 };
 
 }  // namespace
 
 // Hot loop of Q8_0 decode: the gemm's step with one token.
-float vec_dot_q8_0_q8_0(int64_t n, const void* x, const void* y) { return dot_as_tile<Q8_0Kernel>(n, x, y); }
+float vec_dot_q8_0_q8_0(int64_t n, const void* x, const void* y) {
+  return dot_as_tile<groups::Kernel<Q8_0Format>>(n, x, y);
+}
 
 void gemm_q8_0_q8_0(int64_t n, const void* w, uint64_t w_stride, int64_t n_rows, const void* a, uint64_t a_stride,
                     int64_t n_tok, float* y, int64_t ldy) {
   sym::check_whole_blocks("Q8_0 gemm", n, kQK);
-  gemm_tiles<Q8_0Kernel>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
+  gemm_tiles<groups::Kernel<Q8_0Format>>(n, w, w_stride, n_rows, a, a_stride, n_tok, y, ldy);
 }
 
 }  // namespace hearth::quant::avx2
