@@ -3,9 +3,9 @@
 // with the integer sums made by maddubs and a reduction tree.
 //
 // Per block: the 32 codes unpacked (unsigned, 0..15), one maddubs with the
-// activations: 16 int16 sums of element pairs. The 8 blocks' vectors are
-// then reduced to one int32 per block by a tree of unpacks and adds (below).
-// About 6 vector ops per block where the element-lane shape (a convert, an
+// activations and a madd by 1: 8 int32 sums of 4 elements. The 8 blocks'
+// vectors are then reduced to one int32 per block by block_groups.h's tree.
+// About 7 vector ops per block where the element-lane shape (a convert, an
 // FMA and a broadcast fp16 scale product per block and token, plus the sign
 // trick for signed codes) took ~17.
 #include <immintrin.h>
@@ -26,39 +26,16 @@ namespace {
 
 using groups::kGroup;
 
-// Products of one block's codes with its activations: 16 int16 sums of
-// element pairs, elements 0..15 in the low 128-bit lane, 16..31 in the high
-// one (|s| <= 2 * 15 * 127: maddubs does not saturate).
-inline __m256i pair_sums(__m256i codes, const BlockQ8_0& y) {
-  return _mm256_maddubs_epi16(codes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs)));
-}
-
-// The reduction tree: 8 blocks' pair sums -> one int32 per block. Each level
-// interleaves two vectors (two unpacks, at 16, 32 then 64 bits) and adds the
-// halves, so every lane then holds twice the elements of one block. Sums stay
-// exact in int16 up to 16 elements (|s| <= 16 * 15 * 127 = 30480), which is
-// where the last step widens to int32 and joins the two 128-bit lanes
-// (elements 0..15 and 16..31). On AMD Zen 4 a hadd takes ~2 cycles of
-// throughput and an unpack ~0.5; the same tree with two hadd levels ran the
-// one-core gemm at 55 GFLOP/s, this one at 63.
-//   level 1: [a0 b0 a1 b1 ..] + [a4 b4 a5 b5 ..]  -> a, b alternating per int16
-//   level 2: 32-bit interleave of (a b) and (c d) -> a b c d a b c d
-//   level 3: 64-bit interleave of (a b c d) and (e f g h) -> a b c d e f g h
-inline __m256i level1(__m256i a, __m256i b) {
-  return _mm256_add_epi16(_mm256_unpacklo_epi16(a, b), _mm256_unpackhi_epi16(a, b));
-}
-inline __m256i level2(__m256i ab, __m256i cd) {
-  return _mm256_add_epi16(_mm256_unpacklo_epi32(ab, cd), _mm256_unpackhi_epi32(ab, cd));
-}
-inline __m256i block_sums(__m256i abcd, __m256i efgh) {
-  const __m256i s16 = _mm256_add_epi16(_mm256_unpacklo_epi64(abcd, efgh), _mm256_unpackhi_epi64(abcd, efgh));
-  return _mm256_add_epi32(_mm256_cvtepi16_epi32(_mm256_castsi256_si128(s16)),
-                          _mm256_cvtepi16_epi32(_mm256_extracti128_si256(s16, 1)));
+// Products of one block's codes with its activations: 8 int32 sums of 4
+// elements (maddubs pairs stay below 2 * 15 * 127: no saturation).
+inline __m256i quad_sums(__m256i codes, const BlockQ8_0& y) {
+  const __m256i pairs = _mm256_maddubs_epi16(codes, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.qs)));
+  return _mm256_madd_epi16(pairs, _mm256_set1_epi16(1));
 }
 
 // Q4_0 in groups (block_groups.h): each group's codes are unpacked once,
-// then meet every token's activations. Per group and token: 8 maddubs, the
-// tree (14 unpacks, 7 adds, the widening) and the corrections.
+// then meet every token's activations. Per group and token: 8 maddubs and 8
+// madds, the tree (12 unpacks, 2 lane permutes, 7 adds) and the corrections.
 struct Q4_0Format {
   using Block = BlockQ4_0;
   static constexpr groups::Codes kCodes = groups::Codes::kWith;
@@ -72,12 +49,8 @@ struct Q4_0Format {
   }
   static __m256i sums(const Weights& w, const groups::ActivationRow& a, int64_t g) {
     const BlockQ8_0* y = a.blocks() + g * kGroup;
-    const __m256i ab = level1(pair_sums(w.codes[0], y[0]), pair_sums(w.codes[1], y[1]));
-    const __m256i cd = level1(pair_sums(w.codes[2], y[2]), pair_sums(w.codes[3], y[3]));
-    const __m256i ef = level1(pair_sums(w.codes[4], y[4]), pair_sums(w.codes[5], y[5]));
-    const __m256i gh = level1(pair_sums(w.codes[6], y[6]), pair_sums(w.codes[7], y[7]));
-    return _mm256_add_epi32(block_sums(level2(ab, cd), level2(ef, gh)),
-                            _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.corrections(g))));
+    const __m256i sums = groups::block_sums([&](int b) { return quad_sums(w.codes[b], y[b]); });
+    return _mm256_add_epi32(sums, _mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.corrections(g))));
   }
 };
 

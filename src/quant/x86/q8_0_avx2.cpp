@@ -4,9 +4,7 @@
 // Per block and token: the signed products by maddubs (|x| times y carrying
 // x's sign: dot_i8_i8's trick; a pair reaches 2 * 128 * 127 = 32512, no
 // saturation), madd by 1 to 8 int32 partial sums, then the 8 blocks' vectors
-// are reduced to one int32 per block by a tree of unpacks and adds (32-bit,
-// 64-bit, then the two 128-bit lanes). The pairs are too large to add in
-// int16 first, as Q4_0's tree does. One core in L2 on AMD Zen 4 (medians of 3
+// are reduced to one int32 per block by block_groups.h's tree. One core in L2 on AMD Zen 4 (medians of 3
 // interleaved runs): gemm 55 -> 69 GFLOP/s against the per-block shape, the
 // dot level (47 -> 48); with the activation scales packed from fp16 like the
 // weights' instead of read from the side data, the gemm reached 61.
@@ -34,21 +32,6 @@ inline __m256i quad_sums(__m256i abs_x, __m256i x, const BlockQ8_0& y) {
   return _mm256_madd_epi16(_mm256_maddubs_epi16(abs_x, _mm256_sign_epi8(load_qs(y), x)), _mm256_set1_epi16(1));
 }
 
-// The reduction tree: each level interleaves two vectors and adds, so every
-// lane then holds twice the elements of one block.
-//   level 1: [a0 b0 a1 b1 | ..] + [a2 b2 a3 b3 | ..] -> a b a b per 128-bit lane
-//   level 2: [a b | c d] pairs at 64 bits           -> a b c d per lane
-//   last:    the two 128-bit lanes of (a b c d) and (e f g h) added
-inline __m256i level1(__m256i a, __m256i b) {
-  return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
-}
-inline __m256i level2(__m256i ab, __m256i cd) {
-  return _mm256_add_epi32(_mm256_unpacklo_epi64(ab, cd), _mm256_unpackhi_epi64(ab, cd));
-}
-inline __m256i block_sums(__m256i abcd, __m256i efgh) {
-  return _mm256_add_epi32(_mm256_permute2x128_si256(abcd, efgh, 0x20), _mm256_permute2x128_si256(abcd, efgh, 0x31));
-}
-
 // Q8_0 in groups (block_groups.h): each group's weights and their absolute
 // values are loaded once, then meet every token's activations.
 struct Q8_0Format {
@@ -67,10 +50,7 @@ struct Q8_0Format {
   }
   static __m256i sums(const Weights& w, const groups::ActivationRow& a, int64_t g) {
     const BlockQ8_0* y = a.blocks() + g * kGroup;
-    auto q = [&](int b) { return quad_sums(w.abs_x[b], w.x[b], y[b]); };
-    const __m256i ab = level1(q(0), q(1)), cd = level1(q(2), q(3));
-    const __m256i ef = level1(q(4), q(5)), gh = level1(q(6), q(7));
-    return block_sums(level2(ab, cd), level2(ef, gh));
+    return groups::block_sums([&](int b) { return quad_sums(w.abs_x[b], w.x[b], y[b]); });
   }
 };
 
