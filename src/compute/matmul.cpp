@@ -5,6 +5,7 @@
 
 #include "core/error.h"
 
+#include "quant/gemm.h"
 #include "quant/type_traits.h"
 
 namespace hearth::compute {
@@ -25,17 +26,14 @@ constexpr int64_t kGemmRowBand = 32;
 constexpr uint64_t kTokenTileBytes = 32 * 1024;
 constexpr int64_t kMaxTokenTile = 64;
 
-// The gemm kernels' register tile (quant/x86/gemm_avx2.h): tokens per pass
-// over a weight row.
-constexpr int64_t kRegisterTokens = 8;
-
 // Tokens per tile: as many whole activation rows as fit kTokenTileBytes, a
-// multiple of the register tile, at least one register tile (8 rows of 8192
-// elements overflow L1 into L2, which is still faster than 4-token passes:
-// see gemm_avx2.h).
+// multiple of the gemm kernels' register tile, at least one register tile
+// (8 rows of 8192 elements overflow L1 into L2, which is still faster than
+// 4-token passes: see quant::kGemmTokens).
 int64_t token_tile(uint64_t act_row) {
+  constexpr int64_t kRegister = quant::kGemmTokens;
   const auto fit = static_cast<int64_t>(kTokenTileBytes / std::max<uint64_t>(1, act_row));
-  return std::clamp<int64_t>(fit / kRegisterTokens * kRegisterTokens, kRegisterTokens, kMaxTokenTile);
+  return std::clamp<int64_t>(fit / kRegister * kRegister, kRegister, kMaxTokenTile);
 }
 
 // The dot of one weight row with one activation row: the type's vec_dot,

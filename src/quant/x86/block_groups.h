@@ -105,16 +105,16 @@ inline Tail tail(const Block* x, const BlockQ8_0* y, int64_t count) {
   return {_mm256_load_ps(d), _mm256_load_ps(sums)};
 }
 
-// The end of NT rows of nb blocks (activation blocks y[t]) once their first
-// g groups are folded into acc: the last nb % 8 blocks as one more group
-// (tail), then each row's horizontal sum.
+// The end of NT rows of nb blocks once their first g groups are folded into
+// acc: the last nb % 8 blocks as one more group (tail), then each row's
+// horizontal sum.
 template <typename Block, int NT>
-inline void finish_rows(const Block* x, int64_t nb, int64_t g, const BlockQ8_0* const (&y)[NT], __m256 (&acc)[NT],
+inline void finish_rows(const Block* x, int64_t nb, int64_t g, const ActivationRow (&a)[NT], __m256 (&acc)[NT],
                         float out[NT]) {
   if (const int64_t rest = nb - g * kGroup; rest > 0) {
     const int64_t b0 = g * kGroup;
     for (int t = 0; t < NT; ++t) {
-      const Tail r = tail(x + b0, y[t] + b0, rest);
+      const Tail r = tail(x + b0, a[t].blocks() + b0, rest);
       acc[t] = fold_group(r.d, r.sums, acc[t]);
     }
   }
@@ -170,9 +170,7 @@ inline void walk(int64_t n, const typename Format::Block* x, const ActivationRow
       acc[t] = fold_group(d, _mm256_cvtepi32_ps(Format::sums(w, a[t], g)), acc[t]);
     }
   }
-  const BlockQ8_0* y[NT];
-  for (int t = 0; t < NT; ++t) y[t] = a[t].blocks();
-  finish_rows<Block, NT>(x, nb, g, y, acc, out);
+  finish_rows<Block, NT>(x, nb, g, a, acc, out);
 }
 
 // The gemm kernel (x86/gemm_avx2.h) of a Format.

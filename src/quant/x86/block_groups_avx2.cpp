@@ -21,13 +21,15 @@ void fill(int64_t n, uint8_t* row, Codes codes) {
   const ExtrasLayout l = extras_layout(n, codes);
   const auto* y = reinterpret_cast<const BlockQ8_0*>(row);
   const int64_t nb = legacy::block_count(n);
-  for (int64_t g = 0; codes == Codes::kWith && g < nb / kGroup; ++g) {
-    uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
-    auto* corrections = reinterpret_cast<int32_t*>(group + kGroupCodes);
-    for (int64_t b = 0; b < kGroup; ++b) {
-      const BlockQ8_0& yb = y[g * kGroup + b];
-      for (int j = 0; j < 8; ++j) std::memcpy(group + 32 * j + 4 * b, yb.qs + 4 * j, 4);
-      corrections[b] = minus_8_sum(yb);
+  if (codes == Codes::kWith) {
+    for (int64_t g = 0; g < nb / kGroup; ++g) {
+      uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
+      auto* corrections = reinterpret_cast<int32_t*>(group + kGroupCodes);
+      for (int64_t b = 0; b < kGroup; ++b) {
+        const BlockQ8_0& yb = y[g * kGroup + b];
+        for (int j = 0; j < 8; ++j) std::memcpy(group + 32 * j + 4 * b, yb.qs + 4 * j, 4);
+        corrections[b] = minus_8_sum(yb);
+      }
     }
   }
   for (int64_t b = 0; b < nb; ++b) {

@@ -12,16 +12,9 @@
 
 #include <cstdint>
 
-namespace hearth::quant::avx2 {
+#include "quant/gemm.h"
 
-// Tokens per register tile. Each token needs an int32 and a float
-// accumulator next to the decoded weights, and AVX2 has 16 registers, so 8
-// tokens spill some of them; the spills are L1 loads and stores, cheaper than
-// decoding every weight block twice as often. On AMD Zen 4, one core,
-// 8-token tiles against 4 (medians of 3 interleaved runs): Q6_K 83 -> 107,
-// Q4_K 102 -> 105 GFLOP/s, Q4_0 and Q8_0 level; Llama-3.2-1B Q4_K_M pp512
-// with 2 threads 78.6 -> 86.2 tok/s.
-inline constexpr int kGemmTokens = 8;
+namespace hearth::quant::avx2 {
 
 // A tile's NT activation rows as arrays of their block type.
 template <typename Block, int NT>

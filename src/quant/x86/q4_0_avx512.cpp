@@ -137,9 +137,7 @@ HEARTH_AVX512_VNNI_FN inline void rows_times_tokens(int64_t n, const BlockQ4_0* 
       acc[t] = fold_group(d, group_sums(w, a[t].group(g)), acc[t]);
     }
   }
-  const BlockQ8_0* y[NT];
-  for (int t = 0; t < NT; ++t) y[t] = a[t].blocks();
-  groups::finish_rows<BlockQ4_0, NT>(x, nb, g, y, acc, out);
+  groups::finish_rows<BlockQ4_0, NT>(x, nb, g, a, acc, out);
 }
 
 struct Q4_0VnniKernel {

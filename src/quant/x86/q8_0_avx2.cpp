@@ -4,10 +4,11 @@
 // Per block and token: the signed products by maddubs (|x| times y carrying
 // x's sign: dot_i8_i8's trick; a pair reaches 2 * 128 * 127 = 32512, no
 // saturation), madd by 1 to 8 int32 partial sums, then the 8 blocks' vectors
-// are reduced to one int32 per block by block_groups.h's tree. One core in L2 on AMD Zen 4 (medians of 3
-// interleaved runs): gemm 55 -> 69 GFLOP/s against the per-block shape, the
-// dot level (47 -> 48); with the activation scales packed from fp16 like the
-// weights' instead of read from the side data, the gemm reached 61.
+// are reduced to one int32 per block by block_groups.h's tree. One core in L2
+// on AMD Zen 4 (medians of 3 interleaved runs): gemm 55 -> 69-72 GFLOP/s
+// against the per-block shape, the dot level (47 -> 48); with the activation
+// scales packed from fp16 like the weights' instead of read from the side
+// data, the gemm reached 61.
 #include <immintrin.h>
 
 #include <cstdint>
