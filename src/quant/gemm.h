@@ -61,7 +61,7 @@ HEARTH_DECLARE_GEMM(q6_K_q8_K)
 
 // Same results as avx2's, bit for bit (x86/k_avx512.cpp says why).
 namespace avx512 {
-HEARTH_DECLARE_GEMM(q4_0_q8_0)  // AVX-512 VNNI; reads avx2::q4_0_activation_extras (kernels.h)
+HEARTH_DECLARE_GEMM(q4_0_q8_0)  // AVX-512 VNNI; reads avx512::q4_0_activation_extras (kernels.h)
 HEARTH_DECLARE_GEMM(q4_K_q8_K)
 HEARTH_DECLARE_GEMM(q6_K_q8_K)
 }  // namespace avx512

@@ -90,14 +90,18 @@ HEARTH_DECLARE_DOTS
 namespace avx512 {
 float vec_dot_q4_K_q8_K(int64_t n, const void* x, const void* y);  // AVX-512 BW, the AVX2 bits
 float vec_dot_q6_K_q8_K(int64_t n, const void* x, const void* y);  // AVX-512 BW, the AVX2 bits
-float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);  // reads avx2::q4_0_activation_extras
+float vec_dot_q4_0_q8_0(int64_t n, const void* x, const void* y);  // reads avx512::q4_0_activation_extras
 }  // namespace avx512
 
-// The activation side data read by the x86 Q4_0 kernels (AVX2 and AVX-512
-// VNNI alike) and the AVX2 Q8_0 kernels (x86/block_groups.h).
+// The activation side data read by the x86 Q4_0 and Q8_0 kernels
+// (x86/block_groups.h): the same scales and corrections for every ISA, the
+// Q4_0 codes in the order each ISA's kernel multiplies them.
 namespace avx2 {
 extern const ActivationExtras q4_0_activation_extras;
 extern const ActivationExtras q8_0_activation_extras;
 }  // namespace avx2
+namespace avx512 {
+extern const ActivationExtras q4_0_activation_extras;
+}  // namespace avx512
 
 }  // namespace hearth::quant

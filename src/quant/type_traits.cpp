@@ -108,7 +108,7 @@ struct VnniKernels {
 VnniKernels avx512_vnni_kernels(TT t) {
   switch (t) {
     case TT::Q4_0:
-      return {avx512::vec_dot_q4_0_q8_0, avx512::gemm_q4_0_q8_0, &avx2::q4_0_activation_extras};
+      return {avx512::vec_dot_q4_0_q8_0, avx512::gemm_q4_0_q8_0, &avx512::q4_0_activation_extras};
     default: return {};
   }
 }

@@ -143,8 +143,9 @@ TEST(Avx512VnniDot, TableUsesItExactlyWhereTheCpuHasIt) {
   for (const TensorType t : x86::kAvx512VnniDots) {
     EXPECT_EQ(traits(t).vec_dot == avx512::vec_dot_q4_0_q8_0, vnni) << tensor_type_name(t);
     EXPECT_EQ(traits(t).gemm == avx512::gemm_q4_0_q8_0, vnni) << tensor_type_name(t);
-    // the side data is the same for the AVX2 kernel (groups.h)
-    EXPECT_EQ(traits(t).act_extras == &avx2::q4_0_activation_extras, cpu_features().has_avx2_kernels())
+    // with its own side data (the codes in its order: block_groups.h)
+    EXPECT_EQ(traits(t).act_extras == &avx512::q4_0_activation_extras, vnni) << tensor_type_name(t);
+    EXPECT_EQ(traits(t).act_extras == &avx2::q4_0_activation_extras, cpu_features().has_avx2_kernels() && !vnni)
         << tensor_type_name(t);
   }
 }
@@ -225,7 +226,7 @@ TEST(Q4_0GroupDot, Avx512VnniIsExactlyItsFormula) {
     EXPECT_NE(traits(TensorType::Q4_0).vec_dot, avx512::vec_dot_q4_0_q8_0);
     return;
   }
-  expect_group_formula<BlockQ4_0>(avx512::vec_dot_q4_0_q8_0, avx2::q4_0_activation_extras, "avx512 vnni q4_0");
+  expect_group_formula<BlockQ4_0>(avx512::vec_dot_q4_0_q8_0, avx512::q4_0_activation_extras, "avx512 vnni q4_0");
 }
 
 // The AVX-512 dot of a type listed in kAvx512Dots.

@@ -43,14 +43,19 @@ inline __m256 fold_group(__m256 d, __m256 sums, __m256 acc) { return _mm256_fmad
 // The side data after a Q8_0 activation row of nb blocks, offsets from the
 // row's start (64-byte aligned; the row padded to 64 bytes so consecutive
 // rows keep the alignment):
-//   groups:  Q4_0 only (Codes::kWith): per whole group of 8 blocks, 256 bytes
-//            of transposed codes (vector j = 0..7, lane l: elements 4j..4j+3
-//            of block l; stored as four 64-byte [j | j + 1] pairs: what the
-//            AVX-512 VNNI kernel multiplies), then 8 int32: -8 sum(y) of each
-//            block;
+//   groups:  Q4_0 only: per whole group of 8 blocks, 256 bytes of codes in
+//            the order its kernel multiplies them, then 8 int32: -8 sum(y) of
+//            each block. The order:
+//              Codes::kPaired (AVX2): per block pair (2p, 2p + 1), 64 bytes
+//                [elements 0..15 of 2p | of 2p + 1 | 16..31 of 2p | of 2p + 1],
+//                the halves a pair's two 128-bit weight loads unpack to;
+//              Codes::kTransposed (AVX-512 VNNI): vector j = 0..7, lane l:
+//                elements 4j..4j+3 of block l, stored as four 64-byte
+//                [j | j + 1] pairs;
 //   scales:  per block its d as a float (the last nb % 8 blocks included):
 //            8 at a time from fp16 cost the dot ~20 scalar ops per group.
-// kernels.h's avx2::q4_0_activation_extras and q8_0_activation_extras.
+// kernels.h's avx2::q4_0_activation_extras (kPaired), q8_0_activation_extras
+// (kWithout) and avx512::q4_0_activation_extras (kTransposed).
 struct ExtrasLayout {
   uint64_t groups, scales, row_bytes;
 };
@@ -58,7 +63,7 @@ struct ExtrasLayout {
 inline constexpr uint64_t kGroupCodes = 256;
 inline constexpr uint64_t kGroupBytes = kGroupCodes + kGroup * sizeof(int32_t);
 
-enum class Codes { kWith, kWithout };
+enum class Codes { kPaired, kTransposed, kWithout };
 ExtrasLayout extras_layout(int64_t n, Codes codes);
 
 // Where block b's pieces sit in an activation row.
@@ -123,36 +128,33 @@ inline void finish_rows(const Block* x, int64_t nb, int64_t g, const ActivationR
 
 // ---- The AVX2 walk ----
 
-// The reduction tree of the AVX2 kernels: 8 blocks' products, each as 8
-// int32 partial sums (quads(b): a maddubs then a madd by 1), -> one exact
-// int32 per block in lane b. Each level interleaves two vectors (two unpacks)
-// and adds, so every lane then holds twice the elements of one block:
-//   level 1, 32 bits: [a0 b0 a1 b1 | ..] + [a2 b2 a3 b3 | ..] -> a b a b per 128-bit lane
-//   level 2, 64 bits: (a b) pairs and (c d) pairs              -> a b c d per lane
-//   last: the two 128-bit lanes of (a b c d) and (e f g h) added.
+// The steps of the AVX2 kernels' reduction trees. Each interleaves two
+// vectors (two unpacks) and adds, so every lane then holds twice as many
+// elements of one block:
+//   32 bits: [a0 b0 a1 b1 | ..] + [a2 b2 a3 b3 | ..] -> a b a b per 128-bit lane
+//   64 bits: (a b) pairs and (c d) pairs              -> a b c d per lane
 // On AMD Zen 4 a hadd takes ~2 cycles of throughput and an unpack ~0.5, and
-// the multiply pipes have room for the madds. Q4_0's gemm (one core, medians
-// of 5 interleaved runs) ran at 55 GFLOP/s with hadds, 62-64 with an int16
-// tree (no madds, but a widening at the end), 57-62 with trees of blends and
-// in-lane shuffles, and 71 with this one.
+// the multiply pipes have room for the madds that widen the products first.
+// Q4_0's gemm (one core, medians of 5 interleaved runs) ran at 55 GFLOP/s
+// with hadds, 62-64 with an int16 tree (no madds, but a widening at the end),
+// 57-62 with trees of blends and in-lane shuffles, and 71 with block_sums.
+inline __m256i interleave_add32(__m256i a, __m256i b) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
+}
+inline __m256i interleave_add64(__m256i ab, __m256i cd) {
+  return _mm256_add_epi32(_mm256_unpacklo_epi64(ab, cd), _mm256_unpackhi_epi64(ab, cd));
+}
+
+// 8 blocks' products, each as 8 int32 partial sums (quads(b): a maddubs then
+// a madd by 1), -> one exact int32 per block in lane b: two interleave
+// levels, then the two 128-bit lanes of (a b c d) and (e f g h) added.
 template <typename Quads>
 inline __m256i block_sums(Quads quads) {
-  auto level1 = [](__m256i a, __m256i b) {
-    return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
-  };
-  auto level2 = [](__m256i ab, __m256i cd) {
-    return _mm256_add_epi32(_mm256_unpacklo_epi64(ab, cd), _mm256_unpackhi_epi64(ab, cd));
-  };
-  const __m256i abcd = level2(level1(quads(0), quads(1)), level1(quads(2), quads(3)));
-  const __m256i efgh = level2(level1(quads(4), quads(5)), level1(quads(6), quads(7)));
+  const __m256i abcd = interleave_add64(interleave_add32(quads(0), quads(1)), interleave_add32(quads(2), quads(3)));
+  const __m256i efgh = interleave_add64(interleave_add32(quads(4), quads(5)), interleave_add32(quads(6), quads(7)));
   return _mm256_add_epi32(_mm256_permute2x128_si256(abcd, efgh, 0x20), _mm256_permute2x128_si256(abcd, efgh, 0x31));
 }
 
-// NT rows (a gemm tile; NT = 1: a dot) of one weight row in groups. Format:
-//   Block:                      the weight block type
-//   kCodes:                     whether its kernels read the side data's codes
-//   Weights load(const Block*): a group's weights, decoded once for all tokens
-//   __m256i sums(const Weights&, const ActivationRow&, g): the 8 blocks' exact sums
 template <typename Format, int NT>
 inline void walk(int64_t n, const typename Format::Block* x, const ActivationRow (&a)[NT], float out[NT]) {
   using Block = typename Format::Block;

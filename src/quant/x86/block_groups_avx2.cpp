@@ -21,13 +21,19 @@ void fill(int64_t n, uint8_t* row, Codes codes) {
   const ExtrasLayout l = extras_layout(n, codes);
   const auto* y = reinterpret_cast<const BlockQ8_0*>(row);
   const int64_t nb = legacy::block_count(n);
-  if (codes == Codes::kWith) {
+  if (codes != Codes::kWithout) {
     for (int64_t g = 0; g < nb / kGroup; ++g) {
       uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
       auto* corrections = reinterpret_cast<int32_t*>(group + kGroupCodes);
       for (int64_t b = 0; b < kGroup; ++b) {
         const BlockQ8_0& yb = y[g * kGroup + b];
-        for (int j = 0; j < 8; ++j) std::memcpy(group + 32 * j + 4 * b, yb.qs + 4 * j, 4);
+        if (codes == Codes::kPaired) {
+          uint8_t* pair = group + 64 * (b / 2) + 16 * (b % 2);
+          std::memcpy(pair, yb.qs, 16);
+          std::memcpy(pair + 32, yb.qs + 16, 16);
+        } else {
+          for (int j = 0; j < 8; ++j) std::memcpy(group + 32 * j + 4 * b, yb.qs + 4 * j, 4);
+        }
         corrections[b] = minus_8_sum(yb);
       }
     }
@@ -53,7 +59,7 @@ ExtrasLayout extras_layout(int64_t n, Codes codes) {
   const auto nb = static_cast<uint64_t>(legacy::block_count(n));
   ExtrasLayout l{};
   l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
-  l.scales = l.groups + (codes == Codes::kWith ? nb / kGroup * kGroupBytes : 0);
+  l.scales = l.groups + (codes == Codes::kWithout ? 0 : nb / kGroup * kGroupBytes);
   l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
   return l;
 }
@@ -61,8 +67,13 @@ ExtrasLayout extras_layout(int64_t n, Codes codes) {
 }  // namespace hearth::quant::groups
 
 namespace hearth::quant::avx2 {
-const ActivationExtras q4_0_activation_extras{groups::row_bytes<groups::Codes::kWith>,
-                                              groups::fill<groups::Codes::kWith>};
+const ActivationExtras q4_0_activation_extras{groups::row_bytes<groups::Codes::kPaired>,
+                                              groups::fill<groups::Codes::kPaired>};
 const ActivationExtras q8_0_activation_extras{groups::row_bytes<groups::Codes::kWithout>,
                                               groups::fill<groups::Codes::kWithout>};
 }  // namespace hearth::quant::avx2
+
+namespace hearth::quant::avx512 {
+const ActivationExtras q4_0_activation_extras{groups::row_bytes<groups::Codes::kTransposed>,
+                                              groups::fill<groups::Codes::kTransposed>};
+}  // namespace hearth::quant::avx512

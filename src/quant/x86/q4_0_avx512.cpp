@@ -145,7 +145,7 @@ struct Q4_0VnniKernel {
   HEARTH_AVX512_VNNI_FN static void tile(int64_t n, const uint8_t* row, const uint8_t* const act[NT],
                                          float out[NT]) {
     ActivationRow a[NT];
-    groups::activation_rows<NT>(n, groups::Codes::kWith, act, a);
+    groups::activation_rows<NT>(n, groups::Codes::kTransposed, act, a);
     rows_times_tokens<NT>(n, reinterpret_cast<const BlockQ4_0*>(row), a, out);
   }
 };
