@@ -64,7 +64,17 @@ inline constexpr uint64_t kGroupCodes = 256;
 inline constexpr uint64_t kGroupBytes = kGroupCodes + kGroup * sizeof(int32_t);
 
 enum class Codes { kPaired, kTransposed, kWithout };
-ExtrasLayout extras_layout(int64_t n, Codes codes);
+
+// Inline: every dot call (one per weight row in decode) lays out its rows.
+inline ExtrasLayout extras_layout(int64_t n, Codes codes) {
+  const auto round_up = [](uint64_t v, uint64_t m) { return (v + m - 1) / m * m; };
+  const auto nb = static_cast<uint64_t>(legacy::block_count(n));
+  ExtrasLayout l{};
+  l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
+  l.scales = l.groups + (codes == Codes::kWithout ? 0 : nb / kGroup * kGroupBytes);
+  l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
+  return l;
+}
 
 // Where block b's pieces sit in an activation row.
 struct ActivationRow {

@@ -8,8 +8,6 @@ namespace hearth::quant::groups {
 
 namespace {
 
-constexpr uint64_t round_up(uint64_t v, uint64_t m) { return (v + m - 1) / m * m; }
-
 // -8 times the sum of a block's 32 activation codes.
 int32_t minus_8_sum(const BlockQ8_0& y) {
   int32_t s = 0;
@@ -55,14 +53,6 @@ void fill(int64_t n, uint8_t* row) {
 
 }  // namespace
 
-ExtrasLayout extras_layout(int64_t n, Codes codes) {
-  const auto nb = static_cast<uint64_t>(legacy::block_count(n));
-  ExtrasLayout l{};
-  l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
-  l.scales = l.groups + (codes == Codes::kWithout ? 0 : nb / kGroup * kGroupBytes);
-  l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
-  return l;
-}
 
 }  // namespace hearth::quant::groups
 
