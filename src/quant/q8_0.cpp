@@ -6,9 +6,9 @@
 // saturating). The imatrix is ignored: at 8 bits the rounding error is
 // already uniform and tiny next to the fp16 scale's, and this is also the
 // per-token activation quantizer, which must stay a single cheap pass.
-#include <cmath>
 #include <cstring>
 
+#include "quant/abs_max.h"
 #include "quant/kernels.h"
 #include "quant/legacy_common.h"
 
@@ -19,19 +19,9 @@ namespace {
 // One block: returns the fp16 bits of d and writes q. Quantizes with the
 // stored (fp16-rounded) d so that d * q is the closest representable value.
 // A block of zeros gives d = 0, q = 0. Shaped as flat loops over 32 floats
-// (max, scale, round) so the compiler can vectorise this hot path: the
-// maxima are selects in 8 independent lanes (std::fmax, the same maximum
-// with NaN skipped alike, is a libm call per element that blocks it).
+// (max, scale, round) so the compiler can vectorise this hot path.
 uint16_t quantize_block_q8(const float* x, int8_t* q) {
-  float lane_max[8] = {};
-  for (int j = 0; j < kQK; j += 8) {
-    for (int k = 0; k < 8; ++k) {
-      const float a = std::fabs(x[j + k]);
-      lane_max[k] = a > lane_max[k] ? a : lane_max[k];  // a select; NaN is skipped
-    }
-  }
-  float amax = 0;
-  for (const float a : lane_max) amax = a > amax ? a : amax;
+  const float amax = abs_max(x, kQK);
   const uint16_t d16 = legacy::saturating_fp16(amax / 127.0f);
   const float d = fp16_to_fp32(d16);
   const float id = d != 0.0f ? 1.0f / d : 0.0f;

@@ -8,9 +8,9 @@
 // (The reference implementation instead maps the signed extreme element to
 // -127, d = extreme / -127; both represent x to within half a step.)
 #include <bit>
-#include <cmath>
 #include <cstring>
 
+#include "quant/abs_max.h"
 #include "quant/blocks.h"
 #include "quant/kernels.h"
 #include "quant/quant_input.h"
@@ -32,16 +32,7 @@ inline int round_clamped(float v) {
 }
 
 void quantize_block_q8_K(const float* x, BlockQ8_K* b) {
-  // Eight running maxima: independent chains instead of one long one.
-  float lane_max[8] = {};
-  for (int i = 0; i < kQKK; i += 8) {
-    for (int k = 0; k < 8; ++k) {
-      const float a = std::fabs(x[i + k]);
-      lane_max[k] = a > lane_max[k] ? a : lane_max[k];  // a select; NaN is skipped
-    }
-  }
-  float amax = 0;
-  for (float a : lane_max) amax = a > amax ? a : amax;
+  const float amax = abs_max(x, kQKK);
   b->d = amax / 127.0f;
   const float inv = amax > 0 ? 127.0f / amax : 0.0f;
   // Through a local array: int8 stores may alias x, which would stop the

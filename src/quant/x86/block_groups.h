@@ -145,9 +145,10 @@ inline void finish_rows(const Block* x, int64_t nb, int64_t g, const ActivationR
 //   64 bits: (a b) pairs and (c d) pairs              -> a b c d per lane
 // On AMD Zen 4 a hadd takes ~2 cycles of throughput and an unpack ~0.5, and
 // the multiply pipes have room for the madds that widen the products first.
-// Q4_0's gemm (one core, medians of 5 interleaved runs) ran at 55 GFLOP/s
-// with hadds, 62-64 with an int16 tree (no madds, but a widening at the end),
-// 57-62 with trees of blends and in-lane shuffles, and 71 with block_sums.
+// Q4_0's gemm with one block per vector (before its block pairs: one core,
+// medians of 5 interleaved runs) ran at 55 GFLOP/s with hadds, 62-64 with an
+// int16 tree (no madds, but a widening at the end), 57-62 with trees of
+// blends and in-lane shuffles, and 71 with block_sums.
 inline __m256i interleave_add32(__m256i a, __m256i b) {
   return _mm256_add_epi32(_mm256_unpacklo_epi32(a, b), _mm256_unpackhi_epi32(a, b));
 }

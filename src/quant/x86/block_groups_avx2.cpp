@@ -53,7 +53,6 @@ void fill(int64_t n, uint8_t* row) {
 
 }  // namespace
 
-
 }  // namespace hearth::quant::groups
 
 namespace hearth::quant::avx2 {
