@@ -9,6 +9,8 @@
 // memory: a band of 32 weight rows times 8 tokens (batched decode of 8
 // streams), in cache, in GFLOP/s; where the table runs an AVX-512 dot or
 // gemm, the AVX2 one is measured next to it (VecDot/T/avx2, Gemm/T/avx2).
+// Bands/*, BandsInL2/* and BandGemm/* measure the same shapes for the types
+// with band kernels, over the rows interleaved (quant/interleave.h).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -72,33 +74,62 @@ quant::TypeTraits kernels(TensorType type, bool avx2) {
   return tr;
 }
 
-void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matrix_bytes) {
-  const quant::TypeTraits tr = kernels(type, avx2);
-  const auto& wl = hearth::layout_of(type);
-  const uint64_t rb = hearth::row_bytes(wl, kRowLen);
-  const int64_t rows = matrix_bytes / static_cast<int64_t>(rb);
-
+// A matrix of kRowLen-element rows of `type` over matrix_bytes (one random
+// row repeated), and an activation row as `tr`'s kernels read it.
+struct DecodeShape {
+  hearth::HugePageBuffer w;
+  uint64_t row_bytes = 0;
+  int64_t rows = 0;
+  std::vector<uint8_t> act;
+};
+DecodeShape decode_shape(const quant::TypeTraits& tr, int64_t matrix_bytes) {
+  DecodeShape d;
+  d.row_bytes = hearth::row_bytes(hearth::layout_of(tr.type), kRowLen);
+  d.rows = matrix_bytes / static_cast<int64_t>(d.row_bytes) / 8 * 8;  // whole bands of 8
   std::mt19937 rng(42);
   std::normal_distribution<float> dist;
   std::vector<float> src(kRowLen);
   for (auto& v : src) v = dist(rng);
-  std::vector<uint8_t> row(rb);
-  const hearth::HugePageBuffer w = hearth::map_huge_page_buffer(rb * static_cast<size_t>(rows));
+  std::vector<uint8_t> row(d.row_bytes);
+  d.w = hearth::map_huge_page_buffer(d.row_bytes * static_cast<size_t>(d.rows));
   tr.quantize(src.data(), row.data(), kRowLen, nullptr);
-  for (int64_t r = 0; r < rows; ++r) std::memcpy(w.get() + r * rb, row.data(), rb);
-  std::vector<uint8_t> act(quant::activation_row_bytes(tr, kRowLen));
-  quant::quantize_activation(tr, src.data(), act.data(), kRowLen);
+  for (int64_t r = 0; r < d.rows; ++r) std::memcpy(d.w.get() + r * d.row_bytes, row.data(), d.row_bytes);
+  d.act.resize(quant::activation_row_bytes(tr, kRowLen));
+  quant::quantize_activation(tr, src.data(), d.act.data(), kRowLen);
+  return d;
+}
 
+void count_decode(benchmark::State& state, const DecodeShape& d) {
+  state.SetBytesProcessed(state.iterations() * d.rows * static_cast<int64_t>(d.row_bytes));
+  state.counters["GFLOP/s"] = benchmark::Counter(static_cast<double>(state.iterations()) * d.rows * kRowLen * 2 * 1e-9,
+                                                 benchmark::Counter::kIsRate);
+}
+
+void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matrix_bytes) {
+  const quant::TypeTraits tr = kernels(type, avx2);
+  const DecodeShape d = decode_shape(tr, matrix_bytes);
   for (auto _ : state) {
     float sum = 0;
-    for (int64_t r = 0; r < rows; ++r) sum += tr.vec_dot(kRowLen, w.get() + r * rb, act.data());
+    for (int64_t r = 0; r < d.rows; ++r) sum += tr.vec_dot(kRowLen, d.w.get() + r * d.row_bytes, d.act.data());
     benchmark::DoNotOptimize(sum);
   }
-  state.SetBytesProcessed(state.iterations() * rows * static_cast<int64_t>(rb));
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * rows * kRowLen * 2 * 1e-9,
-      benchmark::Counter::kIsRate);
+  count_decode(state, d);
   state.SetLabel(avx2 ? "avx2" : quant::kernel_isa());
+}
+
+// Bands/*: the same decode step over the matrix interleaved in bands
+// (quant/interleave.h), as compute::matmul runs a model's matrices.
+void BM_Bands(benchmark::State& state, TensorType type, int64_t matrix_bytes) {
+  const quant::TypeTraits& tr = quant::traits(type);
+  DecodeShape d = decode_shape(tr, matrix_bytes);
+  quant::interleave_rows(*tr.interleaved, kRowLen, d.w.get(), d.rows, d.row_bytes);
+  std::vector<float> y(static_cast<size_t>(d.rows));
+  for (auto _ : state) {
+    tr.interleaved->gemm(kRowLen, d.w.get(), d.rows / tr.interleaved->rows, d.act.data(), 0, 1, y.data(), d.rows);
+    benchmark::DoNotOptimize(y.data());
+  }
+  count_decode(state, d);
+  state.SetLabel(quant::kernel_isa());
 }
 
 // Random rows of `type` (n_rows x n), quantized.
@@ -139,6 +170,32 @@ void BM_Gemm(benchmark::State& state, TensorType type, quant::GemmFn gemm, std::
   state.SetLabel(label);
 }
 
+// BandGemm/*: Gemm's shape over the 32 rows in bands.
+void BM_BandGemm(benchmark::State& state, TensorType type) {
+  const quant::TypeTraits& tr = quant::traits(type);
+  constexpr int64_t kRows = 32, kTokens = 8, kN = 2048;
+  std::mt19937 rng(7);
+  auto w = random_rows(type, kRows, kN, rng);
+  const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), kN);
+  quant::interleave_rows(*tr.interleaved, kN, w.data(), kRows, wb);
+  const uint64_t ab = quant::activation_row_bytes(tr, kN);
+  std::vector<uint8_t> a(ab * kTokens);
+  std::normal_distribution<float> dist;
+  std::vector<float> src(kN);
+  for (int64_t t = 0; t < kTokens; ++t) {
+    for (auto& v : src) v = dist(rng);
+    quant::quantize_activation(tr, src.data(), a.data() + t * ab, kN);
+  }
+  std::vector<float> y(kRows * kTokens);
+  for (auto _ : state) {
+    tr.interleaved->gemm(kN, w.data(), kRows / tr.interleaved->rows, a.data(), ab, kTokens, y.data(), kRows);
+    benchmark::DoNotOptimize(y.data());
+  }
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * kRows * kTokens * kN * 2 * 1e-9, benchmark::Counter::kIsRate);
+  state.SetLabel(quant::kernel_isa());
+}
+
 int register_all() {
   benchmark::RegisterBenchmark("ReadBandwidth", BM_ReadBandwidth)->Unit(benchmark::kMillisecond);
   int n = 0;
@@ -159,6 +216,14 @@ int register_all() {
     if (gemm == nullptr) continue;
     const std::string name = "Gemm/" + std::string(hearth::tensor_type_name(types[i]));
     benchmark::RegisterBenchmark(name.c_str(), BM_Gemm, types[i], gemm, std::string(quant::kernel_isa()));
+  }
+  for (int i = 0; i < n; ++i) {
+    if (quant::traits(types[i]).interleaved == nullptr) continue;
+    const std::string type(hearth::tensor_type_name(types[i]));
+    benchmark::RegisterBenchmark(("Bands/" + type).c_str(), BM_Bands, types[i], kMatrixBytes)
+        ->Unit(benchmark::kMillisecond);
+    benchmark::RegisterBenchmark(("BandsInL2/" + type).c_str(), BM_Bands, types[i], kInL2Bytes);
+    benchmark::RegisterBenchmark(("BandGemm/" + type).c_str(), BM_BandGemm, types[i]);
   }
   if (std::string(quant::kernel_isa()).starts_with("avx2+avx512")) {
     for (const TensorType t : quant::x86::kAvx512Dots) {

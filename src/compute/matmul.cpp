@@ -52,8 +52,19 @@ inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row,
 // loop of a decode step, bound by memory: the dot kernels request the weight
 // bytes ahead of the ones they multiply (quant/x86/avx2_common.h,
 // prefetch_stream), so consecutive rows stream in during the arithmetic.
+// Interleaved weights: the bands whose first row lies in [ob, oe), so that
+// ranges splitting [0, n_out) anywhere split it into whole bands.
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
+  if (w.interleaved) {
+    const int64_t rows = tr.interleaved->rows;
+    const int64_t bb = (ob + rows - 1) / rows, be = (oe + rows - 1) / rows;
+    if (be > bb) {
+      tr.interleaved->gemm(w.n_in, w.data + static_cast<uint64_t>(bb * rows) * w.row_bytes, be - bb, act, 0, 1,
+                           y + bb * rows, w.n_out);
+    }
+    return;
+  }
   for (int64_t o = ob; o < oe; ++o) y[o] = row_dot(tr, w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
 }
 
@@ -74,6 +85,18 @@ void matmul_by_vec_dot(const quant::TypeTraits& tr, const WeightView& w, const u
       kDecodeRowGrain);
 }
 
+// The type's gemm kernel, or its band kernel for interleaved weights, on
+// `rows` weight rows from r0 (whole bands) and n_tok activation rows.
+void band_gemm(const quant::TypeTraits& tr, const WeightView& w, int64_t r0, int64_t rows, const uint8_t* act,
+               uint64_t act_row, int64_t n_tok, float* y) {
+  const uint8_t* wrows = w.data + static_cast<uint64_t>(r0) * w.row_bytes;
+  if (w.interleaved) {
+    tr.interleaved->gemm(w.n_in, wrows, rows / tr.interleaved->rows, act, act_row, n_tok, y + r0, w.n_out);
+  } else {
+    tr.gemm(w.n_in, wrows, w.row_bytes, rows, act, act_row, n_tok, y + r0, w.n_out);
+  }
+}
+
 // Prompts: bands of weight rows in parallel; within a band, token tiles that
 // stay in L1, each multiplied by the band through the type's gemm kernel.
 void matmul_by_gemm(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act,
@@ -84,10 +107,9 @@ void matmul_by_gemm(const quant::TypeTraits& tr, const WeightView& w, const uint
     for (int64_t band = bb; band < be; ++band) {
       const int64_t r0 = band * kGemmRowBand;
       const int64_t rows = std::min(kGemmRowBand, w.n_out - r0);
-      const uint8_t* wrows = w.data + static_cast<uint64_t>(r0) * w.row_bytes;
       for (int64_t t0 = 0; t0 < n_tokens; t0 += tile) {
-        tr.gemm(w.n_in, wrows, w.row_bytes, rows, act + static_cast<uint64_t>(t0) * act_row, act_row,
-                std::min(tile, n_tokens - t0), y + t0 * w.n_out + r0, w.n_out);
+        band_gemm(tr, w, r0, rows, act + static_cast<uint64_t>(t0) * act_row, act_row,
+                  std::min(tile, n_tokens - t0), y + t0 * w.n_out);
       }
     }
   });
@@ -111,7 +133,7 @@ const uint8_t* quantize_activations(const quant::TypeTraits& tr, const float* x,
 void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t n_tokens, float* y,
               ThreadPool& pool) {
   const auto& tr = quant::traits(w.type);
-  if (n_tokens > 1 && tr.gemm) {
+  if (n_tokens > 1 && (tr.gemm || w.interleaved)) {
     matmul_by_gemm(tr, w, act, act_row, n_tokens, y, pool);
   } else {
     matmul_by_vec_dot(tr, w, act, act_row, n_tokens, y, pool);

@@ -8,6 +8,8 @@
 // Then:
 //   one token (decode): every weight row is one vec_dot call, rows split
 //     across the pool: a single streaming pass over W, bound by memory;
+//   interleaved weights (WeightView::interleaved): the same two paths over
+//     the type's band kernels, which multiply 8 rows at once;
 //   several tokens with a gemm kernel (prompts): bands of weight rows in
 //     parallel, each multiplied by L1-sized tiles of tokens through the
 //     type's gemm kernel (quant/gemm.h), which decodes each weight block once
@@ -34,6 +36,10 @@ struct WeightView {
   int64_t n_in = 0;        // row length (ne[0])
   int64_t n_out = 0;       // rows (ne[1])
   uint64_t row_bytes = 0;  // bytes per row
+  // The rows are stored in bands of the type's band kernels
+  // (quant::TypeTraits::interleaved, quant/interleave.h); n_out is a whole
+  // number of bands. Else the type's row layout.
+  bool interleaved = false;
 };
 
 // Scratch memory reused across calls (quantized activations).

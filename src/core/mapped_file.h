@@ -1,5 +1,6 @@
 // Read-only memory mapping of a whole file. Weights are pointed into the
-// mapping, never copied: the page cache holds them once for all readers. The
+// mapping, never copied: the page cache holds them once for all readers
+// (except the pages a reader rewrites, see make_writable). The
 // mapping sits at a 2 MiB boundary, ready for huge pages (core/huge_pages.h).
 #pragma once
 
@@ -33,5 +34,11 @@ class MappedFile {
   const uint8_t* data_ = nullptr;
   size_t size_ = 0;
 };
+
+// Makes the pages holding [p, p + n) of a private mapping (a MappedFile's, or
+// anonymous memory) writable. A MappedFile's pages are mapped privately, so a
+// write copies the page for this process alone (copy-on-write) and never
+// reaches the file or other processes. Throws IoError when refused.
+void make_writable(const void* p, size_t n);
 
 }  // namespace hearth

@@ -13,6 +13,7 @@ std::unique_ptr<Model> Model::from_file(gguf::File file) {
 Model::Model(gguf::File file) : file_(std::move(file)) {
   hp_ = load_hparams(file_);
   w_ = bind_weights(file_, hp_);
+  interleave_weights(w_);
   freqs_ = rope_frequencies(hp_, false);
   freqs_swa_ = rope_frequencies(hp_, true);
   if (w_.rope_freqs) {  // per-dimension divisors written by the converter (Llama 3.1+)

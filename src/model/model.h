@@ -1,6 +1,8 @@
 // A loaded model: the mapped GGUF file, its hyper-parameters and weight views.
 // Weights stay in the mapping (no copies), so a model costs its file size in
-// page cache, shared by every process that maps it.
+// memory; the page cache shares the bytes with every process that maps the
+// file, except the matrices rewritten in place for the band kernels, which
+// are this process's own (model/weights.h, interleave_weights).
 #pragma once
 
 #include <filesystem>

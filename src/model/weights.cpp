@@ -1,8 +1,12 @@
 #include "model/weights.h"
 
+#include <cstdlib>
+#include <map>
 #include <string>
+#include <string_view>
 
 #include "core/error.h"
+#include "core/mapped_file.h"
 #include "gguf/file.h"
 #include "quant/type_traits.h"
 
@@ -101,6 +105,38 @@ Weights bind_weights(const gguf::File& file, const HParams& hp) {
     w.layers.push_back(L);
   }
   return w;
+}
+
+namespace {
+bool interleaving_wanted() {
+  const char* v = std::getenv("HEARTH_INTERLEAVE");
+  if (v == nullptr) return true;
+  const std::string_view s(v);
+  return !(s == "0" || s == "off" || s == "no");
+}
+}  // namespace
+
+void interleave_weights(Weights& w) {
+  if (!interleaving_wanted()) return;
+  // each tensor's layout once decided, for views that share it
+  std::map<const uint8_t*, bool> bands{{w.token_embd.data, false}};
+  auto interleave = [&](compute::WeightView& m) {
+    if (const auto it = bands.find(m.data); it != bands.end()) {
+      m.interleaved = it->second;
+      return;
+    }
+    const quant::InterleavedKernels* k = quant::traits(m.type).interleaved;
+    m.interleaved = k != nullptr && m.n_out % k->rows == 0;
+    bands[m.data] = m.interleaved;
+    if (!m.interleaved) return;
+    auto* data = const_cast<uint8_t*>(m.data);  // the file's private pages, made writable
+    make_writable(data, m.row_bytes * static_cast<uint64_t>(m.n_out));
+    quant::interleave_rows(*k, m.n_in, data, m.n_out, m.row_bytes);
+  };
+  interleave(w.output);
+  for (LayerWeights& L : w.layers) {
+    for (compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) interleave(*m);
+  }
 }
 
 }  // namespace hearth::model

@@ -1,5 +1,6 @@
 // Weight tensors of a transformer, bound by name from a GGUF file. Nothing
-// is copied: every view points into the memory-mapped file. Shapes are
+// is copied: every view points into the memory-mapped file (some rewritten
+// there in place for the kernels, see interleave_weights). Shapes are
 // GGUF's [ne0 = row length, ne1 = rows].
 #pragma once
 
@@ -36,5 +37,14 @@ struct Weights {
 // and types; throws FormatError naming the tensor when one is missing or
 // wrong, UnsupportedError when its type has no kernels.
 Weights bind_weights(const gguf::File& file, const HParams& hp);
+
+// Rewrites in place, as bands (quant/interleave.h), every matrix whose type
+// has band kernels and whose rows are whole bands: the layers' matrices and a
+// separate output. token_embd stays in rows (a token's row is read alone),
+// and so does an output tied to it. The pages rewritten become this
+// process's own (core/mapped_file.h, make_writable): the bytes still exist
+// once, in the process instead of the page cache. HEARTH_INTERLEAVE=0 keeps
+// every matrix in rows (to compare the two).
+void interleave_weights(Weights& w);
 
 }  // namespace hearth::model

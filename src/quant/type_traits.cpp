@@ -21,11 +21,16 @@ using TT = TensorType;
     TT::T, generic::dequantize_row_##fmt, generic::quantize_row_##fmt, dot, TT::dot_type, weight \
   }
 
+constexpr TypeTraits with_bands(TypeTraits t, const InterleavedKernels* k) {
+  t.interleaved = k;
+  return t;
+}
+
 // The scalar reference table.
 const std::array kGeneric{
     HEARTH_GENERIC(F32, f32, generic::vec_dot_f32_f32, F32, true),
     HEARTH_GENERIC(F16, f16, generic::vec_dot_f16_f16, F16, true),
-    HEARTH_GENERIC(Q4_0, q4_0, generic::vec_dot_q4_0_q8_0, Q8_0, true),
+    with_bands(HEARTH_GENERIC(Q4_0, q4_0, generic::vec_dot_q4_0_q8_0, Q8_0, true), &generic::q4_0_x8),
     HEARTH_GENERIC(Q4_1, q4_1, generic::vec_dot_q4_1_q8_1, Q8_1, true),
     HEARTH_GENERIC(Q5_0, q5_0, generic::vec_dot_q5_0_q8_0, Q8_0, true),
     HEARTH_GENERIC(Q5_1, q5_1, generic::vec_dot_q5_1_q8_1, Q8_1, true),
@@ -69,6 +74,16 @@ const ActivationExtras* avx2_extras(TT t) {
   switch (t) {
     case TT::Q4_0: return &avx2::q4_0_activation_extras;
     case TT::Q8_0: return &avx2::q8_0_activation_extras;
+    default: return nullptr;
+  }
+}
+
+// A type's AVX2 band kernels. The AVX-512 VNNI table keeps them: they read
+// only the corrections and scales of the activation side data, which sit at
+// the same offsets in its layout (x86/block_groups.h).
+const InterleavedKernels* avx2_interleaved(TT t) {
+  switch (t) {
+    case TT::Q4_0: return &avx2::q4_0_x8;
     default: return nullptr;
   }
 }
@@ -133,6 +148,7 @@ struct Table {
         if (t.type != k.type) continue;
         t.vec_dot = avx2_dot(k.type);
         t.act_extras = avx2_extras(k.type);
+        if (const InterleavedKernels* bands = avx2_interleaved(k.type)) t.interleaved = bands;
       }
     }
     for (const TT g : x86::kAvx2Gemms) {

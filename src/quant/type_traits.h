@@ -7,6 +7,7 @@
 
 #include "gguf/tensor_type.h"
 #include "quant/gemm.h"
+#include "quant/interleave.h"
 #include "quant/kernels.h"
 
 namespace hearth::quant {
@@ -24,6 +25,9 @@ struct TypeTraits {
   // Side data vec_dot and gemm read after each activation row (kernels.h);
   // nullptr: they read the plain vec_dot_type row.
   const ActivationExtras* act_extras = nullptr;
+  // Kernels over weight rows interleaved in bands (quant/interleave.h), which
+  // read the same activation rows as vec_dot and gemm; nullptr: none.
+  const InterleavedKernels* interleaved = nullptr;
 };
 
 // Traits of a type with kernels; throws UnsupportedError naming the type when

@@ -11,6 +11,8 @@
 #include <vector>
 
 #include "core/error.h"
+#include "quant/interleave.h"
+#include "quant/type_traits.h"
 #include "reference.h"
 
 namespace hearth::compute::test {
@@ -21,10 +23,23 @@ struct Case {
   int64_t n_in;
 };
 
-void check_matmul(const Case& c, int64_t n_out, int64_t n_tok, ThreadPool& pool) {
+// The view of rows `w`, or of a copy in bands (quant/interleave.h) held in
+// `storage` when `bands`.
+WeightView view_of(TensorType type, const std::vector<uint8_t>& w, int64_t n_in, int64_t n_out, bool bands,
+                   std::vector<uint8_t>& storage) {
+  const uint64_t wb = row_bytes(layout_of(type), static_cast<uint64_t>(n_in));
+  if (!bands) return WeightView{type, w.data(), n_in, n_out, wb};
+  storage = w;
+  quant::interleave_rows(*quant::traits(type).interleaved, n_in, storage.data(), n_out, wb);
+  return WeightView{type, storage.data(), n_in, n_out, wb, true};
+}
+
+void check_matmul(const Case& c, int64_t n_out, int64_t n_tok, ThreadPool& pool, bool bands = false) {
   const auto& tr = quant::traits(c.type);
   const uint64_t wb = row_bytes(layout_of(c.type), static_cast<uint64_t>(c.n_in));
   const auto w = random_rows(c.type, n_out, c.n_in, 7);
+  std::vector<uint8_t> storage;
+  const WeightView view = view_of(c.type, w, c.n_in, n_out, bands, storage);
   std::mt19937 rng(11);
   std::normal_distribution<float> dist;
   std::vector<float> x(static_cast<size_t>(n_tok * c.n_in));
@@ -32,7 +47,7 @@ void check_matmul(const Case& c, int64_t n_out, int64_t n_tok, ThreadPool& pool)
 
   std::vector<float> y(static_cast<size_t>(n_tok * n_out));
   MatmulScratch scratch;
-  matmul(WeightView{c.type, w.data(), c.n_in, n_out, wb}, x.data(), n_tok, y.data(), pool, scratch);
+  matmul(view, x.data(), n_tok, y.data(), pool, scratch);
 
   // Reference: activations quantized by the generic quantizer, generic dots.
   const auto& act_tr = quant::generic_traits(tr.vec_dot_type);
@@ -43,8 +58,8 @@ void check_matmul(const Case& c, int64_t n_out, int64_t n_tok, ThreadPool& pool)
     for (int64_t o = 0; o < n_out; ++o) {
       const RefDot ref = reference_dot(c.type, c.n_in, w.data() + o * wb, a.data());
       ASSERT_NEAR(y[static_cast<size_t>(t * n_out + o)], ref.value, ref.bound)
-          << tensor_type_name(c.type) << " out " << o << " token " << t << " of " << n_tok
-          << ", " << pool.size() << " threads";
+          << tensor_type_name(c.type) << (bands ? " in bands" : "") << " out " << o << " token " << t << " of "
+          << n_tok << ", " << pool.size() << " threads";
     }
   }
 }
@@ -72,6 +87,22 @@ TEST(Matmul, BatchMatchesReference) {
   }
 }
 
+// Weights in bands (model/weights.h interleaves them at load): the band
+// kernels on both paths, 9 bands (72 rows: two 32-row gemm bands and one of
+// 8), pools whose row ranges split bands anywhere, and n_in 4096 for the
+// small token tiles.
+TEST(Matmul, BandsMatchReference) {
+  for (int threads : {1, 2, 3}) {
+    ThreadPool pool(threads);
+    for (int64_t n_tok : {1, 2, 5, 37}) {
+      check_matmul({TensorType::Q4_0, 512}, 72, n_tok, pool, true);
+      check_matmul({TensorType::Q4_0, 96}, 8, n_tok, pool, true);  // 3 blocks: an odd one after the pair
+    }
+  }
+  ThreadPool pool(2);
+  check_matmul({TensorType::Q4_0, 4096}, 40, 19, pool, true);
+}
+
 TEST(Matmul, BatchWithSmallTokenTiles) {
   ThreadPool pool(2);
   check_matmul({TensorType::Q4_K, 4096}, 33, 19, pool);
@@ -83,21 +114,31 @@ TEST(Matmul, BatchWithSmallTokenTiles) {
 // activation type (Q4_K, Q6_K, Q4_K: Q8_K; one loop over all their rows for
 // one token), for a mix that does not share one (Q4_0 with Q4_K: separate
 // calls), for one token and for batches, on pools of 1-3 threads.
+//
+// A group of Q4_0 matrices in bands and in rows (73 rows before the last, so
+// its bands start at an odd row of the one-token loop) checks that the loop's
+// ranges cut every matrix in bands into whole bands.
+struct GroupMatrix {
+  TensorType type;
+  int64_t n_out;
+  bool bands = false;
+};
+
 TEST(MatmulGroup, EqualsOneMatmulPerMatrix) {
   constexpr int64_t kIn = 512;
-  const std::vector<std::vector<std::pair<TensorType, int64_t>>> groups = {
+  const std::vector<std::vector<GroupMatrix>> groups = {
       {{TensorType::Q4_K, 75}, {TensorType::Q6_K, 19}, {TensorType::Q4_K, 40}},
-      {{TensorType::Q4_0, 33}, {TensorType::Q4_K, 50}}};
+      {{TensorType::Q4_0, 33}, {TensorType::Q4_K, 50}},
+      {{TensorType::Q4_0, 40, true}, {TensorType::Q4_0, 33}, {TensorType::Q4_0, 24, true}}};
   std::mt19937 rng(5);
   std::normal_distribution<float> dist;
   for (const auto& group : groups) {
-    std::vector<std::vector<uint8_t>> weights;
+    std::vector<std::vector<uint8_t>> weights(group.size()), storage(group.size());
     std::vector<MatmulOutput> outs;
-    for (const auto& [type, n_out] : group) {
-      weights.push_back(random_rows(type, n_out, kIn, static_cast<uint32_t>(weights.size() + 1)));
-      outs.push_back({WeightView{type, weights.back().data(), kIn, n_out,
-                                 row_bytes(layout_of(type), static_cast<uint64_t>(kIn))},
-                      nullptr});
+    for (size_t i = 0; i < group.size(); ++i) {
+      const GroupMatrix& m = group[i];
+      weights[i] = random_rows(m.type, m.n_out, kIn, static_cast<uint32_t>(i + 1));
+      outs.push_back({view_of(m.type, weights[i], kIn, m.n_out, m.bands, storage[i]), nullptr});
     }
     for (const int threads : {1, 2, 3}) {
       ThreadPool pool(threads);
@@ -126,13 +167,17 @@ TEST(MatmulGroup, EqualsOneMatmulPerMatrix) {
 // multiplied alone, in a register tile of 4, in a 1..3 remainder or in a
 // large batch (the scheduler promises a seeded request the same tokens alone
 // and batched, and the prefix cache reuses keys computed in other batches).
+// Weights in bands too.
 TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
   ThreadPool pool(2);
   constexpr int64_t kOut = 40, kTok = 9;
-  for (const Case& c : kCases) {
-    const uint64_t wb = row_bytes(layout_of(c.type), static_cast<uint64_t>(c.n_in));
+  std::vector<std::pair<Case, bool>> cases;
+  for (const Case& c : kCases) cases.emplace_back(c, false);
+  cases.emplace_back(Case{TensorType::Q4_0, 512}, true);
+  for (const auto& [c, bands] : cases) {
     const auto w = random_rows(c.type, kOut, c.n_in, 5);
-    const WeightView view{c.type, w.data(), c.n_in, kOut, wb};
+    std::vector<uint8_t> storage;
+    const WeightView view = view_of(c.type, w, c.n_in, kOut, bands, storage);
     std::mt19937 rng(3);
     std::normal_distribution<float> dist;
     std::vector<float> x(static_cast<size_t>(kTok * c.n_in));
@@ -145,7 +190,8 @@ TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
       matmul(view, x.data() + t * c.n_in, 1, alone.data(), pool, scratch);
       for (int64_t o = 0; o < kOut; ++o) {
         ASSERT_EQ(alone[static_cast<size_t>(o)], batched[static_cast<size_t>(t * kOut + o)])
-            << tensor_type_name(c.type) << " token " << t << " out " << o << ": exact equality, not a bound";
+            << tensor_type_name(c.type) << (bands ? " in bands" : "") << " token " << t << " out " << o
+            << ": exact equality, not a bound";
       }
     }
   }

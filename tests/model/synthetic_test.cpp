@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstdlib>
+#include <vector>
 
 #include "core/error.h"
 #include "core/thread_pool.h"
@@ -111,6 +113,37 @@ TEST(Footprint, DecodeTrafficAddsUp) {
   const DecodeTraffic b = decode_traffic(tied->model(), 20.0, TensorType::F32);
   EXPECT_EQ(b.weights, all_tied);
   EXPECT_DOUBLE_EQ(b.kv, (8.0 + 20.0 + 8.0) * 2 * (2 * 64) * 4);
+}
+
+// Loading puts the matrices whose type has band kernels in bands
+// (interleave_weights), token_embd and the output tied to it stay in rows,
+// and the logits are those of the same model kept in rows
+// (HEARTH_INTERLEAVE=0) up to float summation order.
+TEST(Synthetic, Q4_0MatricesAreInterleavedAtLoad) {
+  ThreadPool pool(2);
+  ::setenv("HEARTH_INTERLEAVE", "0", 1);
+  const auto rows = SyntheticModel::build(tiny_shape("qwen2"), FileType::Q4_0);
+  ::unsetenv("HEARTH_INTERLEAVE");
+  const auto bands = SyntheticModel::build(tiny_shape("qwen2"), FileType::Q4_0);
+  const Weights& w = bands->model().weights();
+  EXPECT_FALSE(w.token_embd.interleaved);
+  EXPECT_FALSE(w.output.interleaved);  // tied to token_embd
+  for (const LayerWeights& L : w.layers) {
+    for (const compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) {
+      EXPECT_EQ(m->interleaved, m->type == TensorType::Q4_0) << tensor_type_name(m->type);
+    }
+  }
+  EXPECT_TRUE(w.layers[0].wq.interleaved);
+  for (const LayerWeights& L : rows->model().weights().layers) EXPECT_FALSE(L.wq.interleaved);
+
+  const std::vector<int32_t> prompt = {1, 7, 42, 299, 5, 0, 12, 13};
+  engine::Session a(rows->model(), pool, 32), b(bands->model(), pool, 32);
+  const std::vector<float> want = a.eval(prompt);
+  const std::vector<float>& got = b.eval(prompt);
+  ASSERT_EQ(got.size(), want.size());
+  float range = 0;
+  for (const float x : want) range = std::max(range, std::fabs(x));
+  for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-3f * range) << "logit " << i;
 }
 
 TEST(Synthetic, RowsFittingNoBlockFallBackToF16) {

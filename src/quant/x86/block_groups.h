@@ -43,25 +43,26 @@ inline __m256 fold_group(__m256 d, __m256 sums, __m256 acc) { return _mm256_fmad
 // The side data after a Q8_0 activation row of nb blocks, offsets from the
 // row's start (64-byte aligned; the row padded to 64 bytes so consecutive
 // rows keep the alignment):
-//   groups:  Q4_0 only: per whole group of 8 blocks, 256 bytes of codes in
-//            the order its kernel multiplies them, then 8 int32: -8 sum(y) of
-//            each block. The order:
-//              Codes::kPaired (AVX2): per block pair (2p, 2p + 1), 64 bytes
-//                [elements 0..15 of 2p | of 2p + 1 | 16..31 of 2p | of 2p + 1],
-//                the halves a pair's two 128-bit weight loads unpack to;
-//              Codes::kTransposed (AVX-512 VNNI): vector j = 0..7, lane l:
-//                elements 4j..4j+3 of block l, stored as four 64-byte
-//                [j | j + 1] pairs;
-//   scales:  per block its d as a float (the last nb % 8 blocks included):
-//            8 at a time from fp16 cost the dot ~20 scalar ops per group.
+//   groups:      Q4_0 only: per whole group of 8 blocks, 256 bytes of codes
+//                in the order its kernel multiplies them:
+//                  Codes::kPaired (AVX2): per block pair (2p, 2p + 1), 64 bytes
+//                    [elements 0..15 of 2p | of 2p + 1 | 16..31 of 2p | of 2p + 1],
+//                    the halves a pair's two 128-bit weight loads unpack to;
+//                  Codes::kTransposed (AVX-512 VNNI): vector j = 0..7, lane l:
+//                    elements 4j..4j+3 of block l, stored as four 64-byte
+//                    [j | j + 1] pairs;
+//   corrections: Q4_0 only: per block (the last nb % 8 included) -8 sum(y)
+//                as an int32, which the rows-interleaved Q4_0 kernels
+//                (quant/interleave.h) read too;
+//   scales:      per block its d as a float (the last nb % 8 blocks included):
+//                8 at a time from fp16 cost the dot ~20 scalar ops per group.
 // kernels.h's avx2::q4_0_activation_extras (kPaired), q8_0_activation_extras
 // (kWithout) and avx512::q4_0_activation_extras (kTransposed).
 struct ExtrasLayout {
-  uint64_t groups, scales, row_bytes;
+  uint64_t groups, corrections, scales, row_bytes;
 };
 
-inline constexpr uint64_t kGroupCodes = 256;
-inline constexpr uint64_t kGroupBytes = kGroupCodes + kGroup * sizeof(int32_t);
+inline constexpr uint64_t kGroupBytes = 256;  // a group's codes
 
 enum class Codes { kPaired, kTransposed, kWithout };
 
@@ -71,7 +72,9 @@ inline ExtrasLayout extras_layout(int64_t n, Codes codes) {
   const auto nb = static_cast<uint64_t>(legacy::block_count(n));
   ExtrasLayout l{};
   l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
-  l.scales = l.groups + (codes == Codes::kWithout ? 0 : nb / kGroup * kGroupBytes);
+  const bool q4_0 = codes != Codes::kWithout;
+  l.corrections = l.groups + (q4_0 ? nb / kGroup * kGroupBytes : 0);
+  l.scales = l.corrections + (q4_0 ? nb * sizeof(int32_t) : 0);
   l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
   return l;
 }
@@ -82,7 +85,9 @@ struct ActivationRow {
   ExtrasLayout l;
   const uint8_t* group(int64_t g) const { return row + l.groups + static_cast<uint64_t>(g) * kGroupBytes; }
   // the 8 blocks' -8 sum(y)
-  const int32_t* corrections(int64_t g) const { return reinterpret_cast<const int32_t*>(group(g) + kGroupCodes); }
+  const int32_t* corrections(int64_t g) const {
+    return reinterpret_cast<const int32_t*>(row + l.corrections) + g * kGroup;
+  }
   const float* scales() const { return reinterpret_cast<const float*>(row + l.scales); }
   const BlockQ8_0* blocks() const { return reinterpret_cast<const BlockQ8_0*>(row); }
 };

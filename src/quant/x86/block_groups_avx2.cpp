@@ -22,7 +22,6 @@ void fill(int64_t n, uint8_t* row, Codes codes) {
   if (codes != Codes::kWithout) {
     for (int64_t g = 0; g < nb / kGroup; ++g) {
       uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
-      auto* corrections = reinterpret_cast<int32_t*>(group + kGroupCodes);
       for (int64_t b = 0; b < kGroup; ++b) {
         const BlockQ8_0& yb = y[g * kGroup + b];
         if (codes == Codes::kPaired) {
@@ -32,8 +31,11 @@ void fill(int64_t n, uint8_t* row, Codes codes) {
         } else {
           for (int j = 0; j < 8; ++j) std::memcpy(group + 32 * j + 4 * b, yb.qs + 4 * j, 4);
         }
-        corrections[b] = minus_8_sum(yb);
       }
+    }
+    for (int64_t b = 0; b < nb; ++b) {
+      const int32_t c = minus_8_sum(y[b]);
+      std::memcpy(row + l.corrections + static_cast<uint64_t>(b) * sizeof(c), &c, sizeof(c));
     }
   }
   for (int64_t b = 0; b < nb; ++b) {

@@ -28,7 +28,6 @@ namespace {
 using groups::ActivationRow;
 using groups::fold_group;
 using groups::kGroup;
-using groups::kGroupCodes;
 
 // A group's weights, transposed: lo[k] (k = 0, 1) holds code bytes
 // 8k..8k+7 of every block as [bytes 8k..8k+3 | bytes 8k+4..8k+7], lane l of
@@ -79,12 +78,12 @@ HEARTH_AVX512_VNNI_FN inline GroupWeights load_group(const BlockQ4_0* x) {
   return w;
 }
 
-// The 8 blocks' exact sums of (code - 8) y, as floats. `codes`: the group's
+// The 8 blocks' exact sums of (code - 8) y of group g, as floats, from its
 // transposed activations and corrections (ExtrasLayout).
-HEARTH_AVX512_VNNI_FN inline __m256 group_sums(const GroupWeights& w, const uint8_t* codes) {
-  const auto* v = reinterpret_cast<const __m512i*>(codes);
+HEARTH_AVX512_VNNI_FN inline __m256 group_sums(const GroupWeights& w, const ActivationRow& a, int64_t g) {
+  const auto* v = reinterpret_cast<const __m512i*>(a.group(g));
   // the low nibbles' products start from the corrections (upper half zero)
-  __m512i low = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(codes + kGroupCodes)));
+  __m512i low = _mm512_zextsi256_si512(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(a.corrections(g))));
   low = _mm512_dpbusd_epi32(low, w.lo[0], _mm512_loadu_si512(v));
   low = _mm512_dpbusd_epi32(low, w.lo[1], _mm512_loadu_si512(v + 1));
   __m512i high = _mm512_dpbusd_epi32(_mm512_setzero_si512(), w.hi[0], _mm512_loadu_si512(v + 2));
@@ -134,7 +133,7 @@ HEARTH_AVX512_VNNI_FN inline void rows_times_tokens(int64_t n, const BlockQ4_0* 
     const __m256 dx = weight_scales8(xg);
     for (int t = 0; t < NT; ++t) {
       const __m256 d = _mm256_mul_ps(dx, _mm256_loadu_ps(a[t].scales() + g * kGroup));
-      acc[t] = fold_group(d, group_sums(w, a[t].group(g)), acc[t]);
+      acc[t] = fold_group(d, group_sums(w, a[t], g), acc[t]);
     }
   }
   groups::finish_rows<BlockQ4_0, NT>(x, nb, g, a, acc, out);

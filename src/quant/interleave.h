@@ -1,0 +1,58 @@
+// Weight rows interleaved in bands, for kernels whose vector lanes are rows.
+//
+// The row-wise dot kernels (kernels.h) put a row's blocks in the lanes of a
+// vector, so every block's integer sum comes out of a reduction tree and
+// every group of blocks gathers its fp16 scales from 18-byte strides; on AVX2
+// that is half the work of a Q4_0 block. When the bytes of `rows`
+// consecutive weight rows are stored interleaved (a band), block b of all the
+// rows sits together: one vector holds 4 code bytes of each row, the 4
+// activation bytes they meet are the same for every row (one broadcast), the
+// lanes end each block holding the rows' exact sums, and the rows' scales are
+// one contiguous load. A band has exactly the bytes of its rows, so a tensor
+// is interleaved in place, once at load (model/weights.h): the file's row
+// layout goes in, the kernels' layout stays in memory.
+//
+// A band's kernels accumulate each row in its own lane, block after block:
+//   acc_r = fma(d_x,r d_y,b, sum_r,b, acc_r)   for b = 0, 1, ..., nb - 1
+// with sum_r,b the exact integer sum of the block's products. Every ISA's
+// kernel of a layout computes exactly that, so they return the same bits
+// (tests/quant/interleave_test.cpp), for any number of tokens, which keeps
+// compute::matmul batch-invariant on interleaved weights. The bits differ
+// from the type's row-wise vec_dot (another summation order): a tensor is
+// multiplied by one or the other, never both.
+#pragma once
+
+#include <cstdint>
+
+namespace hearth::quant {
+
+// `rows` rows of n elements in the type's row layout -> one band, same bytes.
+using PackBandFn = void (*)(int64_t n, const void* rows, void* band);
+// The inverse: one band -> its rows in the type's row layout.
+using UnpackBandFn = void (*)(int64_t n, const void* band, void* rows);
+// n_bands consecutive bands of n-element rows times n_tok activation rows (the
+// type's vec_dot_type plus its TypeTraits::act_extras, a_stride bytes apart):
+//   y[t * ldy + r] = row r . activation row t,   r in [0, rows * n_bands)
+using BandGemmFn = void (*)(int64_t n, const void* bands, int64_t n_bands, const void* a, uint64_t a_stride,
+                            int64_t n_tok, float* y, int64_t ldy);
+
+struct InterleavedKernels {
+  int rows = 0;  // rows per band
+  PackBandFn pack = nullptr;
+  UnpackBandFn unpack = nullptr;
+  BandGemmFn gemm = nullptr;
+};
+
+// Rewrites n_rows rows (a multiple of k.rows) of row_bytes each at `data` as
+// bands, in place.
+void interleave_rows(const InterleavedKernels& k, int64_t n, uint8_t* data, int64_t n_rows, uint64_t row_bytes);
+
+// Q4_0 in bands of 8 rows (layout in quant/q4_0_x8.h), with Q8_0 activations.
+namespace generic {
+extern const InterleavedKernels q4_0_x8;  // the reference: plain Q8_0 activation rows
+}  // namespace generic
+namespace avx2 {
+extern const InterleavedKernels q4_0_x8;  // reads avx2::q4_0_activation_extras (kernels.h)
+}  // namespace avx2
+
+}  // namespace hearth::quant

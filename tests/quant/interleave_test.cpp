@@ -1,0 +1,140 @@
+// Weight rows in bands (quant/interleave.h): packing is lossless, the best
+// table's band kernel returns the scalar reference's bits for every number of
+// tokens (the formula both compute, and what keeps compute::matmul
+// batch-invariant on weights in bands), and the result is the rows' dot
+// product, as the row-wise vec_dot computes it up to float rounding.
+#include <gtest/gtest.h>
+
+#include <bit>
+#include <cfloat>
+#include <cmath>
+#include <cstdint>
+#include <random>
+#include <vector>
+
+#include "core/error.h"
+#include "quant/interleave.h"
+#include "quant/type_traits.h"
+#include "activation_rows.h"
+
+namespace hearth::quant {
+namespace {
+
+// 1 and 3 blocks (a pair, then the odd one), 8 (a full pair run), 28 (Qwen2.5-0.5B's
+// n_embd 896) and 64 (2048).
+constexpr int64_t kBlockCounts[] = {1, 3, 8, 28, 64};
+constexpr int64_t kBands = 3;
+constexpr int64_t kMaxTokens = 9;
+
+struct Rows {
+  std::vector<uint8_t> bytes;
+  uint64_t row_bytes = 0;
+};
+
+// n_rows quantized rows of `type`, each with its own magnitude.
+Rows random_rows(TensorType type, int64_t n_rows, int64_t n, std::mt19937& rng) {
+  std::normal_distribution<float> dist;
+  std::uniform_real_distribution<float> magnitude(0.01f, 4.0f);
+  Rows r;
+  r.row_bytes = row_bytes(layout_of(type), static_cast<uint64_t>(n));
+  r.bytes.resize(r.row_bytes * static_cast<uint64_t>(n_rows));
+  std::vector<float> src(static_cast<size_t>(n));
+  for (int64_t i = 0; i < n_rows; ++i) {
+    const float m = magnitude(rng);
+    for (auto& v : src) v = dist(rng) * m;
+    generic_traits(type).quantize(src.data(), r.bytes.data() + static_cast<uint64_t>(i) * r.row_bytes, n, nullptr);
+  }
+  return r;
+}
+
+const TensorType kTypes[] = {TensorType::Q4_0};
+
+TEST(Interleave, UnpackGivesBackTheRows) {
+  std::mt19937 rng(1);
+  for (const TensorType type : kTypes) {
+    const InterleavedKernels& k = *generic_traits(type).interleaved;
+    for (const int64_t blocks : kBlockCounts) {
+      const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
+      const Rows rows = random_rows(type, kBands * k.rows, n, rng);
+      std::vector<uint8_t> bands = rows.bytes;
+      interleave_rows(k, n, bands.data(), kBands * k.rows, rows.row_bytes);
+      EXPECT_NE(bands, rows.bytes) << blocks << " blocks: packing moved nothing";
+      const uint64_t band_bytes = rows.row_bytes * static_cast<uint64_t>(k.rows);
+      std::vector<uint8_t> back(rows.bytes.size());
+      for (int64_t b = 0; b < kBands; ++b) k.unpack(n, bands.data() + b * band_bytes, back.data() + b * band_bytes);
+      EXPECT_EQ(back, rows.bytes) << tensor_type_name(type) << ", " << blocks << " blocks";
+    }
+  }
+}
+
+TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
+  std::mt19937 rng(2);
+  Rows rows = random_rows(TensorType::Q4_0, 12, 64, rng);
+  EXPECT_THROW(interleave_rows(*traits(TensorType::Q4_0).interleaved, 64, rows.bytes.data(), 12, rows.row_bytes),
+               Error);
+}
+
+TEST(Interleave, TableKernelIsExactlyTheReference) {
+  std::mt19937 rng(3);
+  for (const TensorType type : kTypes) {
+    const TypeTraits& best = traits(type);
+    const TypeTraits& ref = generic_traits(type);
+    ASSERT_NE(best.interleaved, nullptr);
+    const int rows = best.interleaved->rows;
+    for (const int64_t blocks : kBlockCounts) {
+      const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
+      Rows w = random_rows(type, kBands * rows, n, rng);
+      interleave_rows(*best.interleaved, n, w.bytes.data(), kBands * rows, w.row_bytes);
+      const Rows plain = random_rows(best.vec_dot_type, kMaxTokens, n, rng);
+      const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, kMaxTokens, n);
+      const uint64_t a_stride = activation_row_bytes(best, n);
+      const int64_t ldy = kBands * rows + 5;
+      for (int64_t n_tok = 1; n_tok <= kMaxTokens; ++n_tok) {
+        std::vector<float> got(static_cast<size_t>(ldy * n_tok), -1.0f), want(got);
+        best.interleaved->gemm(n, w.bytes.data(), kBands, a.data(), a_stride, n_tok, got.data(), ldy);
+        ref.interleaved->gemm(n, w.bytes.data(), kBands, plain.bytes.data(), plain.row_bytes, n_tok, want.data(),
+                              ldy);
+        for (size_t i = 0; i < got.size(); ++i) {
+          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+              << tensor_type_name(type) << " (" << kernel_isa() << "), " << blocks << " blocks, " << n_tok
+              << " tokens, output " << i << ": " << got[i] << " vs " << want[i];
+        }
+      }
+    }
+  }
+}
+
+// The bands' dots are the rows' dots: against the dot of the dequantized
+// rows and activations in double. The band kernel rounds each block's
+// d_x d_y and each of its nb accumulations once (relative 2^-24 each), so its
+// error is below 2 nb FLT_EPSILON times the sum of |x_e y_e|.
+TEST(Interleave, BandsComputeTheRowsDots) {
+  std::mt19937 rng(4);
+  for (const TensorType type : kTypes) {
+    const TypeTraits& ref = generic_traits(type);
+    const int rows = ref.interleaved->rows;
+    for (const int64_t blocks : kBlockCounts) {
+      const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
+      const Rows w = random_rows(type, rows, n, rng);
+      std::vector<uint8_t> band = w.bytes;
+      interleave_rows(*ref.interleaved, n, band.data(), rows, w.row_bytes);
+      const Rows a = random_rows(ref.vec_dot_type, 1, n, rng);
+      std::vector<float> y(static_cast<size_t>(rows)), x(static_cast<size_t>(n)), act(static_cast<size_t>(n));
+      ref.interleaved->gemm(n, band.data(), 1, a.bytes.data(), a.row_bytes, 1, y.data(), rows);
+      generic_traits(ref.vec_dot_type).dequantize(a.bytes.data(), act.data(), n);
+      for (int r = 0; r < rows; ++r) {
+        ref.dequantize(w.bytes.data() + static_cast<uint64_t>(r) * w.row_bytes, x.data(), n);
+        double dot = 0, magnitude = 0;
+        for (int64_t e = 0; e < n; ++e) {
+          dot += static_cast<double>(x[static_cast<size_t>(e)]) * act[static_cast<size_t>(e)];
+          magnitude += std::fabs(static_cast<double>(x[static_cast<size_t>(e)]) * act[static_cast<size_t>(e)]);
+        }
+        EXPECT_NEAR(y[static_cast<size_t>(r)], dot, 2.0 * static_cast<double>(blocks) * FLT_EPSILON * magnitude)
+            << tensor_type_name(type) << ", " << blocks << " blocks, row " << r;
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace hearth::quant
