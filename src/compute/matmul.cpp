@@ -142,6 +142,19 @@ void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t
 
 }  // namespace
 
+void dequantize_row(const WeightView& w, int64_t row, float* out) {
+  const auto& tr = quant::traits(w.type);
+  if (!w.interleaved) {
+    tr.dequantize(w.data + static_cast<uint64_t>(row) * w.row_bytes, out, w.n_in);
+    return;
+  }
+  const int64_t rows = tr.interleaved->rows;
+  thread_local std::vector<uint8_t> band;
+  band.resize(w.row_bytes * static_cast<uint64_t>(rows));
+  tr.interleaved->unpack(w.n_in, w.data + static_cast<uint64_t>(row - row % rows) * w.row_bytes, band.data());
+  tr.dequantize(band.data() + static_cast<uint64_t>(row % rows) * w.row_bytes, out, w.n_in);
+}
+
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
             MatmulScratch& scratch) {
   if (n_tokens <= 0) return;

@@ -42,6 +42,10 @@ struct WeightView {
   bool interleaved = false;
 };
 
+// Row `row` of w as floats (n_in of them): an embedding lookup. Weights in
+// bands are unpacked a band at a time (quant::InterleavedKernels::unpack).
+void dequantize_row(const WeightView& w, int64_t row, float* out);
+
 // Scratch memory reused across calls (quantized activations).
 struct MatmulScratch {
   HugePageVector<uint8_t> act;  // a prompt's rows: megabytes (core/huge_pages.h says why huge pages)

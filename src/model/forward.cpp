@@ -86,7 +86,6 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   const int64_t E = hp_.n_embd;
 
   // Token embeddings (dequantized rows of token_embd).
-  const auto& embd_tr = quant::traits(w.token_embd.type);
   for (int64_t t = 0; t < n; ++t) {
     const int32_t tok = b.token[static_cast<size_t>(t)];
     if (tok < 0 || tok >= hp_.n_vocab) {
@@ -95,8 +94,7 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     }
     const int64_t c = b.cell[static_cast<size_t>(t)];
     if (c < 0 || c >= kv.n_cells()) throw Error("forward: KV cell out of range");
-    embd_tr.dequantize(w.token_embd.data + static_cast<uint64_t>(tok) * w.token_embd.row_bytes,
-                       x_.data() + t * E, E);
+    compute::dequantize_row(w.token_embd, tok, x_.data() + t * E);
   }
   if (hp_.scale_embeddings) compute::scale(x_.data(), std::sqrt(static_cast<float>(E)), n * E);
 

@@ -118,8 +118,8 @@ bool interleaving_wanted() {
 
 void interleave_weights(Weights& w) {
   if (!interleaving_wanted()) return;
-  // each tensor's layout once decided, for views that share it
-  std::map<const uint8_t*, bool> bands{{w.token_embd.data, false}};
+  // each tensor's layout once decided, for views that share it (a tied output)
+  std::map<const uint8_t*, bool> bands;
   auto interleave = [&](compute::WeightView& m) {
     if (const auto it = bands.find(m.data); it != bands.end()) {
       m.interleaved = it->second;
@@ -133,7 +133,12 @@ void interleave_weights(Weights& w) {
     make_writable(data, m.row_bytes * static_cast<uint64_t>(m.n_out));
     quant::interleave_rows(*k, m.n_in, data, m.n_out, m.row_bytes);
   };
+  // An untied token_embd stays in rows: it is read a row per token, and in
+  // rows only the rows looked up occupy memory (shared page cache). Tied, it
+  // is the output, read whole every step.
+  if (w.output.data != w.token_embd.data) bands[w.token_embd.data] = false;
   interleave(w.output);
+  interleave(w.token_embd);
   for (LayerWeights& L : w.layers) {
     for (compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) interleave(*m);
   }

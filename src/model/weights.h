@@ -39,9 +39,9 @@ struct Weights {
 Weights bind_weights(const gguf::File& file, const HParams& hp);
 
 // Rewrites in place, as bands (quant/interleave.h), every matrix whose type
-// has band kernels and whose rows are whole bands: the layers' matrices and a
-// separate output. token_embd stays in rows (a token's row is read alone),
-// and so does an output tied to it. The pages rewritten become this
+// has band kernels and whose rows are whole bands: the layers' matrices, the
+// output, and token_embd when it is the output too (a token's row is then
+// unpacked from its band, compute::dequantize_row). The pages rewritten become this
 // process's own (core/mapped_file.h, make_writable): the bytes still exist
 // once, in the process instead of the page cache. HEARTH_INTERLEAVE=0 keeps
 // every matrix in rows (to compare the two).

@@ -47,12 +47,15 @@ struct InterleavedKernels {
 // bands, in place.
 void interleave_rows(const InterleavedKernels& k, int64_t n, uint8_t* data, int64_t n_rows, uint64_t row_bytes);
 
-// Q4_0 in bands of 8 rows (layout in quant/q4_0_x8.h), with Q8_0 activations.
+// Q4_0 and Q8_0 in bands of 8 rows (layout in quant/legacy_bands.h), with
+// Q8_0 activations.
 namespace generic {
-extern const InterleavedKernels q4_0_x8;  // the reference: plain Q8_0 activation rows
+extern const InterleavedKernels q4_0_x8;  // the references: plain Q8_0 activation rows
+extern const InterleavedKernels q8_0_x8;
 }  // namespace generic
 namespace avx2 {
 extern const InterleavedKernels q4_0_x8;  // reads avx2::q4_0_activation_extras (kernels.h)
+extern const InterleavedKernels q8_0_x8;  // reads avx2::q8_0_activation_extras
 }  // namespace avx2
 
 }  // namespace hearth::quant

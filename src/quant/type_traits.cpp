@@ -34,7 +34,7 @@ const std::array kGeneric{
     HEARTH_GENERIC(Q4_1, q4_1, generic::vec_dot_q4_1_q8_1, Q8_1, true),
     HEARTH_GENERIC(Q5_0, q5_0, generic::vec_dot_q5_0_q8_0, Q8_0, true),
     HEARTH_GENERIC(Q5_1, q5_1, generic::vec_dot_q5_1_q8_1, Q8_1, true),
-    HEARTH_GENERIC(Q8_0, q8_0, generic::vec_dot_q8_0_q8_0, Q8_0, true),
+    with_bands(HEARTH_GENERIC(Q8_0, q8_0, generic::vec_dot_q8_0_q8_0, Q8_0, true), &generic::q8_0_x8),
     HEARTH_GENERIC(Q8_1, q8_1, nullptr, Q8_1, false),
     HEARTH_GENERIC(Q2_K, q2_K, generic::vec_dot_q2_K_q8_K, Q8_K, true),
     HEARTH_GENERIC(Q3_K, q3_K, generic::vec_dot_q3_K_q8_K, Q8_K, true),
@@ -84,6 +84,7 @@ const ActivationExtras* avx2_extras(TT t) {
 const InterleavedKernels* avx2_interleaved(TT t) {
   switch (t) {
     case TT::Q4_0: return &avx2::q4_0_x8;
+    case TT::Q8_0: return &avx2::q8_0_x8;
     default: return nullptr;
   }
 }

@@ -94,13 +94,33 @@ TEST(Matmul, BatchMatchesReference) {
 TEST(Matmul, BandsMatchReference) {
   for (int threads : {1, 2, 3}) {
     ThreadPool pool(threads);
-    for (int64_t n_tok : {1, 2, 5, 37}) {
-      check_matmul({TensorType::Q4_0, 512}, 72, n_tok, pool, true);
-      check_matmul({TensorType::Q4_0, 96}, 8, n_tok, pool, true);  // 3 blocks: an odd one after the pair
+    for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0}) {
+      for (int64_t n_tok : {1, 2, 5, 37}) {
+        check_matmul({type, 512}, 72, n_tok, pool, true);
+        check_matmul({type, 96}, 8, n_tok, pool, true);  // 3 blocks: an odd one after the pair
+      }
     }
   }
   ThreadPool pool(2);
   check_matmul({TensorType::Q4_0, 4096}, 40, 19, pool, true);
+  check_matmul({TensorType::Q8_0, 4096}, 40, 19, pool, true);
+}
+
+// An embedding lookup from bands gives the row's dequantized values.
+TEST(Matmul, RowsOfBandsDequantizeAsTheRows) {
+  for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0}) {
+    constexpr int64_t kIn = 96, kOut = 24;
+    const auto w = random_rows(type, kOut, kIn, 9);
+    std::vector<uint8_t> storage;
+    const WeightView rows = view_of(type, w, kIn, kOut, false, storage);
+    const WeightView bands = view_of(type, w, kIn, kOut, true, storage);
+    std::vector<float> want(kIn), got(kIn);
+    for (int64_t r = 0; r < kOut; ++r) {
+      dequantize_row(rows, r, want.data());
+      dequantize_row(bands, r, got.data());
+      EXPECT_EQ(got, want) << tensor_type_name(type) << " row " << r;
+    }
+  }
 }
 
 TEST(Matmul, BatchWithSmallTokenTiles) {
@@ -174,6 +194,7 @@ TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
   std::vector<std::pair<Case, bool>> cases;
   for (const Case& c : kCases) cases.emplace_back(c, false);
   cases.emplace_back(Case{TensorType::Q4_0, 512}, true);
+  cases.emplace_back(Case{TensorType::Q8_0, 512}, true);
   for (const auto& [c, bands] : cases) {
     const auto w = random_rows(c.type, kOut, c.n_in, 5);
     std::vector<uint8_t> storage;

@@ -14,6 +14,7 @@
 #include "model/catalog.h"
 #include "model/footprint.h"
 #include "model/synthetic.h"
+#include "quant/type_traits.h"
 
 namespace hearth::model {
 namespace {
@@ -116,9 +117,9 @@ TEST(Footprint, DecodeTrafficAddsUp) {
 }
 
 // Loading puts the matrices whose type has band kernels in bands
-// (interleave_weights), token_embd and the output tied to it stay in rows,
-// and the logits are those of the same model kept in rows
-// (HEARTH_INTERLEAVE=0) up to float summation order.
+// (interleave_weights), token_embd and the output tied to it included, and
+// the logits are those of the same model kept in rows (HEARTH_INTERLEAVE=0)
+// up to float summation order.
 TEST(Synthetic, Q4_0MatricesAreInterleavedAtLoad) {
   ThreadPool pool(2);
   ::setenv("HEARTH_INTERLEAVE", "0", 1);
@@ -126,11 +127,12 @@ TEST(Synthetic, Q4_0MatricesAreInterleavedAtLoad) {
   ::unsetenv("HEARTH_INTERLEAVE");
   const auto bands = SyntheticModel::build(tiny_shape("qwen2"), FileType::Q4_0);
   const Weights& w = bands->model().weights();
-  EXPECT_FALSE(w.token_embd.interleaved);
-  EXPECT_FALSE(w.output.interleaved);  // tied to token_embd
+  EXPECT_EQ(w.token_embd.interleaved, quant::traits(w.token_embd.type).interleaved != nullptr);
+  EXPECT_EQ(w.output.data, w.token_embd.data);  // tied
+  EXPECT_EQ(w.output.interleaved, w.token_embd.interleaved);
   for (const LayerWeights& L : w.layers) {
     for (const compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) {
-      EXPECT_EQ(m->interleaved, m->type == TensorType::Q4_0) << tensor_type_name(m->type);
+      EXPECT_EQ(m->interleaved, quant::traits(m->type).interleaved != nullptr) << tensor_type_name(m->type);
     }
   }
   EXPECT_TRUE(w.layers[0].wq.interleaved);

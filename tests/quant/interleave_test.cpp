@@ -47,7 +47,7 @@ Rows random_rows(TensorType type, int64_t n_rows, int64_t n, std::mt19937& rng) 
   return r;
 }
 
-const TensorType kTypes[] = {TensorType::Q4_0};
+const TensorType kTypes[] = {TensorType::Q4_0, TensorType::Q8_0};
 
 TEST(Interleave, UnpackGivesBackTheRows) {
   std::mt19937 rng(1);

@@ -33,15 +33,16 @@ inline float fp16_scalar(uint16_t h) { return _cvtsh_ss(h); }
 inline constexpr size_t kStreamPrefetchBytes = 2048;
 inline constexpr size_t kStreamPrefetchL2Bytes = kStreamPrefetchBytes + 24 * 1024;
 
-// Requests the cache lines of [p + kStreamPrefetchBytes, + kBytes) into L1
-// and those of [p + kStreamPrefetchL2Bytes, + kBytes) into L2 (kBytes: the
-// bytes one step of a dot loop consumes). A prefetch never faults, so
+// Requests the cache lines of [p + kL1, + kBytes) into L1 and those of
+// [p + kL2, + kBytes) into L2 (kBytes: the bytes one step of a dot loop
+// consumes; the distances default to the ones above, which the row kernels
+// were measured with). A prefetch never faults, so
 // running past the end of the weights on the last rows is harmless.
-template <size_t kBytes>
+template <size_t kBytes, size_t kL1 = kStreamPrefetchBytes, size_t kL2 = kStreamPrefetchL2Bytes>
 inline void prefetch_stream(const void* p) {
   const char* base = static_cast<const char*>(p);
-  for (size_t o = 0; o < kBytes; o += 64) _mm_prefetch(base + kStreamPrefetchBytes + o, _MM_HINT_T0);
-  for (size_t o = 0; o < kBytes; o += 64) _mm_prefetch(base + kStreamPrefetchL2Bytes + o, _MM_HINT_T1);
+  for (size_t o = 0; o < kBytes; o += 64) _mm_prefetch(base + kL1 + o, _MM_HINT_T0);
+  for (size_t o = 0; o < kBytes; o += 64) _mm_prefetch(base + kL2 + o, _MM_HINT_T1);
 }
 
 // The fp16 field `d` of 8 consecutive blocks (any block type that has one)
