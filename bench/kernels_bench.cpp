@@ -122,7 +122,7 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 void BM_Bands(benchmark::State& state, TensorType type, int64_t matrix_bytes) {
   const quant::TypeTraits& tr = quant::traits(type);
   DecodeShape d = decode_shape(tr, matrix_bytes);
-  quant::interleave_rows(*tr.interleaved, kRowLen, d.w.get(), d.rows, d.row_bytes);
+  quant::interleave_rows(*tr.interleaved, kRowLen, d.w.get(), d.w.get(), d.rows, d.row_bytes);
   std::vector<float> y(static_cast<size_t>(d.rows));
   for (auto _ : state) {
     tr.interleaved->gemm(kRowLen, d.w.get(), d.rows / tr.interleaved->rows, d.act.data(), 0, 1, y.data(), d.rows);
@@ -177,7 +177,7 @@ void BM_BandGemm(benchmark::State& state, TensorType type) {
   std::mt19937 rng(7);
   auto w = random_rows(type, kRows, kN, rng);
   const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), kN);
-  quant::interleave_rows(*tr.interleaved, kN, w.data(), kRows, wb);
+  quant::interleave_rows(*tr.interleaved, kN, w.data(), w.data(), kRows, wb);
   const uint64_t ab = quant::activation_row_bytes(tr, kN);
   std::vector<uint8_t> a(ab * kTokens);
   std::normal_distribution<float> dist;

@@ -1,6 +1,5 @@
 // Read-only memory mapping of a whole file. Weights are pointed into the
-// mapping, never copied: the page cache holds them once for all readers
-// (except the pages a reader rewrites, see make_writable). The
+// mapping, never copied: the page cache holds them once for all readers. The
 // mapping sits at a 2 MiB boundary, ready for huge pages (core/huge_pages.h).
 #pragma once
 
@@ -35,10 +34,10 @@ class MappedFile {
   size_t size_ = 0;
 };
 
-// Makes the pages holding [p, p + n) of a private mapping (a MappedFile's, or
-// anonymous memory) writable. A MappedFile's pages are mapped privately, so a
-// write copies the page for this process alone (copy-on-write) and never
-// reaches the file or other processes. Throws IoError when refused.
-void make_writable(const void* p, size_t n);
+// Drops this process's pages lying wholly inside [p, p + n) of a private
+// mapping, for bytes that now live elsewhere: they leave the process's
+// resident set; if touched again, a MappedFile's read the file again,
+// anonymous memory reads zeros. Advice only: nothing happens where refused.
+void release_pages(const void* p, size_t n) noexcept;
 
 }  // namespace hearth

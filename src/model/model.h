@@ -1,7 +1,7 @@
 // A loaded model: the mapped GGUF file, its hyper-parameters and weight views.
 // Weights stay in the mapping (no copies), so a model costs its file size in
 // memory; the page cache shares the bytes with every process that maps the
-// file, except the matrices rewritten in place for the band kernels, which
+// file, except the matrices copied into bands for the band kernels, which
 // are this process's own (model/weights.h, interleave_weights).
 #pragma once
 

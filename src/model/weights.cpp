@@ -2,10 +2,12 @@
 
 #include <cstdlib>
 #include <map>
+#include <vector>
 #include <string>
 #include <string_view>
 
 #include "core/error.h"
+#include "core/huge_pages.h"
 #include "core/mapped_file.h"
 #include "gguf/file.h"
 #include "quant/type_traits.h"
@@ -118,29 +120,40 @@ bool interleaving_wanted() {
 
 void interleave_weights(Weights& w) {
   if (!interleaving_wanted()) return;
-  // each tensor's layout once decided, for views that share it (a tied output)
-  std::map<const uint8_t*, bool> bands;
-  auto interleave = [&](compute::WeightView& m) {
-    if (const auto it = bands.find(m.data); it != bands.end()) {
-      m.interleaved = it->second;
-      return;
-    }
-    const quant::InterleavedKernels* k = quant::traits(m.type).interleaved;
-    m.interleaved = k != nullptr && m.n_out % k->rows == 0;
-    bands[m.data] = m.interleaved;
-    if (!m.interleaved) return;
-    auto* data = const_cast<uint8_t*>(m.data);  // the file's private pages, made writable
-    make_writable(data, m.row_bytes * static_cast<uint64_t>(m.n_out));
-    quant::interleave_rows(*k, m.n_in, data, m.n_out, m.row_bytes);
-  };
+  std::vector<compute::WeightView*> views{&w.output};
   // An untied token_embd stays in rows: it is read a row per token, and in
   // rows only the rows looked up occupy memory (shared page cache). Tied, it
   // is the output, read whole every step.
-  if (w.output.data != w.token_embd.data) bands[w.token_embd.data] = false;
-  interleave(w.output);
-  interleave(w.token_embd);
+  if (w.output.data == w.token_embd.data) views.push_back(&w.token_embd);
   for (LayerWeights& L : w.layers) {
-    for (compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) interleave(*m);
+    for (compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) views.push_back(m);
+  }
+  // Each tensor once (views may share one), at its offset in the bands' buffer.
+  std::map<const uint8_t*, uint64_t> offsets;
+  uint64_t total = 0;
+  for (const compute::WeightView* m : views) {
+    const quant::InterleavedKernels* k = quant::traits(m->type).interleaved;
+    if (k == nullptr || m->n_out % k->rows != 0 || offsets.contains(m->data)) continue;
+    offsets[m->data] = total;
+    total += (m->row_bytes * static_cast<uint64_t>(m->n_out) + 63) / 64 * 64;
+  }
+  if (total == 0) return;
+  w.bands = map_huge_page_buffer(total);
+  for (const auto& [rows, offset] : offsets) {
+    const compute::WeightView* m = nullptr;
+    for (const compute::WeightView* v : views) {
+      if (v->data == rows) m = v;
+    }
+    const uint64_t bytes = m->row_bytes * static_cast<uint64_t>(m->n_out);
+    quant::interleave_rows(*quant::traits(m->type).interleaved, m->n_in, rows, w.bands.get() + offset, m->n_out,
+                           m->row_bytes);
+    release_pages(rows, bytes);  // the file's copy leaves memory; only the bands are read from now on
+  }
+  for (compute::WeightView* m : views) {
+    if (const auto it = offsets.find(m->data); it != offsets.end()) {
+      m->data = w.bands.get() + it->second;
+      m->interleaved = true;
+    }
   }
 }
 

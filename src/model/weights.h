@@ -1,6 +1,6 @@
 // Weight tensors of a transformer, bound by name from a GGUF file. Nothing
-// is copied: every view points into the memory-mapped file (some rewritten
-// there in place for the kernels, see interleave_weights). Shapes are
+// is copied (every view points into the memory-mapped file), except the
+// matrices interleave_weights moves into bands for their kernels. Shapes are
 // GGUF's [ne0 = row length, ne1 = rows].
 #pragma once
 
@@ -31,6 +31,8 @@ struct Weights {
   compute::WeightView output;      // [n_embd, n_vocab]; token_embd when tied
   VectorView rope_freqs = nullptr; // [rope_dim / 2] frequency divisors (Llama 3.1), optional
   std::vector<LayerWeights> layers;
+  // The matrices in bands, when interleave_weights put any there.
+  HugePageBuffer bands;
 };
 
 // Binds every tensor the hyper-parameters call for, checking names, shapes
@@ -38,13 +40,15 @@ struct Weights {
 // wrong, UnsupportedError when its type has no kernels.
 Weights bind_weights(const gguf::File& file, const HParams& hp);
 
-// Rewrites in place, as bands (quant/interleave.h), every matrix whose type
-// has band kernels and whose rows are whole bands: the layers' matrices, the
-// output, and token_embd when it is the output too (a token's row is then
-// unpacked from its band, compute::dequantize_row). The pages rewritten become this
-// process's own (core/mapped_file.h, make_writable): the bytes still exist
-// once, in the process instead of the page cache. HEARTH_INTERLEAVE=0 keeps
-// every matrix in rows (to compare the two).
+// Copies into bands (quant/interleave.h), in one buffer on huge pages
+// (Weights::bands), every matrix whose type has band kernels and whose rows
+// are whole bands: the layers' matrices, the output, and token_embd when it
+// is the output too (a token's row is then unpacked from its band,
+// compute::dequantize_row); their views then point there. Each matrix's pages
+// in the file mapping are released as soon as it is copied
+// (core/mapped_file.h, release_pages), so its bytes are in memory once: in
+// the process's own pages rather than in page cache shared with other
+// processes. HEARTH_INTERLEAVE=0 keeps every matrix in the file's rows.
 void interleave_weights(Weights& w);
 
 }  // namespace hearth::model

@@ -8,9 +8,9 @@
 // rows sits together: one vector holds 4 code bytes of each row, the 4
 // activation bytes they meet are the same for every row (one broadcast), the
 // lanes end each block holding the rows' exact sums, and the rows' scales are
-// one contiguous load. A band has exactly the bytes of its rows, so a tensor
-// is interleaved in place, once at load (model/weights.h): the file's row
-// layout goes in, the kernels' layout stays in memory.
+// one contiguous load. A band has exactly the bytes of its rows; a tensor is
+// interleaved once at load (model/weights.h): the file's row layout goes in,
+// the kernels' layout stays in memory.
 //
 // A band's kernels accumulate each row in its own lane, block after block:
 //   acc_r = fma(d_x,r d_y,b, sum_r,b, acc_r)   for b = 0, 1, ..., nb - 1
@@ -43,9 +43,11 @@ struct InterleavedKernels {
   BandGemmFn gemm = nullptr;
 };
 
-// Rewrites n_rows rows (a multiple of k.rows) of row_bytes each at `data` as
-// bands, in place.
-void interleave_rows(const InterleavedKernels& k, int64_t n, uint8_t* data, int64_t n_rows, uint64_t row_bytes);
+// Writes n_rows rows (a multiple of k.rows) of row_bytes each, from `rows`,
+// as bands at `bands` (the same bytes in all; `bands` may be `rows`: in
+// place). Throws Error when n_rows is not a whole number of bands.
+void interleave_rows(const InterleavedKernels& k, int64_t n, const uint8_t* rows, uint8_t* bands, int64_t n_rows,
+                     uint64_t row_bytes);
 
 // Q4_0 and Q8_0 in bands of 8 rows (layout in quant/legacy_bands.h), with
 // Q8_0 activations.

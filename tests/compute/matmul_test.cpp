@@ -30,7 +30,7 @@ WeightView view_of(TensorType type, const std::vector<uint8_t>& w, int64_t n_in,
   const uint64_t wb = row_bytes(layout_of(type), static_cast<uint64_t>(n_in));
   if (!bands) return WeightView{type, w.data(), n_in, n_out, wb};
   storage = w;
-  quant::interleave_rows(*quant::traits(type).interleaved, n_in, storage.data(), n_out, wb);
+  quant::interleave_rows(*quant::traits(type).interleaved, n_in, w.data(), storage.data(), n_out, wb);
   return WeightView{type, storage.data(), n_in, n_out, wb, true};
 }
 

@@ -56,8 +56,10 @@ TEST(Interleave, UnpackGivesBackTheRows) {
     for (const int64_t blocks : kBlockCounts) {
       const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
       const Rows rows = random_rows(type, kBands * k.rows, n, rng);
-      std::vector<uint8_t> bands = rows.bytes;
-      interleave_rows(k, n, bands.data(), kBands * k.rows, rows.row_bytes);
+      std::vector<uint8_t> bands(rows.bytes.size()), in_place = rows.bytes;
+      interleave_rows(k, n, rows.bytes.data(), bands.data(), kBands * k.rows, rows.row_bytes);
+      interleave_rows(k, n, in_place.data(), in_place.data(), kBands * k.rows, rows.row_bytes);
+      EXPECT_EQ(in_place, bands) << blocks << " blocks: in place and out of place differ";
       EXPECT_NE(bands, rows.bytes) << blocks << " blocks: packing moved nothing";
       const uint64_t band_bytes = rows.row_bytes * static_cast<uint64_t>(k.rows);
       std::vector<uint8_t> back(rows.bytes.size());
@@ -70,7 +72,8 @@ TEST(Interleave, UnpackGivesBackTheRows) {
 TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
   std::mt19937 rng(2);
   Rows rows = random_rows(TensorType::Q4_0, 12, 64, rng);
-  EXPECT_THROW(interleave_rows(*traits(TensorType::Q4_0).interleaved, 64, rows.bytes.data(), 12, rows.row_bytes),
+  EXPECT_THROW(interleave_rows(*traits(TensorType::Q4_0).interleaved, 64, rows.bytes.data(), rows.bytes.data(), 12,
+                               rows.row_bytes),
                Error);
 }
 
@@ -84,7 +87,7 @@ TEST(Interleave, TableKernelIsExactlyTheReference) {
     for (const int64_t blocks : kBlockCounts) {
       const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
       Rows w = random_rows(type, kBands * rows, n, rng);
-      interleave_rows(*best.interleaved, n, w.bytes.data(), kBands * rows, w.row_bytes);
+      interleave_rows(*best.interleaved, n, w.bytes.data(), w.bytes.data(), kBands * rows, w.row_bytes);
       const Rows plain = random_rows(best.vec_dot_type, kMaxTokens, n, rng);
       const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, kMaxTokens, n);
       const uint64_t a_stride = activation_row_bytes(best, n);
@@ -117,7 +120,7 @@ TEST(Interleave, BandsComputeTheRowsDots) {
       const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
       const Rows w = random_rows(type, rows, n, rng);
       std::vector<uint8_t> band = w.bytes;
-      interleave_rows(*ref.interleaved, n, band.data(), rows, w.row_bytes);
+      interleave_rows(*ref.interleaved, n, band.data(), band.data(), rows, w.row_bytes);
       const Rows a = random_rows(ref.vec_dot_type, 1, n, rng);
       std::vector<float> y(static_cast<size_t>(rows)), x(static_cast<size_t>(n)), act(static_cast<size_t>(n));
       ref.interleaved->gemm(n, band.data(), 1, a.bytes.data(), a.row_bytes, 1, y.data(), rows);
