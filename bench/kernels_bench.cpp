@@ -145,28 +145,38 @@ std::vector<uint8_t> random_rows(TensorType type, int64_t n_rows, int64_t n, std
   return out;
 }
 
+// n_tok activation rows as `tr`'s kernels read them (quant::quantize_activation).
+std::vector<uint8_t> random_activations(const quant::TypeTraits& tr, int64_t n_tok, int64_t n, std::mt19937& rng) {
+  const uint64_t ab = quant::activation_row_bytes(tr, n);
+  std::vector<uint8_t> a(ab * static_cast<uint64_t>(n_tok));
+  std::normal_distribution<float> dist;
+  std::vector<float> src(static_cast<size_t>(n));
+  for (int64_t t = 0; t < n_tok; ++t) {
+    for (auto& v : src) v = dist(rng);
+    quant::quantize_activation(tr, src.data(), a.data() + t * ab, n);
+  }
+  return a;
+}
+
+void count_gemm(benchmark::State& state, int64_t rows, int64_t n_tok, int64_t n) {
+  state.counters["GFLOP/s"] = benchmark::Counter(
+      static_cast<double>(state.iterations()) * rows * n_tok * n * 2 * 1e-9, benchmark::Counter::kIsRate);
+}
+
 void BM_Gemm(benchmark::State& state, TensorType type, quant::GemmFn gemm, std::string label) {
   constexpr int64_t kRows = 32, kTokens = 8, kN = 2048;
   const quant::TypeTraits tr = kernels(type, label == "avx2");
   std::mt19937 rng(7);
   const auto w = random_rows(type, kRows, kN, rng);
-  // activation rows as the measured kernels read them (quant::quantize_activation)
   const uint64_t ab = quant::activation_row_bytes(tr, kN);
-  std::vector<uint8_t> a(ab * kTokens);
-  std::normal_distribution<float> dist;
-  std::vector<float> src(kN);
-  for (int64_t t = 0; t < kTokens; ++t) {
-    for (auto& v : src) v = dist(rng);
-    quant::quantize_activation(tr, src.data(), a.data() + t * ab, kN);
-  }
+  const auto a = random_activations(tr, kTokens, kN, rng);
   const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), kN);
   std::vector<float> y(kRows * kTokens);
   for (auto _ : state) {
     gemm(kN, w.data(), wb, kRows, a.data(), ab, kTokens, y.data(), kRows);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kRows * kTokens * kN * 2 * 1e-9, benchmark::Counter::kIsRate);
+  count_gemm(state, kRows, kTokens, kN);
   state.SetLabel(label);
 }
 
@@ -179,20 +189,13 @@ void BM_BandGemm(benchmark::State& state, TensorType type) {
   const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), kN);
   quant::interleave_rows(*tr.interleaved, kN, w.data(), w.data(), kRows, wb);
   const uint64_t ab = quant::activation_row_bytes(tr, kN);
-  std::vector<uint8_t> a(ab * kTokens);
-  std::normal_distribution<float> dist;
-  std::vector<float> src(kN);
-  for (int64_t t = 0; t < kTokens; ++t) {
-    for (auto& v : src) v = dist(rng);
-    quant::quantize_activation(tr, src.data(), a.data() + t * ab, kN);
-  }
+  const auto a = random_activations(tr, kTokens, kN, rng);
   std::vector<float> y(kRows * kTokens);
   for (auto _ : state) {
     tr.interleaved->gemm(kN, w.data(), kRows / tr.interleaved->rows, a.data(), ab, kTokens, y.data(), kRows);
     benchmark::DoNotOptimize(y.data());
   }
-  state.counters["GFLOP/s"] = benchmark::Counter(
-      static_cast<double>(state.iterations()) * kRows * kTokens * kN * 2 * 1e-9, benchmark::Counter::kIsRate);
+  count_gemm(state, kRows, kTokens, kN);
   state.SetLabel(quant::kernel_isa());
 }
 

@@ -2,6 +2,8 @@
 // and gemm paths (the whole forward pass is measured by `hearth bench`).
 //
 //   hearth_matmul_bench TYPE N_IN N_OUT N_TOKENS [THREADS] [REPS]
+//     (HEARTH_INTERLEAVE=1: the matrix in bands, quant/interleave.h, as a
+//     model's are at load)
 //   hearth_matmul_bench --kernel TYPE N_IN [N_TOKENS (default 12)]
 //
 // --kernel compares, on one thread, the type's gemm kernel with the vec_dot
@@ -24,6 +26,7 @@
 
 #include "compute/matmul.h"
 #include "core/thread_pool.h"
+#include "quant/interleave.h"
 #include "quant/type_traits.h"
 
 namespace {
@@ -132,6 +135,15 @@ int main(int argc, char** argv) {
   std::vector<uint8_t> w(matrix * static_cast<uint64_t>(copies));
   for (uint64_t r = 0; r < w.size() / rb; ++r) std::memcpy(w.data() + r * rb, rows.data() + (r % 16) * rb, rb);
 
+  const char* bands_env = std::getenv("HEARTH_INTERLEAVE");
+  const bool bands = bands_env != nullptr && std::string(bands_env) == "1" && tr.interleaved != nullptr;
+  if (bands) {
+    for (int c = 0; c < copies; ++c) {
+      uint8_t* m = w.data() + static_cast<uint64_t>(c) * matrix;
+      hearth::quant::interleave_rows(*tr.interleaved, n_in, m, m, n_out, rb);
+    }
+  }
+
   std::vector<float> x(static_cast<size_t>(n_in * n_tok)), y(static_cast<size_t>(n_out * n_tok));
   for (auto& v : x) v = dist(rng);
   hearth::ThreadPool pool(threads);
@@ -141,7 +153,7 @@ int main(int argc, char** argv) {
   // cores to itself: on a shared machine wall time mostly measures the others).
   std::vector<double> secs, cpu;
   for (int rep = 0; rep < reps; ++rep) {
-    hearth::compute::WeightView view{type, w.data() + (rep % copies) * matrix, n_in, n_out, rb};
+    hearth::compute::WeightView view{type, w.data() + (rep % copies) * matrix, n_in, n_out, rb, bands};
     const auto t0 = Clock::now();
     const double c0 = cpu_seconds();
     hearth::compute::matmul(view, x.data(), n_tok, y.data(), pool, scratch);

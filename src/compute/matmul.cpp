@@ -140,6 +140,15 @@ void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t
   }
 }
 
+// A view in bands must be of a type with band kernels, in whole bands.
+void check_bands(const quant::TypeTraits& tr, const WeightView& w) {
+  if (!w.interleaved) return;
+  if (tr.interleaved == nullptr || w.n_out % tr.interleaved->rows != 0) {
+    throw Error(std::string("matmul: a ") + std::string(tensor_type_name(w.type)) + " matrix of " +
+                std::to_string(w.n_out) + " rows cannot be in bands");
+  }
+}
+
 }  // namespace
 
 void dequantize_row(const WeightView& w, int64_t row, float* out) {
@@ -159,6 +168,7 @@ void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, Thr
             MatmulScratch& scratch) {
   if (n_tokens <= 0) return;
   const auto& tr = quant::traits(w.type);
+  check_bands(tr, w);
   const uint64_t act_row = quant::activation_row_bytes(tr, w.n_in);
   const uint8_t* act = quantize_activations(tr, x, w.n_in, n_tokens, act_row, pool, scratch);
   multiply(w, act, act_row, n_tokens, y, pool);
@@ -176,6 +186,7 @@ void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_
                   " elements cannot share one input");
     }
     const auto& tr = quant::traits(o.w.type);
+    check_bands(tr, o.w);
     shared = shared && tr.vec_dot_type == tr0.vec_dot_type && tr.act_extras == tr0.act_extras;
   }
   if (!shared) {

@@ -218,6 +218,18 @@ TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
   }
 }
 
+TEST(Matmul, BandsOfATypeWithoutBandKernelsAreAnError) {
+  ThreadPool pool(1);
+  MatmulScratch scratch;
+  const auto w = random_rows(TensorType::Q4_K, 8, 256, 1);
+  std::vector<float> x(256), y(8);
+  EXPECT_THROW(matmul(WeightView{TensorType::Q4_K, w.data(), 256, 8, 144, true}, x.data(), 1, y.data(), pool, scratch),
+               Error);
+  const auto q = random_rows(TensorType::Q4_0, 12, 64, 1);
+  EXPECT_THROW(matmul(WeightView{TensorType::Q4_0, q.data(), 64, 12, 36, true}, x.data(), 1, y.data(), pool, scratch),
+               Error);  // 12 rows: not whole bands of 8
+}
+
 TEST(MatmulGroup, RowsOfDifferentLengthsAreAnError) {
   ThreadPool pool(1);
   MatmulScratch scratch;
