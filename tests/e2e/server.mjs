@@ -11,6 +11,21 @@ export const modelPath = process.env.HEARTH_MODEL ?? path.join(repo, 'models/sto
 // A random-weight test model (never ends a generation by itself).
 export const tinyModelPath = path.join(repo, 'tests/data/tiny/tiny-llama-Q8_0.gguf');
 
+// SIGTERM, then the exit awaited for at most 20 s: a server that does not
+// exit fails the test with its log (and is killed) instead of hanging the
+// whole suite until ctest's timeout, which keeps no output.
+function stopChild(child, log) {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`hearth serve did not exit within 20 s of SIGTERM:\n${log()}`));
+    }, 20000);
+    child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.kill('SIGTERM');
+  });
+}
+
 // Runs hearth with args; resolves once it logs the address it serves on
 // (port 0: the system picks a free port, read back from the log line).
 // model null: none on the command line (e.g. with --models-dir in extraArgs).
@@ -29,7 +44,7 @@ export function startServer(extraArgs = [], model = modelPath) {
         resolve({
           url: `http://${m[1]}:${m[2]}`,
           log: () => log,
-          stop: () => new Promise((res) => { child.once('exit', res); child.kill('SIGTERM'); }),
+          stop: () => stopChild(child, () => log),
           child,
         });
       }

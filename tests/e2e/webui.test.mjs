@@ -43,13 +43,14 @@ async function openPage(base, pagePath = '/') {
 
 // /health, asked again once after a network error (a pooled keep-alive
 // socket can be reset under a loaded CI machine); a server that is really
-// gone fails both times.
+// gone, or does not answer within 10 s, fails both times.
 async function health(base) {
+  const ask = async () => (await fetch(`${base}/health`, { signal: AbortSignal.timeout(10000) })).json();
   try {
-    return await (await fetch(`${base}/health`)).json();
+    return await ask();
   } catch {
     await new Promise((r) => setTimeout(r, 200));
-    return (await fetch(`${base}/health`)).json();
+    return ask();
   }
 }
 
