@@ -1,3 +1,4 @@
+#include "server/api_error.h"
 #include "server/anthropic.h"
 
 #include <memory>
@@ -67,7 +68,7 @@ namespace {
 void event(std::string& out, const char* name, const Json& data) {
   out += "event: ";
   out += name;
-  out += "\ndata: " + data.dump() + "\n\n";
+  out += "\ndata: " + json_text(data) + "\n\n";
 }
 
 const char* stop_reason(const Outcome& o) {
@@ -97,7 +98,7 @@ class MessageRenderer : public Renderer {
   void done(size_t /*choice*/, const Outcome& o, const std::string& tail, std::string& out) override {
     if (!stream_) {
       const Json content = Json::array({{{"type", "text"}, {"text", o.text}}});
-      out += message(content, stop_reason(o), stop_sequence(o), o.completion_tokens).dump();
+      out += json_text(message(content, stop_reason(o), stop_sequence(o), o.completion_tokens));
       return;
     }
     delta(tail, out);

@@ -1,3 +1,4 @@
+#include "server/api_error.h"
 #include "server/ollama.h"
 
 #include <ctime>
@@ -51,7 +52,7 @@ class OllamaRenderer : public Renderer {
   }
 
   void line(std::string& out, const Json& j) const {
-    out += j.dump();
+    out += json_text(j);
     if (stream_) out += "\n";
   }
 

@@ -4,6 +4,7 @@
 #include <cstdio>
 
 #include "gguf/summary.h"
+#include "server/api_error.h"
 #include "server/json_fields.h"
 #include "server/ollama.h"
 #include "server/ollama_request.h"
@@ -78,7 +79,7 @@ Json metadata_json(const gguf::Value& v, bool arrays) {
 
 HttpReply json_reply(const Json& j) {
   HttpReply r;
-  r.body = j.dump();
+  r.body = json_text(j);
   return r;
 }
 

@@ -88,7 +88,7 @@ class OpenAiRenderer : public Renderer {
         json j = envelope(true);
         j["choices"] = json::array();
         j["usage"] = usage();
-        out += "data: " + j.dump() + "\n\n";
+        out += "data: " + json_text(j) + "\n\n";
       }
       out += "data: [DONE]\n\n";
       return;
@@ -110,7 +110,7 @@ class OpenAiRenderer : public Renderer {
       j["choices"].push_back(choice);
     }
     j["usage"] = usage();
-    out += j.dump();
+    out += json_text(j);
   }
 
   void fail(const ApiError& e, std::string& out) override {
@@ -161,7 +161,7 @@ class OpenAiRenderer : public Renderer {
     choice["finish_reason"] = finish;
     j["choices"] = json::array({choice});
     if (opts_.include_usage) j["usage"] = nullptr;
-    out += "data: " + j.dump() + "\n\n";
+    out += "data: " + json_text(j) + "\n\n";
   }
 
   json token_logprobs_json(const Choice& c, const engine::StreamEvent& ev) {
@@ -247,7 +247,7 @@ HttpReply list_models(const std::vector<ModelFile>& models) {
     data.push_back({{"id", m.name}, {"object", "model"}, {"created", m.modified}, {"owned_by", "hearth"}});
   }
   HttpReply r;
-  r.body = json{{"object", "list"}, {"data", data}}.dump();
+  r.body = json_text(json{{"object", "list"}, {"data", data}});
   return r;
 }
 

@@ -22,6 +22,7 @@ function stopChild(child, log) {
       reject(new Error(`hearth serve did not exit within 20 s of SIGTERM:\n${log()}`));
     }, 20000);
     child.once('exit', () => { clearTimeout(timer); resolve(); });
+    child.stopping = true;
     child.kill('SIGTERM');
   });
 }
@@ -41,6 +42,10 @@ export function startServer(extraArgs = [], model = modelPath) {
       const m = log.match(/on http:\/\/([^:\s]+):(\d+)/);
       if (m) {
         clearTimeout(timer);
+        // a server that dies under a test says how, with its log
+        child.once('exit', (code, signal) => {
+          if (!child.stopping) process.stderr.write(`hearth serve exited (code ${code}, signal ${signal}):\n${log}\n`);
+        });
         resolve({
           url: `http://${m[1]}:${m[2]}`,
           log: () => log,
