@@ -128,22 +128,25 @@ void interleave_weights(Weights& w) {
   for (LayerWeights& L : w.layers) {
     for (compute::WeightView* m : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) views.push_back(m);
   }
-  // Each tensor once (views may share one), at its offset in the bands' buffer.
-  std::map<const uint8_t*, uint64_t> offsets;
+  // Each tensor once (views may share one): a view of it, and its offset in
+  // the bands' buffer.
+  struct Slot {
+    const compute::WeightView* view;
+    uint64_t offset;
+  };
+  std::map<const uint8_t*, Slot> offsets;
   uint64_t total = 0;
   for (const compute::WeightView* m : views) {
     const quant::InterleavedKernels* k = quant::traits(m->type).interleaved;
     if (k == nullptr || m->n_out % k->rows != 0 || offsets.contains(m->data)) continue;
-    offsets[m->data] = total;
+    offsets[m->data] = {m, total};
     total += (m->row_bytes * static_cast<uint64_t>(m->n_out) + 63) / 64 * 64;
   }
   if (total == 0) return;
   w.bands = map_huge_page_buffer(total);
-  for (const auto& [rows, offset] : offsets) {
-    const compute::WeightView* m = nullptr;
-    for (const compute::WeightView* v : views) {
-      if (v->data == rows) m = v;
-    }
+  for (const auto& [rows, slot] : offsets) {
+    const compute::WeightView* m = slot.view;
+    const uint64_t offset = slot.offset;
     const uint64_t bytes = m->row_bytes * static_cast<uint64_t>(m->n_out);
     quant::interleave_rows(*quant::traits(m->type).interleaved, m->n_in, rows, w.bands.get() + offset, m->n_out,
                            m->row_bytes);
@@ -151,7 +154,7 @@ void interleave_weights(Weights& w) {
   }
   for (compute::WeightView* m : views) {
     if (const auto it = offsets.find(m->data); it != offsets.end()) {
-      m->data = w.bands.get() + it->second;
+      m->data = w.bands.get() + it->second.offset;
       m->interleaved = true;
     }
   }
