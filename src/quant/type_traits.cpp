@@ -38,7 +38,7 @@ const std::array kGeneric{
     HEARTH_GENERIC(Q8_1, q8_1, nullptr, Q8_1, false),
     HEARTH_GENERIC(Q2_K, q2_K, generic::vec_dot_q2_K_q8_K, Q8_K, true),
     HEARTH_GENERIC(Q3_K, q3_K, generic::vec_dot_q3_K_q8_K, Q8_K, true),
-    HEARTH_GENERIC(Q4_K, q4_K, generic::vec_dot_q4_K_q8_K, Q8_K, true),
+    with_bands(HEARTH_GENERIC(Q4_K, q4_K, generic::vec_dot_q4_K_q8_K, Q8_K, true), &generic::q4_K_x8),
     HEARTH_GENERIC(Q5_K, q5_K, generic::vec_dot_q5_K_q8_K, Q8_K, true),
     HEARTH_GENERIC(Q6_K, q6_K, generic::vec_dot_q6_K_q8_K, Q8_K, true),
     HEARTH_GENERIC(Q8_K, q8_K, nullptr, Q8_K, false),
@@ -85,6 +85,7 @@ const InterleavedKernels* avx2_interleaved(TT t) {
   switch (t) {
     case TT::Q4_0: return &avx2::q4_0_x8;
     case TT::Q8_0: return &avx2::q8_0_x8;
+    case TT::Q4_K: return &avx2::q4_K_x8;
     default: return nullptr;
   }
 }

@@ -74,7 +74,9 @@ TEST(Synthetic, EveryArchitectureBuildsLoadsAndRuns) {
       EXPECT_GE(t.data, bytes.data());
       EXPECT_LE(t.data + t.n_bytes, bytes.data() + bytes.size());
     }
-    EXPECT_EQ(m.weights().layers[0].wq.data, m.file().find_tensor("blk.0.attn_q.weight")->data);
+    // Views of the image (the matrices in bands are copies: interleave_weights).
+    EXPECT_EQ(reinterpret_cast<const uint8_t*>(m.weights().layers[0].attn_norm),
+              m.file().find_tensor("blk.0.attn_norm.weight")->data);
 
     // Near-unit-scale random weights give finite logits.
     engine::Session session(m, pool, 32);
@@ -120,12 +122,12 @@ TEST(Footprint, DecodeTrafficAddsUp) {
 // (interleave_weights), token_embd and the output tied to it included, and
 // the logits are those of the same model kept in rows (HEARTH_INTERLEAVE=0)
 // up to float summation order.
-TEST(Synthetic, Q4_0MatricesAreInterleavedAtLoad) {
+void expect_interleaved_at_load(FileType type) {
   ThreadPool pool(2);
   ::setenv("HEARTH_INTERLEAVE", "0", 1);
-  const auto rows = SyntheticModel::build(tiny_shape("qwen2"), FileType::Q4_0);
+  const auto rows = SyntheticModel::build(tiny_shape("qwen2"), type);
   ::unsetenv("HEARTH_INTERLEAVE");
-  const auto bands = SyntheticModel::build(tiny_shape("qwen2"), FileType::Q4_0);
+  const auto bands = SyntheticModel::build(tiny_shape("qwen2"), type);
   const Weights& w = bands->model().weights();
   EXPECT_EQ(w.token_embd.interleaved, quant::traits(w.token_embd.type).interleaved != nullptr);
   EXPECT_EQ(w.output.data, w.token_embd.data);  // tied
@@ -146,6 +148,15 @@ TEST(Synthetic, Q4_0MatricesAreInterleavedAtLoad) {
   float range = 0;
   for (const float x : want) range = std::max(range, std::fabs(x));
   for (size_t i = 0; i < got.size(); ++i) EXPECT_NEAR(got[i], want[i], 1e-3f * range) << "logit " << i;
+}
+
+// Q4_0 (the output tied to token_embd, in bands) and Q4_K_M (Q4_K in bands
+// beside Q6_K in rows).
+TEST(Synthetic, MatricesWithBandKernelsAreInterleavedAtLoad) {
+  for (const FileType type : {FileType::Q4_0, FileType::Q4_K_M}) {
+    SCOPED_TRACE(file_type_name(type));
+    expect_interleaved_at_load(type);
+  }
 }
 
 TEST(Synthetic, RowsFittingNoBlockFallBackToF16) {

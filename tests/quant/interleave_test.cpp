@@ -9,10 +9,12 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstring>
 #include <random>
 #include <vector>
 
 #include "core/error.h"
+#include "quant/blocks.h"
 #include "quant/interleave.h"
 #include "quant/type_traits.h"
 #include "activation_rows.h"
@@ -47,7 +49,20 @@ Rows random_rows(TensorType type, int64_t n_rows, int64_t n, std::mt19937& rng) 
   return r;
 }
 
-const TensorType kTypes[] = {TensorType::Q4_0, TensorType::Q8_0};
+const TensorType kTypes[] = {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K};
+
+// Q4_K: the n offsets dmin m_e of a row (its codes set to 0, dequantized,
+// negated); the legacy formats have none: zeros.
+std::vector<float> offset_of(TensorType type, const uint8_t* row, int64_t n) {
+  std::vector<float> o(static_cast<size_t>(n), 0.0f);
+  if (type != TensorType::Q4_K) return o;
+  std::vector<BlockQ4_K> blocks(static_cast<size_t>(n / kQKK));
+  std::memcpy(blocks.data(), row, blocks.size() * sizeof(BlockQ4_K));
+  for (BlockQ4_K& b : blocks) std::memset(b.qs, 0, sizeof(b.qs));
+  generic_traits(type).dequantize(blocks.data(), o.data(), n);
+  for (float& v : o) v = -v;
+  return o;
+}
 
 TEST(Interleave, UnpackGivesBackTheRows) {
   std::mt19937 rng(1);
@@ -110,7 +125,11 @@ TEST(Interleave, TableKernelIsExactlyTheReference) {
 // The bands' dots are the rows' dots: against the dot of the dequantized
 // rows and activations in double. The band kernel rounds each block's
 // d_x d_y and each of its nb accumulations once (relative 2^-24 each), so its
-// error is below 2 nb FLT_EPSILON times the sum of |x_e y_e|.
+// error is below 2 nb FLT_EPSILON times the sum of its terms' magnitudes:
+// |x_e y_e| for the legacy formats; Q4_K adds up its two terms
+// d sc q y and dmin m y apart, and |d sc q| <= |x| + dmin m, so its terms
+// weigh at most |x_e y_e| + 2 |dmin m_e y_e|, with dmin m_e (>= 0) the
+// value its element dequantizes to with code 0, negated (offset_of).
 TEST(Interleave, BandsComputeTheRowsDots) {
   std::mt19937 rng(4);
   for (const TensorType type : kTypes) {
@@ -126,11 +145,14 @@ TEST(Interleave, BandsComputeTheRowsDots) {
       ref.interleaved->gemm(n, band.data(), 1, a.bytes.data(), a.row_bytes, 1, y.data(), rows);
       generic_traits(ref.vec_dot_type).dequantize(a.bytes.data(), act.data(), n);
       for (int r = 0; r < rows; ++r) {
-        ref.dequantize(w.bytes.data() + static_cast<uint64_t>(r) * w.row_bytes, x.data(), n);
+        const uint8_t* row = w.bytes.data() + static_cast<uint64_t>(r) * w.row_bytes;
+        ref.dequantize(row, x.data(), n);
+        const std::vector<float> offset = offset_of(type, row, n);
         double dot = 0, magnitude = 0;
-        for (int64_t e = 0; e < n; ++e) {
-          dot += static_cast<double>(x[static_cast<size_t>(e)]) * act[static_cast<size_t>(e)];
-          magnitude += std::fabs(static_cast<double>(x[static_cast<size_t>(e)]) * act[static_cast<size_t>(e)]);
+        for (size_t e = 0; e < static_cast<size_t>(n); ++e) {
+          ASSERT_GE(offset[e], 0.0f);
+          dot += static_cast<double>(x[e]) * act[e];
+          magnitude += std::fabs(static_cast<double>(x[e]) * act[e]) + 2.0 * std::fabs(static_cast<double>(offset[e]) * act[e]);
         }
         EXPECT_NEAR(y[static_cast<size_t>(r)], dot, 2.0 * static_cast<double>(blocks) * FLT_EPSILON * magnitude)
             << tensor_type_name(type) << ", " << blocks << " blocks, row " << r;

@@ -1,0 +1,53 @@
+// The layout of Q4_K in bands of 8 rows (quant/interleave.h).
+//
+// A band holds the 8 rows' super-blocks s = 0..nsb-1 one after the other,
+// 1152 bytes each (8 x 144: a band is exactly its rows' bytes):
+//   [0, 1024)     codes: 32 vectors of 32 bytes; byte 4 r + i of vector u is
+//                 qs byte 4 u + i of row r (code_byte, as the legacy bands).
+//                 Vector u = 8 c + v holds, in its low nibbles, elements
+//                 64 c + 4 v + i of sub-block 2 c, and in its high nibbles
+//                 elements 64 c + 32 + 4 v + i of sub-block 2 c + 1;
+//   [1024, 1088)  the low 4 bits of the rows' 6-bit sub-block scales and mins,
+//                 one byte per (sub-block j, row r): sc & 15 | (m & 15) << 4,
+//                 at 32 (j / 4) + 8 (j % 4) + r, so the 8 rows of a sub-block
+//                 are 8 consecutive bytes (one 64-bit element to broadcast);
+//   [1088, 1120)  their high 2 bits: byte 8 (j % 4) + r holds, for j < 4,
+//                 sc_j >> 4 in bits 0-1, sc_j+4 >> 4 in bits 2-3, m_j >> 4 in
+//                 bits 4-5 and m_j+4 >> 4 in bits 6-7: one shift and mask
+//                 per group of 4 sub-blocks rebuilds a 32-byte vector of scales;
+//   [1120, 1136)  the rows' fp16 d (row r at 2 r);
+//   [1136, 1152)  the rows' fp16 dmin.
+// The kernels compute, for row r, super-block after super-block,
+//   acc_r = fma(d_r d_y, sumi_r, acc_r),  then  acc_r = fma(-(dmin_r d_y), mins_r, acc_r)
+// with the exact integers sumi_r = sum_j sc_j,r sum_i q_i y_i over sub-block j
+// and mins_r = sum_j m_j,r (bsums_2j + bsums_2j+1) of the Q8_K activation block.
+#pragma once
+
+#include <cstdint>
+
+#include "quant/blocks.h"
+#include "quant/legacy_bands.h"
+
+namespace hearth::quant::bands::q4k {
+
+inline constexpr uint64_t kCodeBytes = kRows * sizeof(BlockQ4_K::qs);
+inline constexpr uint64_t kNibbles = kCodeBytes;        // offset of the low 4 bits of scales and mins
+inline constexpr uint64_t kHighs = kNibbles + 64;       // offset of their high 2 bits
+inline constexpr uint64_t kD = kHighs + 32;             // offset of the rows' d
+inline constexpr uint64_t kDmin = kD + 2 * kRows;       // offset of the rows' dmin
+inline constexpr uint64_t kSuperBlockBytes = kDmin + 2 * kRows;
+static_assert(kSuperBlockBytes == kRows * sizeof(BlockQ4_K), "a band is its rows' bytes");
+
+// Sub-blocks per super-block.
+inline constexpr int kSubBlocks = 8;
+
+inline uint64_t nibble_byte(int r, int j) { return kNibbles + static_cast<uint64_t>(32 * (j / 4) + 8 * (j % 4) + r); }
+inline uint64_t high_byte(int r, int j) { return kHighs + static_cast<uint64_t>(8 * (j % 4) + r); }
+inline int scale_high_shift(int j) { return 2 * (j / 4); }
+inline int min_high_shift(int j) { return 4 + 2 * (j / 4); }
+
+// interleave.h's PackBandFn and UnpackBandFn for Q4_K.
+void pack(int64_t n, const void* rows, void* band);
+void unpack(int64_t n, const void* band, void* rows);
+
+}  // namespace hearth::quant::bands::q4k
