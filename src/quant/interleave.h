@@ -60,13 +60,15 @@ extern const InterleavedKernels q4_0_x8;  // reads avx2::q4_0_activation_extras 
 extern const InterleavedKernels q8_0_x8;  // reads avx2::q8_0_activation_extras
 }  // namespace avx2
 
-// Q4_K in bands of 8 rows (layout in quant/q4_K_bands.h), with Q8_K
-// activations (no side data).
+// Q4_K and Q6_K in bands of 8 rows (layouts in quant/q4_K_bands.h,
+// quant/q6_K_bands.h), with Q8_K activations (no side data).
 namespace generic {
-extern const InterleavedKernels q4_K_x8;  // the reference
+extern const InterleavedKernels q4_K_x8;  // the references
+extern const InterleavedKernels q6_K_x8;
 }  // namespace generic
 namespace avx2 {
 extern const InterleavedKernels q4_K_x8;
+extern const InterleavedKernels q6_K_x8;
 }  // namespace avx2
 
 }  // namespace hearth::quant

@@ -40,7 +40,7 @@ const std::array kGeneric{
     HEARTH_GENERIC(Q3_K, q3_K, generic::vec_dot_q3_K_q8_K, Q8_K, true),
     with_bands(HEARTH_GENERIC(Q4_K, q4_K, generic::vec_dot_q4_K_q8_K, Q8_K, true), &generic::q4_K_x8),
     HEARTH_GENERIC(Q5_K, q5_K, generic::vec_dot_q5_K_q8_K, Q8_K, true),
-    HEARTH_GENERIC(Q6_K, q6_K, generic::vec_dot_q6_K_q8_K, Q8_K, true),
+    with_bands(HEARTH_GENERIC(Q6_K, q6_K, generic::vec_dot_q6_K_q8_K, Q8_K, true), &generic::q6_K_x8),
     HEARTH_GENERIC(Q8_K, q8_K, nullptr, Q8_K, false),
     HEARTH_GENERIC(IQ4_NL, iq4_nl, generic::vec_dot_iq4_nl_q8_0, Q8_0, true),
     HEARTH_GENERIC(IQ4_XS, iq4_xs, generic::vec_dot_iq4_xs_q8_K, Q8_K, true),
@@ -86,6 +86,7 @@ const InterleavedKernels* avx2_interleaved(TT t) {
     case TT::Q4_0: return &avx2::q4_0_x8;
     case TT::Q8_0: return &avx2::q8_0_x8;
     case TT::Q4_K: return &avx2::q4_K_x8;
+    case TT::Q6_K: return &avx2::q6_K_x8;
     default: return nullptr;
   }
 }

@@ -94,7 +94,7 @@ TEST(Matmul, BatchMatchesReference) {
 TEST(Matmul, BandsMatchReference) {
   for (int threads : {1, 2, 3}) {
     ThreadPool pool(threads);
-    for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K}) {
+    for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
       // 3 blocks: Q4_0 and Q8_0 end on an odd one after the pair
       const int64_t three_blocks = 3 * static_cast<int64_t>(layout_of(type).block_size);
       for (int64_t n_tok : {1, 2, 5, 37}) {
@@ -104,14 +104,14 @@ TEST(Matmul, BandsMatchReference) {
     }
   }
   ThreadPool pool(2);
-  for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K}) {
+  for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
     check_matmul({type, 4096}, 40, 19, pool, true);
   }
 }
 
 // An embedding lookup from bands gives the row's dequantized values.
 TEST(Matmul, RowsOfBandsDequantizeAsTheRows) {
-  for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K}) {
+  for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
     const int64_t kIn = 3 * static_cast<int64_t>(layout_of(type).block_size), kOut = 24;
     const auto w = random_rows(type, kOut, kIn, 9);
     std::vector<uint8_t> storage;
@@ -140,8 +140,8 @@ TEST(Matmul, BatchWithSmallTokenTiles) {
 //
 // A group of Q4_0 matrices in bands and in rows (73 rows before the last, so
 // its bands start at an odd row of the one-token loop) checks that the loop's
-// ranges cut every matrix in bands into whole bands; Q4_K in bands beside
-// Q6_K in rows (Q4_K_M's attention: one Q8_K loop) the same for Q8_K.
+// ranges cut every matrix in bands into whole bands; Q4_K and Q6_K in bands
+// and in rows (Q4_K_M's attention: one Q8_K loop) the same for Q8_K.
 struct GroupMatrix {
   TensorType type;
   int64_t n_out;
@@ -154,7 +154,8 @@ TEST(MatmulGroup, EqualsOneMatmulPerMatrix) {
       {{TensorType::Q4_K, 75}, {TensorType::Q6_K, 19}, {TensorType::Q4_K, 40}},
       {{TensorType::Q4_0, 33}, {TensorType::Q4_K, 50}},
       {{TensorType::Q4_0, 40, true}, {TensorType::Q4_0, 33}, {TensorType::Q4_0, 24, true}},
-      {{TensorType::Q4_K, 40, true}, {TensorType::Q6_K, 19}, {TensorType::Q4_K, 24, true}}};
+      {{TensorType::Q4_K, 40, true}, {TensorType::Q6_K, 19}, {TensorType::Q4_K, 24, true}},
+      {{TensorType::Q4_K, 40, true}, {TensorType::Q6_K, 24, true}, {TensorType::Q4_K, 16}}};
   std::mt19937 rng(5);
   std::normal_distribution<float> dist;
   for (const auto& group : groups) {
@@ -201,6 +202,7 @@ TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
   cases.emplace_back(Case{TensorType::Q4_0, 512}, true);
   cases.emplace_back(Case{TensorType::Q8_0, 512}, true);
   cases.emplace_back(Case{TensorType::Q4_K, 512}, true);
+  cases.emplace_back(Case{TensorType::Q6_K, 512}, true);
   for (const auto& [c, bands] : cases) {
     const auto w = random_rows(c.type, kOut, c.n_in, 5);
     std::vector<uint8_t> storage;
@@ -227,9 +229,9 @@ TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
 TEST(Matmul, BandsOfATypeWithoutBandKernelsAreAnError) {
   ThreadPool pool(1);
   MatmulScratch scratch;
-  const auto w = random_rows(TensorType::Q6_K, 8, 256, 1);
+  const auto w = random_rows(TensorType::Q5_K, 8, 256, 1);
   std::vector<float> x(256), y(8);
-  EXPECT_THROW(matmul(WeightView{TensorType::Q6_K, w.data(), 256, 8, 210, true}, x.data(), 1, y.data(), pool, scratch),
+  EXPECT_THROW(matmul(WeightView{TensorType::Q5_K, w.data(), 256, 8, 176, true}, x.data(), 1, y.data(), pool, scratch),
                Error);
   const auto q = random_rows(TensorType::Q4_0, 12, 64, 1);
   EXPECT_THROW(matmul(WeightView{TensorType::Q4_0, q.data(), 64, 12, 36, true}, x.data(), 1, y.data(), pool, scratch),

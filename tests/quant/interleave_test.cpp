@@ -49,10 +49,10 @@ Rows random_rows(TensorType type, int64_t n_rows, int64_t n, std::mt19937& rng) 
   return r;
 }
 
-const TensorType kTypes[] = {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K};
+const TensorType kTypes[] = {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K};
 
 // Q4_K: the n offsets dmin m_e of a row (its codes set to 0, dequantized,
-// negated); the legacy formats have none: zeros.
+// negated); the other formats have none: zeros.
 std::vector<float> offset_of(TensorType type, const uint8_t* row, int64_t n) {
   std::vector<float> o(static_cast<size_t>(n), 0.0f);
   if (type != TensorType::Q4_K) return o;
@@ -129,7 +129,8 @@ TEST(Interleave, TableKernelIsExactlyTheReference) {
 // |x_e y_e| for the legacy formats; Q4_K adds up its two terms
 // d sc q y and dmin m y apart, and |d sc q| <= |x| + dmin m, so its terms
 // weigh at most |x_e y_e| + 2 |dmin m_e y_e|, with dmin m_e (>= 0) the
-// value its element dequantizes to with code 0, negated (offset_of).
+// value its element dequantizes to with code 0, negated (offset_of). Q6_K's
+// -32 is inside its exact integer sum: |x_e y_e| as the legacy formats.
 TEST(Interleave, BandsComputeTheRowsDots) {
   std::mt19937 rng(4);
   for (const TensorType type : kTypes) {
