@@ -26,12 +26,13 @@ namespace {
 using bands::kRows;
 using groups::ActivationRow;
 
-// How far ahead the band kernels request weight bytes into L1 (into L2: 24
-// KB further, as the row kernels, avx2_common.h). Half the row kernels'
-// distance: a band kernel consumes its stream faster. One core, 256 MB Q8_0
-// matrix: 20.6-22.1 GB/s at 2 KB, 22.7-23.1 at 1 KB, 18.9-19.0 at 4 KB
-// (Q4_0 level at 1 and 2 KB).
-constexpr size_t kPrefetchL1 = 1024;
+// No software prefetch: a band is one stream, which the hardware
+// prefetchers follow. The row kernels' requests (avx2_common.h), 1 KB ahead
+// into L1 and 24 KB further into L2, cost more than they gave (Zen 4, make
+// bench, one core from memory: Q8_0 22.3-23.5 -> 26.0-26.2 GB/s, Q4_0
+// 25.5-27.5 -> 27.7-28.5 without them; Llama-3.2-1B Q8_0 decode, 2 threads,
+// in the fast bandwidth state: 64 -> 71-74 % of the read bandwidth). As the
+// Q4_K and Q6_K band kernels.
 
 // Tokens per register tile: a block's unpacked codes and a float accumulator
 // per token stay in the 16 registers.
@@ -126,7 +127,6 @@ inline void band_times_tokens(int64_t nb, const uint8_t* band, const ActivationR
   int64_t b = 0;
   for (; b + 2 <= nb; b += 2) {
     const uint8_t* pair = band + static_cast<uint64_t>(b) * L::kBlockBytes;
-    avx2::prefetch_stream<2 * L::kBlockBytes, kPrefetchL1, kPrefetchL1 + 24 * 1024>(pair);
     F::template block<NT>(pair, pair + 2 * L::kCodeBytes, b, a, acc);
     F::template block<NT>(pair + L::kCodeBytes, pair + 2 * L::kCodeBytes + L::kScaleBytes, b + 1, a, acc);
   }
