@@ -9,12 +9,15 @@
 //                 elements 64 c + 32 + 4 v + i of sub-block 2 c + 1;
 //   [1024, 1088)  the low 4 bits of the rows' 6-bit sub-block scales and mins,
 //                 one byte per (sub-block j, row r): sc & 15 | (m & 15) << 4,
-//                 at 32 (j / 4) + 8 (j % 4) + r, so the 8 rows of a sub-block
-//                 are 8 consecutive bytes (one 64-bit element to broadcast);
-//   [1088, 1120)  their high 2 bits: byte 8 (j % 4) + r holds, for j < 4,
-//                 sc_j >> 4 in bits 0-1, sc_j+4 >> 4 in bits 2-3, m_j >> 4 in
-//                 bits 4-5 and m_j+4 >> 4 in bits 6-7: one shift and mask
-//                 per group of 4 sub-blocks rebuilds a 32-byte vector of scales;
+//                 in pairs of sub-blocks: at 16 (j / 2) + 2 r + j % 2, so a
+//                 pair widens to int16 lanes (v_2p,r, v_2p+1,r), row r in
+//                 32-bit lane r (one madd takes a pair's mins against the
+//                 activation's sums of both sub-blocks);
+//   [1088, 1120)  their high 2 bits: the byte at k (0..31) holds those of
+//                 the low-nibble bytes at k and 32 + k (sub-blocks j and
+//                 j + 4): sc_j >> 4 in bits 0-1, sc_j+4 >> 4 in bits 2-3,
+//                 m_j >> 4 in bits 4-5 and m_j+4 >> 4 in bits 6-7: one shift
+//                 and mask per 4 sub-blocks rebuilds a 32-byte vector of values;
 //   [1120, 1136)  the rows' fp16 d (row r at 2 r);
 //   [1136, 1152)  the rows' fp16 dmin.
 // The kernels compute, for row r, super-block after super-block,
@@ -41,8 +44,8 @@ static_assert(kSuperBlockBytes == kRows * sizeof(BlockQ4_K), "a band is its rows
 // Sub-blocks per super-block.
 inline constexpr int kSubBlocks = 8;
 
-inline uint64_t nibble_byte(int r, int j) { return kNibbles + static_cast<uint64_t>(32 * (j / 4) + 8 * (j % 4) + r); }
-inline uint64_t high_byte(int r, int j) { return kHighs + static_cast<uint64_t>(8 * (j % 4) + r); }
+inline uint64_t nibble_byte(int r, int j) { return kNibbles + static_cast<uint64_t>(16 * (j / 2) + 2 * r + j % 2); }
+inline uint64_t high_byte(int r, int j) { return kHighs + static_cast<uint64_t>(16 * ((j / 2) % 2) + 2 * r + j % 2); }
 inline int scale_high_shift(int j) { return 2 * (j / 4); }
 inline int min_high_shift(int j) { return 4 + 2 * (j / 4); }
 

@@ -5,12 +5,13 @@
 // Per sub-block and token: 8 maddubs add up in int16 (each below
 // 2 * 15 * 128, 8 of them below 2^15), then one madd by the rows' 6-bit
 // scales, as int16 pairs (sc_r, sc_r), leaves sc_r * sum_r in lane r. The
-// mins cost one madd per sub-block and token, against the activation's two
-// 16-element sums of that sub-block (one 32-bit broadcast). Against the
-// row kernel (x86/q4_K_avx2.cpp), which reduces every row's lanes and unpacks
-// every row's scales alone, a super-block costs far fewer operations. One
-// core, AMD Zen 4 (make bench, Bands/Q4_K against VecDot/Q4_K): 30 against 18
-// GB/s in L2, 23-24 against 17 from memory; BandGemm 150 against 110 GFLOP/s.
+// mins cost one madd per pair of sub-blocks and token: the rows' mins as
+// int16 pairs (m_2p,r, m_2p+1,r) against the activation's sums of both
+// sub-blocks. Against the row kernel (x86/q4_K_avx2.cpp), which reduces every
+// row's lanes and unpacks every row's scales alone, a super-block costs far
+// fewer operations. One core, AMD Zen 4 (make bench, Bands/Q4_K against
+// VecDot/Q4_K): 31 against 18 GB/s in L2, 24 against 17 from memory;
+// BandGemm 155 against 110 GFLOP/s.
 //
 // Tuning, measured the same way:
 //   - no software prefetch: the legacy bands' L1 + L2 requests (18 lines
@@ -21,7 +22,9 @@
 //     unrolled, the compiler hoists every product ahead of its sum and spills
 //     them (16 -> 22 GB/s from memory);
 //   - 2 tokens per tile: 4 spill (BandGemm 134 against 150 GFLOP/s).
-//   - the mins cost ~12 % (34 GB/s in L2 without them).
+//   - the mins cost ~10 % (34 GB/s in L2 without them); one madd per
+//     sub-block (8 broadcasts of its two bsums, 8 shuffles of the mins)
+//     instead of one per pair: 30 against 31 GB/s in L2, gemm 150 against 155.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -53,8 +56,8 @@ inline __m256i broadcast4(const void* p) {
 inline __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // The 6-bit scales (or mins) of 4 sub-blocks from their low nibbles (at
-// `shift_low` in `low`) and high bits (at `shift_high` in `high`): byte
-// 8 (j % 4) + r is sub-block j's value for row r.
+// `shift_low` in `low`) and high bits (at `shift_high` in `high`): the bytes
+// of pairs 2g and 2g + 1 (q4_K_bands.h).
 inline __m256i six_bits(__m256i low, __m256i high, int shift_low, int shift_high) {
   const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
   const __m256i l = _mm256_and_si256(_mm256_srl_epi16(low, _mm_cvtsi32_si128(shift_low)), low4);
@@ -63,15 +66,27 @@ inline __m256i six_bits(__m256i low, __m256i high, int shift_low, int shift_high
   return _mm256_or_si256(l, _mm256_and_si256(h, bits45));
 }
 
-// Sub-block q (0..3) of `v` (from six_bits) as int16 pairs (v_r, v_r) in
-// 32-bit lane r: row 0..3's bytes to the low 128 bits, row 4..7's to the high
-// ones, then each byte to both 16-bit halves of its lane.
-inline __m256i pairs16(__m256i v, int q) {
-  const __m256i quad = _mm256_permutevar8x32_epi32(v, _mm256_setr_epi32(2 * q, 2 * q, 2 * q, 2 * q, 2 * q + 1,
-                                                                        2 * q + 1, 2 * q + 1, 2 * q + 1));
-  const __m256i spread = _mm256_setr_epi8(0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1,  //
-                                          0, -1, 0, -1, 1, -1, 1, -1, 2, -1, 2, -1, 3, -1, 3, -1);
-  return _mm256_shuffle_epi8(quad, spread);
+// Pair `half` (0, 1) of six_bits' vector as int16 lanes (v_2p,r, v_2p+1,r).
+inline __m256i pair16(__m256i v, int half) {
+  return _mm256_cvtepu8_epi16(half ? _mm256_extracti128_si256(v, 1) : _mm256_castsi256_si128(v));
+}
+
+// Sub-block 2p + k's values as int16 pairs (v_r, v_r), from pair16.
+inline __m256i one_of_pair(__m256i pair, int k) {
+  const __m256i even = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13,  //
+                                        0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
+  const __m256i odd = _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,  //
+                                       2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15);
+  return _mm256_shuffle_epi8(pair, k ? odd : even);
+}
+
+// The activation block's sums of sub-blocks 2p and 2p + 1 (each of two
+// 16-element bsums) as int16 pairs in every 32-bit lane, for p = 0..3.
+inline void pair_sums(const BlockQ8_K& y, __m256i (&s)[4]) {
+  const __m256i bs = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(y.bsums));
+  // per 128 bits: sums of adjacent bsums, twice: S0 S1 S2 S3 S0 .. | S4 .. S7 S4 ..
+  const __m256i sub = _mm256_hadd_epi16(bs, bs);
+  for (int p = 0; p < 4; ++p) s[p] = _mm256_permutevar8x32_epi32(sub, _mm256_set1_epi32(p % 2 + 4 * (p / 2)));
 }
 
 // acc[t] (lane r: row r) += the band's rows . activation row t.
@@ -83,17 +98,16 @@ inline void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K*
     const __m256i low0 = load32(sb + q4k::kNibbles), low1 = load32(sb + q4k::kNibbles + 32);
     const __m256i high = load32(sb + q4k::kHighs);
 
-    // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token.
+    // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token, a pair of
+    // sub-blocks per madd.
+    const __m256i m_lo = six_bits(low0, high, 4, 0), m_hi = six_bits(low1, high, 4, -2);
+    const __m256i m16[4] = {pair16(m_lo, 0), pair16(m_lo, 1), pair16(m_hi, 0), pair16(m_hi, 1)};
     __m256i mins[NT];
-    for (int t = 0; t < NT; ++t) mins[t] = _mm256_setzero_si256();
-    for (int g = 0; g < 2; ++g) {
-      const __m256i m = six_bits(g ? low1 : low0, high, 4, g ? -2 : 0);
-      for (int q = 0; q < 4; ++q) {
-        const __m256i m16 = pairs16(m, q);
-        for (int t = 0; t < NT; ++t) {
-          mins[t] = _mm256_add_epi32(mins[t], _mm256_madd_epi16(m16, broadcast4(y[t][s].bsums + 2 * (4 * g + q))));
-        }
-      }
+    for (int t = 0; t < NT; ++t) {
+      __m256i sums[4];
+      pair_sums(y[t][s], sums);
+      mins[t] = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(m16[0], sums[0]), _mm256_madd_epi16(m16[1], sums[1])),
+                                 _mm256_add_epi32(_mm256_madd_epi16(m16[2], sums[2]), _mm256_madd_epi16(m16[3], sums[3])));
     }
 
     // The codes: sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles) of
@@ -117,9 +131,9 @@ inline void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K*
           hi16[t] = _mm256_add_epi16(hi16[t], _mm256_maddubs_epi16(hi, broadcast4(yq + 32)));
         }
       }
-      // sub-blocks 2c and 2c + 1: quads 2c % 4 and 2c % 4 + 1 of sc0 (c < 2) or sc1
-      const __m256i sc = c < 2 ? sc0 : sc1;
-      const __m256i s_lo = pairs16(sc, (2 * c) % 4), s_hi = pairs16(sc, (2 * c) % 4 + 1);
+      // sub-blocks 2c and 2c + 1: pair c % 2 of sc0 (c < 2) or sc1
+      const __m256i sc = pair16(c < 2 ? sc0 : sc1, c % 2);
+      const __m256i s_lo = one_of_pair(sc, 0), s_hi = one_of_pair(sc, 1);
       for (int t = 0; t < NT; ++t) {
         sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(_mm256_madd_epi16(lo16[t], s_lo),
                                                              _mm256_madd_epi16(hi16[t], s_hi)));
