@@ -5,7 +5,6 @@
 
 #include <cmath>
 #include <cstring>
-#include <vector>
 
 #include "core/fp16.h"
 #include "quant/interleave.h"
@@ -32,8 +31,6 @@ void for_each_block(int64_t n, F f) {
   }
 }
 
-constexpr uint64_t kChunk = 4;  // qs bytes per row in one vector of a band
-
 }  // namespace
 
 template <typename Block>
@@ -42,8 +39,8 @@ void pack(int64_t n, const void* rows, void* band) {
   auto* out = static_cast<uint8_t*>(band);
   for_each_block<Block>(n, [&](uint64_t i, uint64_t scale, uint64_t codes) {
     std::memcpy(out + scale, &x[i].d, sizeof(x[i].d));
-    for (uint64_t j = 0; j < Layout<Block>::kRowCodes; j += kChunk) {
-      std::memcpy(out + codes + code_byte(0, static_cast<int>(j)), &x[i].qs[j], kChunk);
+    for (uint64_t j = 0; j < Layout<Block>::kRowCodes; j += kCodeChunk) {
+      std::memcpy(out + codes + code_byte(0, static_cast<int>(j)), &x[i].qs[j], kCodeChunk);
     }
   });
 }
@@ -54,8 +51,8 @@ void unpack(int64_t n, const void* band, void* rows) {
   auto* x = static_cast<Block*>(rows);
   for_each_block<Block>(n, [&](uint64_t i, uint64_t scale, uint64_t codes) {
     std::memcpy(&x[i].d, in + scale, sizeof(x[i].d));
-    for (uint64_t j = 0; j < Layout<Block>::kRowCodes; j += kChunk) {
-      std::memcpy(&x[i].qs[j], in + codes + code_byte(0, static_cast<int>(j)), kChunk);
+    for (uint64_t j = 0; j < Layout<Block>::kRowCodes; j += kCodeChunk) {
+      std::memcpy(&x[i].qs[j], in + codes + code_byte(0, static_cast<int>(j)), kCodeChunk);
     }
   });
 }
@@ -72,38 +69,23 @@ namespace {
 void values(const BlockQ4_0& x, int8_t q[kQK]) { legacy::unpack_nibbles(x.qs, 8, q); }
 void values(const BlockQ8_0& x, int8_t q[kQK]) { std::memcpy(q, x.qs, kQK); }
 
-// The reference: each band back in rows, then the formula of interleave.h.
+// The reference (bands.h), a block's step the formula of interleave.h.
 template <typename Block>
-void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok,
-          float* y, int64_t ldy) {
-  const int64_t nb = legacy::block_count(n);
-  std::vector<Block> rows(static_cast<size_t>(bands::kRows * nb));
-  for (int64_t k = 0; k < n_bands; ++k) {
-    bands::unpack<Block>(
-        n, static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k * nb) * bands::Layout<Block>::kBlockBytes,
-        rows.data());
-    for (int64_t t = 0; t < n_tok; ++t) {
-      const auto* act = reinterpret_cast<const BlockQ8_0*>(static_cast<const uint8_t*>(a) + t * a_stride);
-      for (int r = 0; r < bands::kRows; ++r) {
-        float acc = 0.0f;
-        for (int64_t b = 0; b < nb; ++b) {
-          const Block& x = rows[static_cast<size_t>(r * nb + b)];
-          int8_t q[kQK];
-          values(x, q);
-          const float d = fp16_to_fp32(x.d) * fp16_to_fp32(act[b].d);
-          acc = std::fma(d, static_cast<float>(legacy::dot_block(q, act[b].qs)), acc);
-        }
-        y[t * ldy + k * bands::kRows + r] = acc;
-      }
-    }
-  }
+float step(const Block& x, const BlockQ8_0& y, float acc) {
+  int8_t q[kQK];
+  values(x, q);
+  const float d = fp16_to_fp32(x.d) * fp16_to_fp32(y.d);
+  return std::fma(d, static_cast<float>(legacy::dot_block(q, y.qs)), acc);
 }
+
+template <typename Block>
+constexpr BandGemmFn kReference = bands::reference_gemm<Block, BlockQ8_0, kQK, bands::unpack<Block>, step<Block>>;
 
 }  // namespace
 
 namespace generic {
-const InterleavedKernels q4_0_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::unpack<BlockQ4_0>, gemm<BlockQ4_0>};
-const InterleavedKernels q8_0_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>, gemm<BlockQ8_0>};
+const InterleavedKernels q4_0_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::unpack<BlockQ4_0>, kReference<BlockQ4_0>};
+const InterleavedKernels q8_0_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>, kReference<BlockQ8_0>};
 }  // namespace generic
 
 }  // namespace hearth::quant

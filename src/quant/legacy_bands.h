@@ -16,11 +16,10 @@
 #include <algorithm>
 #include <cstdint>
 
+#include "quant/bands.h"
 #include "quant/blocks.h"
 
 namespace hearth::quant::bands {
-
-inline constexpr int kRows = 8;
 
 // Offsets of a block's codes and scales in a band.
 struct BlockAt {
@@ -44,9 +43,6 @@ struct Layout {
     return {base + second * kCodeBytes, base + in_pair * kCodeBytes + second * kScaleBytes};
   }
 };
-
-// Where qs byte j of row r's block lies in the block's codes.
-inline uint64_t code_byte(int r, int j) { return static_cast<uint64_t>(32 * (j / 4) + 4 * r + j % 4); }
 
 // kRows rows of n elements (the type's row layout) <-> one band: interleave.h's
 // PackBandFn and UnpackBandFn, shared by every ISA's table.

@@ -28,16 +28,16 @@
 
 #include <cstdint>
 
+#include "quant/bands.h"
 #include "quant/blocks.h"
-#include "quant/legacy_bands.h"
 
 namespace hearth::quant::bands::q4k {
 
 inline constexpr uint64_t kCodeBytes = kRows * sizeof(BlockQ4_K::qs);
-inline constexpr uint64_t kNibbles = kCodeBytes;        // offset of the low 4 bits of scales and mins
-inline constexpr uint64_t kHighs = kNibbles + 64;       // offset of their high 2 bits
-inline constexpr uint64_t kD = kHighs + 32;             // offset of the rows' d
-inline constexpr uint64_t kDmin = kD + 2 * kRows;       // offset of the rows' dmin
+inline constexpr uint64_t kNibbles = kCodeBytes;   // offset of the low 4 bits of scales and mins
+inline constexpr uint64_t kHighs = kNibbles + 64;  // offset of their high 2 bits
+inline constexpr uint64_t kD = kHighs + 32;        // offset of the rows' d
+inline constexpr uint64_t kDmin = kD + 2 * kRows;  // offset of the rows' dmin
 inline constexpr uint64_t kSuperBlockBytes = kDmin + 2 * kRows;
 static_assert(kSuperBlockBytes == kRows * sizeof(BlockQ4_K), "a band is its rows' bytes");
 

@@ -24,8 +24,8 @@
 
 #include <cstdint>
 
+#include "quant/bands.h"
 #include "quant/blocks.h"
-#include "quant/legacy_bands.h"
 
 namespace hearth::quant::bands::q6k {
 
@@ -38,7 +38,8 @@ static_assert(kSuperBlockBytes == kRows * sizeof(BlockQ6_K), "a band is its rows
 // Where row r's ql byte j and qh byte j sit in a super-block.
 inline uint64_t ql_byte(int r, int j) {
   const int u = j / 4, h = u / 16, m = u % 16;
-  return kGroupBytes * static_cast<uint64_t>(8 * h + m % 8) + 32 * static_cast<uint64_t>(1 + m / 8) + code_byte(r, j % 4);
+  return kGroupBytes * static_cast<uint64_t>(8 * h + m % 8) + 32 * static_cast<uint64_t>(1 + m / 8) +
+         code_byte(r, j % 4);
 }
 inline uint64_t qh_byte(int r, int j) { return kGroupBytes * static_cast<uint64_t>(j / 4) + code_byte(r, j % 4); }
 inline uint64_t scale_byte(int r, int j) { return kScales + static_cast<uint64_t>(16 * (j / 2) + 2 * r + j % 2); }

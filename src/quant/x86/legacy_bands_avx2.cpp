@@ -11,12 +11,12 @@
 
 #include <cstddef>
 #include <cstdint>
-#include <cstring>
 
 #include "quant/interleave.h"
 #include "quant/kernels.h"
 #include "quant/legacy_bands.h"
 #include "quant/x86/avx2_common.h"
+#include "quant/x86/bands_avx2.h"
 #include "quant/x86/block_groups.h"
 
 namespace hearth::quant::avx2 {
@@ -24,6 +24,7 @@ namespace hearth::quant::avx2 {
 namespace {
 
 using bands::kRows;
+using bandsimd::broadcast4;
 using groups::ActivationRow;
 
 // No software prefetch: a band is one stream, which the hardware
@@ -37,12 +38,6 @@ using groups::ActivationRow;
 // Tokens per register tile: a block's unpacked codes and a float accumulator
 // per token stay in the 16 registers.
 constexpr int kTokens = 4;
-
-inline __m256i broadcast4(const int8_t* p) {
-  int32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return _mm256_set1_epi32(v);
-}
 
 // The float step of a block: acc += (d_x,r d_y) * sums_r.
 inline __m256 fold(__m256 dx, const ActivationRow& a, int64_t b, __m256i sums, __m256 acc) {

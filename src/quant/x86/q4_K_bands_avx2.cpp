@@ -33,27 +33,17 @@
 #include "quant/interleave.h"
 #include "quant/q4_K_bands.h"
 #include "quant/x86/avx2_common.h"
+#include "quant/x86/bands_avx2.h"
 
 namespace hearth::quant::avx2 {
 
 namespace {
 
 using bands::kRows;
+using bandsimd::broadcast4;
+using bandsimd::load32;
+using bandsimd::one_of_pair;
 namespace q4k = bands::q4k;
-
-// Tokens per register tile: per token two int16 sums, an int32 sum and a
-// float accumulator stay in registers beside a code vector's two halves
-// (see the tuning notes above).
-constexpr int kTokens = 2;
-
-
-inline __m256i broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return _mm256_set1_epi32(v);
-}
-
-inline __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // The 6-bit scales (or mins) of 4 sub-blocks from their low nibbles (at
 // `shift_low` in `low`) and high bits (at `shift_high` in `high`): the bytes
@@ -71,15 +61,6 @@ inline __m256i pair16(__m256i v, int half) {
   return _mm256_cvtepu8_epi16(half ? _mm256_extracti128_si256(v, 1) : _mm256_castsi256_si128(v));
 }
 
-// Sub-block 2p + k's values as int16 pairs (v_r, v_r), from pair16.
-inline __m256i one_of_pair(__m256i pair, int k) {
-  const __m256i even = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13,  //
-                                        0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
-  const __m256i odd = _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,  //
-                                       2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15);
-  return _mm256_shuffle_epi8(pair, k ? odd : even);
-}
-
 // The activation block's sums of sub-blocks 2p and 2p + 1 (each of two
 // 16-element bsums) as int16 pairs in every 32-bit lane, for p = 0..3.
 inline void pair_sums(const BlockQ8_K& y, __m256i (&s)[4]) {
@@ -89,95 +70,78 @@ inline void pair_sums(const BlockQ8_K& y, __m256i (&s)[4]) {
   for (int p = 0; p < 4; ++p) s[p] = _mm256_permutevar8x32_epi32(sub, _mm256_set1_epi32(p % 2 + 4 * (p / 2)));
 }
 
-// acc[t] (lane r: row r) += the band's rows . activation row t.
-template <int NT>
-inline void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K* const (&y)[NT], __m256 (&acc)[NT]) {
-  const __m256i low4 = _mm256_set1_epi8(0x0f);
-  for (int64_t s = 0; s < nsb; ++s) {
-    const uint8_t* sb = band + static_cast<uint64_t>(s) * q4k::kSuperBlockBytes;
-    const __m256i low0 = load32(sb + q4k::kNibbles), low1 = load32(sb + q4k::kNibbles + 32);
-    const __m256i high = load32(sb + q4k::kHighs);
+struct Q4KBands {
+  static constexpr uint64_t kSuperBlockBytes = q4k::kSuperBlockBytes;
+  // Tokens per register tile: per token two int16 sums, an int32 sum and a
+  // float accumulator stay in registers beside a code vector's two halves
+  // (see the tuning notes above).
+  static constexpr int kTokens = 2;
 
-    // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token, a pair of
-    // sub-blocks per madd.
-    const __m256i m_lo = six_bits(low0, high, 4, 0), m_hi = six_bits(low1, high, 4, -2);
-    const __m256i m16[4] = {pair16(m_lo, 0), pair16(m_lo, 1), pair16(m_hi, 0), pair16(m_hi, 1)};
-    __m256i mins[NT];
-    for (int t = 0; t < NT; ++t) {
-      __m256i sums[4];
-      pair_sums(y[t][s], sums);
-      mins[t] = _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(m16[0], sums[0]), _mm256_madd_epi16(m16[1], sums[1])),
-                                 _mm256_add_epi32(_mm256_madd_epi16(m16[2], sums[2]), _mm256_madd_epi16(m16[3], sums[3])));
-    }
+  // acc[t] (lane r: row r) += the band's rows . activation row t.
+  template <int NT>
+  static void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K* const (&y)[NT], __m256 (&acc)[NT]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f);
+    for (int64_t s = 0; s < nsb; ++s) {
+      const uint8_t* sb = band + static_cast<uint64_t>(s) * q4k::kSuperBlockBytes;
+      const __m256i low0 = load32(sb + q4k::kNibbles), low1 = load32(sb + q4k::kNibbles + 32);
+      const __m256i high = load32(sb + q4k::kHighs);
 
-    // The codes: sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles) of
-    // vectors 8c .. 8c + 7.
-    const __m256i sc0 = six_bits(low0, high, 0, 4), sc1 = six_bits(low1, high, 0, 2);
-    __m256i sumi[NT];
-    for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
+      // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token, a pair of
+      // sub-blocks per madd.
+      const __m256i m_lo = six_bits(low0, high, 4, 0), m_hi = six_bits(low1, high, 4, -2);
+      const __m256i m16[4] = {pair16(m_lo, 0), pair16(m_lo, 1), pair16(m_hi, 0), pair16(m_hi, 1)};
+      __m256i mins[NT];
+      for (int t = 0; t < NT; ++t) {
+        __m256i sums[4];
+        pair_sums(y[t][s], sums);
+        mins[t] =
+            _mm256_add_epi32(_mm256_add_epi32(_mm256_madd_epi16(m16[0], sums[0]), _mm256_madd_epi16(m16[1], sums[1])),
+                             _mm256_add_epi32(_mm256_madd_epi16(m16[2], sums[2]), _mm256_madd_epi16(m16[3], sums[3])));
+      }
+
+      // The codes: sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles) of
+      // vectors 8c .. 8c + 7.
+      const __m256i sc0 = six_bits(low0, high, 0, 4), sc1 = six_bits(low1, high, 0, 2);
+      __m256i sumi[NT];
+      for (int t = 0; t < NT; ++t) sumi[t] = _mm256_setzero_si256();
 #pragma GCC unroll 4
-    for (int c = 0; c < 4; ++c) {
-      __m256i lo16[NT], hi16[NT];
-      for (int t = 0; t < NT; ++t) lo16[t] = hi16[t] = _mm256_setzero_si256();
-      const uint8_t* codes = sb + 256 * c;
+      for (int c = 0; c < 4; ++c) {
+        __m256i lo16[NT], hi16[NT];
+        for (int t = 0; t < NT; ++t) lo16[t] = hi16[t] = _mm256_setzero_si256();
+        const uint8_t* codes = sb + 256 * c;
 #pragma GCC unroll 2
-      for (int v = 0; v < 8; ++v) {
-        const __m256i x = load32(codes + 32 * v);
-        const __m256i lo = _mm256_and_si256(x, low4);
-        const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
+        for (int v = 0; v < 8; ++v) {
+          const __m256i x = load32(codes + 32 * v);
+          const __m256i lo = _mm256_and_si256(x, low4);
+          const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(x, 4), low4);
+          for (int t = 0; t < NT; ++t) {
+            const int8_t* yq = y[t][s].qs + 64 * c + 4 * v;
+            lo16[t] = _mm256_add_epi16(lo16[t], _mm256_maddubs_epi16(lo, broadcast4(yq)));
+            hi16[t] = _mm256_add_epi16(hi16[t], _mm256_maddubs_epi16(hi, broadcast4(yq + 32)));
+          }
+        }
+        // sub-blocks 2c and 2c + 1: pair c % 2 of sc0 (c < 2) or sc1
+        const __m256i sc = pair16(c < 2 ? sc0 : sc1, c % 2);
+        const __m256i s_lo = one_of_pair(sc, 0), s_hi = one_of_pair(sc, 1);
         for (int t = 0; t < NT; ++t) {
-          const int8_t* yq = y[t][s].qs + 64 * c + 4 * v;
-          lo16[t] = _mm256_add_epi16(lo16[t], _mm256_maddubs_epi16(lo, broadcast4(yq)));
-          hi16[t] = _mm256_add_epi16(hi16[t], _mm256_maddubs_epi16(hi, broadcast4(yq + 32)));
+          sumi[t] = _mm256_add_epi32(
+              sumi[t], _mm256_add_epi32(_mm256_madd_epi16(lo16[t], s_lo), _mm256_madd_epi16(hi16[t], s_hi)));
         }
       }
-      // sub-blocks 2c and 2c + 1: pair c % 2 of sc0 (c < 2) or sc1
-      const __m256i sc = pair16(c < 2 ? sc0 : sc1, c % 2);
-      const __m256i s_lo = one_of_pair(sc, 0), s_hi = one_of_pair(sc, 1);
+
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q4k::kD)));
+      const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q4k::kDmin)));
       for (int t = 0; t < NT; ++t) {
-        sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(_mm256_madd_epi16(lo16[t], s_lo),
-                                                             _mm256_madd_epi16(hi16[t], s_hi)));
+        const __m256 dy = _mm256_set1_ps(y[t][s].d);
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d, dy), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
+        acc[t] = _mm256_fnmadd_ps(_mm256_mul_ps(dmin, dy), _mm256_cvtepi32_ps(mins[t]), acc[t]);
       }
     }
-
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q4k::kD)));
-    const __m256 dmin = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q4k::kDmin)));
-    for (int t = 0; t < NT; ++t) {
-      const __m256 dy = _mm256_set1_ps(y[t][s].d);
-      acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d, dy), _mm256_cvtepi32_ps(sumi[t]), acc[t]);
-      acc[t] = _mm256_fnmadd_ps(_mm256_mul_ps(dmin, dy), _mm256_cvtepi32_ps(mins[t]), acc[t]);
-    }
   }
-}
-
-template <int NT>
-inline void tile(int64_t n, const uint8_t* band, const uint8_t* a, uint64_t a_stride, int64_t t0, float* y,
-                 int64_t ldy) {
-  const BlockQ8_K* rows[NT];
-  __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) {
-    rows[t] = reinterpret_cast<const BlockQ8_K*>(a + static_cast<uint64_t>(t0 + t) * a_stride);
-    acc[t] = _mm256_setzero_ps();
-  }
-  band_times_tokens<NT>(n / kQKK, band, rows, acc);
-  for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy, acc[t]);
-}
-
-void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok,
-          float* y, int64_t ldy) {
-  const uint64_t band_bytes = static_cast<uint64_t>(n / kQKK) * q4k::kSuperBlockBytes;
-  const auto* act = static_cast<const uint8_t*>(a);
-  for (int64_t k = 0; k < n_bands; ++k) {
-    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
-    float* yk = y + k * kRows;
-    int64_t t = 0;
-    for (; t + kTokens <= n_tok; t += kTokens) tile<kTokens>(n, band, act, a_stride, t, yk, ldy);
-    for (; t < n_tok; ++t) tile<1>(n, band, act, a_stride, t, yk, ldy);
-  }
-}
+};
 
 }  // namespace
 
-const InterleavedKernels q4_K_x8{kRows, bands::q4k::pack, bands::q4k::unpack, gemm};
+const InterleavedKernels q4_K_x8{kRows, bands::q4k::pack, bands::q4k::unpack, bandsimd::gemm<Q4KBands>};
 
 }  // namespace hearth::quant::avx2

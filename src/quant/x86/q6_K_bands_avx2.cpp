@@ -14,126 +14,90 @@
 #include "quant/interleave.h"
 #include "quant/q6_K_bands.h"
 #include "quant/x86/avx2_common.h"
+#include "quant/x86/bands_avx2.h"
 
 namespace hearth::quant::avx2 {
 
 namespace {
 
 using bands::kRows;
+using bandsimd::broadcast4;
+using bandsimd::load32;
+using bandsimd::one_of_pair;
 namespace q6k = bands::q6k;
-
-constexpr int kTokens = 2;
-#ifndef PFD
-#define PFD 8400
-#endif
-
-inline __m256i broadcast4(const void* p) {
-  int32_t v;
-  std::memcpy(&v, p, sizeof(v));
-  return _mm256_set1_epi32(v);
-}
-
-inline __m256i load32(const uint8_t* p) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }
 
 // Pair p of the rows' scales as int16 lanes (sc_2p,r, sc_2p+1,r).
 inline __m256i scale_pair(const uint8_t* sb, int p) {
   return _mm256_cvtepi8_epi16(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6k::kScales + 16 * p)));
 }
 
-// Sub-block 2p + k's scales as int16 pairs (sc_r, sc_r), from scale_pair.
-inline __m256i scale_of(__m256i pair, int k) {
-  const __m256i even = _mm256_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13,  //
-                                        0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13);
-  const __m256i odd = _mm256_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15,  //
-                                       2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15);
-  return _mm256_shuffle_epi8(pair, k ? odd : even);
-}
+struct Q6KBands {
+  static constexpr uint64_t kSuperBlockBytes = q6k::kSuperBlockBytes;
+  // Tokens per register tile (one token: BandGemm 78 against 92 GFLOP/s).
+  static constexpr int kTokens = 2;
 
-// acc[t] (lane r: row r) += the band's rows . activation row t.
-template <int NT>
-inline void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K* const (&y)[NT], __m256 (&acc)[NT]) {
-  const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
-  for (int64_t s = 0; s < nsb; ++s) {
-    const uint8_t* sb = band + static_cast<uint64_t>(s) * q6k::kSuperBlockBytes;
-    __m256i sumi[NT], offs[NT];
-    for (int t = 0; t < NT; ++t) sumi[t] = offs[t] = _mm256_setzero_si256();
-    for (int p = 0; p < 8; ++p) {
-      const __m256i pair = scale_pair(sb, p);
-      for (int t = 0; t < NT; ++t) offs[t] = _mm256_add_epi32(offs[t], _mm256_madd_epi16(pair, broadcast4(y[t][s].bsums + 2 * p)));
-    }
-    // Half h, rows l = 0..15 (k = 0) or 16..31 (k = 1) of it: sub-blocks
-    // 8h + k + 0, 2, 4, 6 (scale pairs 4h + m, element k).
+  // acc[t] (lane r: row r) += the band's rows . activation row t.
+  template <int NT>
+  static void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K* const (&y)[NT], __m256 (&acc)[NT]) {
+    const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
+    for (int64_t s = 0; s < nsb; ++s) {
+      const uint8_t* sb = band + static_cast<uint64_t>(s) * q6k::kSuperBlockBytes;
+      __m256i sumi[NT], offs[NT];
+      for (int t = 0; t < NT; ++t) sumi[t] = offs[t] = _mm256_setzero_si256();
+      for (int p = 0; p < 8; ++p) {
+        const __m256i pair = scale_pair(sb, p);
+        for (int t = 0; t < NT; ++t)
+          offs[t] = _mm256_add_epi32(offs[t], _mm256_madd_epi16(pair, broadcast4(y[t][s].bsums + 2 * p)));
+      }
+      // Half h, rows l = 0..15 (k = 0) or 16..31 (k = 1) of it: sub-blocks
+      // 8h + k + 0, 2, 4, 6 (scale pairs 4h + m, element k).
 #pragma GCC unroll 4
-    for (int hk = 0; hk < 4; ++hk) {
-      const int h = hk / 2, k = hk % 2;
-      const __m256i sa = scale_of(scale_pair(sb, 4 * h), k), sb1 = scale_of(scale_pair(sb, 4 * h + 1), k);
-      const __m256i sc = scale_of(scale_pair(sb, 4 * h + 2), k), sd = scale_of(scale_pair(sb, 4 * h + 3), k);
+      for (int hk = 0; hk < 4; ++hk) {
+        const int h = hk / 2, k = hk % 2;
+        const __m256i sa = one_of_pair(scale_pair(sb, 4 * h), k), sb1 = one_of_pair(scale_pair(sb, 4 * h + 1), k);
+        const __m256i sc = one_of_pair(scale_pair(sb, 4 * h + 2), k), sd = one_of_pair(scale_pair(sb, 4 * h + 3), k);
 #pragma GCC unroll 1
-      for (int w2 = 0; w2 < 2; ++w2) {
-        __m256i a16[NT], b16[NT], c16[NT], d16[NT];
-        for (int t = 0; t < NT; ++t) a16[t] = b16[t] = c16[t] = d16[t] = _mm256_setzero_si256();
-        for (int i = 0; i < 2; ++i) {
-          const int wl = 4 * k + 2 * w2 + i;  // w % 8
-          const uint8_t* group = sb + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
-          const __m256i qh = load32(group), ql1 = load32(group + 32), ql2 = load32(group + 64);
-          const __m256i qa = _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45));
-          const __m256i qb = _mm256_or_si256(_mm256_and_si256(ql2, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45));
-          const __m256i qc = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4), _mm256_and_si256(qh, bits45));
-          const __m256i qd = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql2, 4), low4),
-                                             _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45));
+        for (int w2 = 0; w2 < 2; ++w2) {
+          __m256i a16[NT], b16[NT], c16[NT], d16[NT];
+          for (int t = 0; t < NT; ++t) a16[t] = b16[t] = c16[t] = d16[t] = _mm256_setzero_si256();
+          for (int i = 0; i < 2; ++i) {
+            const int wl = 4 * k + 2 * w2 + i;  // w % 8
+            const uint8_t* group = sb + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
+            const __m256i qh = load32(group), ql1 = load32(group + 32), ql2 = load32(group + 64);
+            const __m256i qa =
+                _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45));
+            const __m256i qb =
+                _mm256_or_si256(_mm256_and_si256(ql2, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45));
+            const __m256i qc =
+                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4), _mm256_and_si256(qh, bits45));
+            const __m256i qd = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql2, 4), low4),
+                                               _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45));
+            for (int t = 0; t < NT; ++t) {
+              const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
+              a16[t] = _mm256_add_epi16(a16[t], _mm256_maddubs_epi16(qa, broadcast4(yq)));
+              b16[t] = _mm256_add_epi16(b16[t], _mm256_maddubs_epi16(qb, broadcast4(yq + 32)));
+              c16[t] = _mm256_add_epi16(c16[t], _mm256_maddubs_epi16(qc, broadcast4(yq + 64)));
+              d16[t] = _mm256_add_epi16(d16[t], _mm256_maddubs_epi16(qd, broadcast4(yq + 96)));
+            }
+          }
           for (int t = 0; t < NT; ++t) {
-            const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
-            a16[t] = _mm256_add_epi16(a16[t], _mm256_maddubs_epi16(qa, broadcast4(yq)));
-            b16[t] = _mm256_add_epi16(b16[t], _mm256_maddubs_epi16(qb, broadcast4(yq + 32)));
-            c16[t] = _mm256_add_epi16(c16[t], _mm256_maddubs_epi16(qc, broadcast4(yq + 64)));
-            d16[t] = _mm256_add_epi16(d16[t], _mm256_maddubs_epi16(qd, broadcast4(yq + 96)));
+            const __m256i ab = _mm256_add_epi32(_mm256_madd_epi16(a16[t], sa), _mm256_madd_epi16(b16[t], sb1));
+            const __m256i cd = _mm256_add_epi32(_mm256_madd_epi16(c16[t], sc), _mm256_madd_epi16(d16[t], sd));
+            sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(ab, cd));
           }
         }
-        for (int t = 0; t < NT; ++t) {
-          const __m256i ab = _mm256_add_epi32(_mm256_madd_epi16(a16[t], sa), _mm256_madd_epi16(b16[t], sb1));
-          const __m256i cd = _mm256_add_epi32(_mm256_madd_epi16(c16[t], sc), _mm256_madd_epi16(d16[t], sd));
-          sumi[t] = _mm256_add_epi32(sumi[t], _mm256_add_epi32(ab, cd));
-        }
+      }
+      const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6k::kD)));
+      for (int t = 0; t < NT; ++t) {
+        const __m256i total = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs[t], 5));
+        acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(y[t][s].d)), _mm256_cvtepi32_ps(total), acc[t]);
       }
     }
-    const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6k::kD)));
-    for (int t = 0; t < NT; ++t) {
-      const __m256i total = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs[t], 5));
-      acc[t] = _mm256_fmadd_ps(_mm256_mul_ps(d, _mm256_set1_ps(y[t][s].d)), _mm256_cvtepi32_ps(total), acc[t]);
-    }
   }
-}
-
-// Not inlined: each token count compiles alone (inlined into one gemm, the
-// one-token tile lost 10 % to the two-token one's register allocation).
-template <int NT>
-[[gnu::noinline]] void tile(int64_t n, const uint8_t* band, const uint8_t* a, uint64_t a_stride, int64_t t0, float* y,
-                 int64_t ldy) {
-  const BlockQ8_K* rows[NT];
-  __m256 acc[NT];
-  for (int t = 0; t < NT; ++t) {
-    rows[t] = reinterpret_cast<const BlockQ8_K*>(a + static_cast<uint64_t>(t0 + t) * a_stride);
-    acc[t] = _mm256_setzero_ps();
-  }
-  band_times_tokens<NT>(n / kQKK, band, rows, acc);
-  for (int t = 0; t < NT; ++t) _mm256_storeu_ps(y + (t0 + t) * ldy, acc[t]);
-}
-
-void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok,
-          float* y, int64_t ldy) {
-  const uint64_t band_bytes = static_cast<uint64_t>(n / kQKK) * q6k::kSuperBlockBytes;
-  const auto* act = static_cast<const uint8_t*>(a);
-  for (int64_t k = 0; k < n_bands; ++k) {
-    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
-    float* yk = y + k * kRows;
-    int64_t t = 0;
-    for (; t + kTokens <= n_tok; t += kTokens) tile<kTokens>(n, band, act, a_stride, t, yk, ldy);
-    for (; t < n_tok; ++t) tile<1>(n, band, act, a_stride, t, yk, ldy);
-  }
-}
+};
 
 }  // namespace
 
-const InterleavedKernels q6_K_x8{kRows, bands::q6k::pack, bands::q6k::unpack, gemm};
+const InterleavedKernels q6_K_x8{kRows, bands::q6k::pack, bands::q6k::unpack, bandsimd::gemm<Q6KBands>};
 
 }  // namespace hearth::quant::avx2

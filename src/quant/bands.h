@@ -1,0 +1,62 @@
+// What every band layout (quant/interleave.h) shares: 8 rows per band, the
+// codes as vectors of 4 bytes per row, and the scalar reference of the band
+// kernels, written once. The layouts: quant/legacy_bands.h (Q4_0, Q8_0),
+// quant/q4_K_bands.h, quant/q6_K_bands.h.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+#include "quant/interleave.h"
+
+namespace hearth::quant::bands {
+
+inline constexpr int kRows = 8;
+
+// Code bytes of a row in one 32-byte vector of a band.
+inline constexpr int kCodeChunk = 4;
+
+// Where code byte j (0, 1, ...) of row r lies in a run of code vectors:
+// vector j / 4, byte 4 r + j % 4 of it (the 4 bytes of a row in a vector
+// meet one 4-byte broadcast of the activation).
+inline uint64_t code_byte(int r, int j) { return static_cast<uint64_t>(32 * (j / 4) + 4 * r + j % 4); }
+
+// Calls f(x, at, r) for every super-block of a band's rows (n elements, kQKK
+// per super-block, kBytes per super-block of the band): x its index in the
+// rows (r * nsb + s), at the band offset of its super-block, r its row.
+template <uint64_t kBytes, typename F>
+void for_each_superblock(int64_t n, int64_t per_block, F f) {
+  const int64_t nsb = n / per_block;
+  for (int64_t s = 0; s < nsb; ++s) {
+    for (int r = 0; r < kRows; ++r) f(static_cast<uint64_t>(r * nsb + s), static_cast<uint64_t>(s) * kBytes, r);
+  }
+}
+
+// The scalar reference of a band kernel, interleave.h's BandGemmFn: each
+// band back in its rows (kUnpack), then per token and row the type's block
+// step, block after block, from acc = 0:
+//   acc = kStep(row block b, activation block b, acc)
+// (the formula of the type's layout header). Block: the weight block, of
+// kElems elements; Act: the activation block (plain vec_dot_type rows: the
+// reference reads no side data).
+template <typename Block, typename Act, int64_t kElems, UnpackBandFn kUnpack, auto kStep>
+void reference_gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok,
+                    float* y, int64_t ldy) {
+  const int64_t n_blocks = n / kElems;
+  std::vector<Block> rows(static_cast<size_t>(kRows * n_blocks));
+  const uint64_t band_bytes = sizeof(Block) * static_cast<uint64_t>(kRows * n_blocks);  // a band is its rows' bytes
+  for (int64_t k = 0; k < n_bands; ++k) {
+    kUnpack(n, static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes, rows.data());
+    for (int64_t t = 0; t < n_tok; ++t) {
+      const auto* act = reinterpret_cast<const Act*>(static_cast<const uint8_t*>(a) + t * a_stride);
+      for (int r = 0; r < kRows; ++r) {
+        float acc = 0.0f;
+        for (int64_t b = 0; b < n_blocks; ++b) acc = kStep(rows[static_cast<size_t>(r * n_blocks + b)], act[b], acc);
+        y[t * ldy + k * kRows + r] = acc;
+      }
+    }
+  }
+}
+
+}  // namespace hearth::quant::bands
