@@ -2,15 +2,20 @@
 //
 // A band holds the 8 rows' super-blocks s = 0..nsb-1 one after the other,
 // 1680 bytes each (8 x 210: a band is exactly its rows' bytes):
-//   [0, 1536)     16 groups of 3 vectors of 32 bytes, in the order the
-//                 kernels read them (one stream, which the hardware
-//                 prefetchers follow: ql and qh in regions of their own
-//                 streamed at ~5 GB/s from memory). Group w: the qh vector
-//                 w, then ql vectors 16 h + w % 8 and 16 h + 8 + w % 8
-//                 (h = w / 8), where byte 4 r + i of qh (ql) vector u is row
-//                 r's qh (ql) byte 4 u + i. With l = 4 (w % 8) + i, the group
-//                 holds elements 128 h + l, + 32, + 64 and + 96 (the low
-//                 nibbles of both ql vectors, then their high nibbles);
+//   [0, 1536)     the 6-bit indices, re-encoded: 16 groups (w = 0..15) of 3
+//                 vectors V0, V1, V2 of 32 bytes, in the order the kernels
+//                 read them (one stream, which the hardware prefetchers
+//                 follow: ql and qh in regions of their own streamed at ~5
+//                 GB/s from memory). Byte 4 r + i of each vector belongs to
+//                 row r and, with h = w / 8 and l = 4 (w % 8) + i, to the
+//                 indices a, b, c, d of its elements 128 h + l, + 32, + 64
+//                 and + 96:
+//                   V0 = a | (d & 3) << 6,  V1 = b | (d >> 2 & 3) << 6,
+//                   V2 = c | (d >> 4) << 6
+//                 so a, b and c are one mask each and d three shifts and
+//                 masks (the file's ql / qh split costs 17 operations per
+//                 4 vectors of indices, this 11). The same 3 bytes per 4
+//                 elements as the file's ql (2) and qh (1);
 //   [1536, 1664)  the rows' int8 sub-block scales in pairs of sub-blocks:
 //                 byte 16 p + 2 r + (j % 2) is row r's scale j (p = j / 2),
 //                 so a pair sign-extends to int16 lanes (sc_2p,r, sc_2p+1,r),
@@ -35,13 +40,10 @@ inline constexpr uint64_t kD = kScales + kRows * sizeof(BlockQ6_K::scales);
 inline constexpr uint64_t kSuperBlockBytes = kD + 2 * kRows;
 static_assert(kSuperBlockBytes == kRows * sizeof(BlockQ6_K), "a band is its rows' bytes");
 
-// Where row r's ql byte j and qh byte j sit in a super-block.
-inline uint64_t ql_byte(int r, int j) {
-  const int u = j / 4, h = u / 16, m = u % 16;
-  return kGroupBytes * static_cast<uint64_t>(8 * h + m % 8) + 32 * static_cast<uint64_t>(1 + m / 8) +
-         code_byte(r, j % 4);
+// Where vector k (0..2) of group w holds row r's byte i (0..3) in a super-block.
+inline uint64_t code_at(int w, int k, int r, int i) {
+  return kGroupBytes * static_cast<uint64_t>(w) + 32 * static_cast<uint64_t>(k) + code_byte(r, i);
 }
-inline uint64_t qh_byte(int r, int j) { return kGroupBytes * static_cast<uint64_t>(j / 4) + code_byte(r, j % 4); }
 inline uint64_t scale_byte(int r, int j) { return kScales + static_cast<uint64_t>(16 * (j / 2) + 2 * r + j % 2); }
 
 // interleave.h's PackBandFn and UnpackBandFn for Q6_K.

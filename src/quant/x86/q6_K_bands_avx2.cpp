@@ -1,11 +1,26 @@
 // AVX2 kernel of Q6_K in bands of 8 rows (layout: quant/q6_K_bands.h) with
-// Q8_K activations. Lanes are rows (as in q4_K_bands_avx2.cpp): each qh
-// vector and its two ql vectors give four vectors of 6-bit indices (0..63),
-// 4 elements of each row, each meeting one 4-byte activation broadcast. Two
-// maddubs products add up in int16 (each below 2 * 63 * 128, two below
-// 2^15), then one madd by the rows' sub-block scales as int16 pairs
-// (sc_r, sc_r) widens them. The -32 of every index is one madd per pair of
-// sub-blocks, against the activation's 16-element sums.
+// Q8_K activations. Lanes are rows (as in q4_K_bands_avx2.cpp): each group of
+// three vectors gives four vectors of 6-bit indices (0..63), 4 elements of
+// each row, each meeting one 4-byte activation broadcast. Two maddubs
+// products add up in int16 (each below 2 * 63 * 128, two below 2^15), then
+// one madd by the rows' sub-block scales as int16 pairs (sc_r, sc_r) widens
+// them. The -32 of every index is one madd per pair of sub-blocks, against
+// the activation's 16-element sums.
+//
+// One core, AMD Zen 4 (make bench, Bands/Q6_K against VecDot/Q6_K): 23-25
+// against 19-20 GB/s from memory, 29-30 against 21-22 in L2; BandGemm 92
+// against the row gemm's 105 GFLOP/s (prefill reads Q6_K's few matrices at
+// that speed: Q4_K_M's output, half its ffn_down and attn_v).
+// Tuning, measured the same way:
+//   - the indices re-encoded (q6_K_bands.h: 11 operations per 4 vectors
+//     instead of ql / qh's 17), with one mask register for all (three
+//     masks spilled: 26.5 GB/s in L2): 22-23 -> 23-25 from memory;
+//   - the file's ql and qh in regions of their own, not in groups: 5 GB/s
+//     from memory (software prefetch brought it to 14-18);
+//   - keeping the compiler from hoisting loads across groups (an empty asm
+//     on the sums) spills less: 29.5 -> 32 GB/s in L2, gemm 92 -> 98, but
+//     22.5 against 23-24.5 from memory, the case decode runs: the loads
+//     issued early keep more of the stream in flight.
 #include <immintrin.h>
 
 #include <cstdint>
@@ -39,7 +54,7 @@ struct Q6KBands {
   // acc[t] (lane r: row r) += the band's rows . activation row t.
   template <int NT>
   static void band_times_tokens(int64_t nsb, const uint8_t* band, const BlockQ8_K* const (&y)[NT], __m256 (&acc)[NT]) {
-    const __m256i low4 = _mm256_set1_epi8(0x0f), bits45 = _mm256_set1_epi8(0x30);
+    const __m256i top2 = _mm256_set1_epi8(static_cast<char>(0xc0));
     for (int64_t s = 0; s < nsb; ++s) {
       const uint8_t* sb = band + static_cast<uint64_t>(s) * q6k::kSuperBlockBytes;
       __m256i sumi[NT], offs[NT];
@@ -63,15 +78,15 @@ struct Q6KBands {
           for (int i = 0; i < 2; ++i) {
             const int wl = 4 * k + 2 * w2 + i;  // w % 8
             const uint8_t* group = sb + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
-            const __m256i qh = load32(group), ql1 = load32(group + 32), ql2 = load32(group + 64);
-            const __m256i qa =
-                _mm256_or_si256(_mm256_and_si256(ql1, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 4), bits45));
-            const __m256i qb =
-                _mm256_or_si256(_mm256_and_si256(ql2, low4), _mm256_and_si256(_mm256_slli_epi16(qh, 2), bits45));
-            const __m256i qc =
-                _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql1, 4), low4), _mm256_and_si256(qh, bits45));
-            const __m256i qd = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(ql2, 4), low4),
-                                               _mm256_and_si256(_mm256_srli_epi16(qh, 2), bits45));
+            const __m256i v0 = load32(group), v1 = load32(group + 32), v2 = load32(group + 64);
+            // a, b, c: the low 6 bits; d: the top 2 bits of each, masked
+            // before the shifts, so no bit crosses into the other byte of
+            // a 16-bit lane (one mask register for all).
+            const __m256i qa = _mm256_andnot_si256(top2, v0), qb = _mm256_andnot_si256(top2, v1);
+            const __m256i qc = _mm256_andnot_si256(top2, v2);
+            const __m256i qd = _mm256_or_si256(_mm256_or_si256(_mm256_srli_epi16(_mm256_and_si256(v0, top2), 6),
+                                                               _mm256_srli_epi16(_mm256_and_si256(v1, top2), 4)),
+                                               _mm256_srli_epi16(_mm256_and_si256(v2, top2), 2));
             for (int t = 0; t < NT; ++t) {
               const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
               a16[t] = _mm256_add_epi16(a16[t], _mm256_maddubs_epi16(qa, broadcast4(yq)));
