@@ -44,11 +44,12 @@ Weights bind_weights(const gguf::File& file, const HParams& hp);
 // (Weights::bands), every matrix whose type has band kernels and whose rows
 // are whole bands: the layers' matrices, the output, and token_embd when it
 // is the output too (a token's row is then unpacked from its band,
-// compute::dequantize_row); their views then point there. Each matrix's pages
-// in the file mapping are released as soon as it is copied
-// (core/mapped_file.h, release_pages), so its bytes are in memory once: in
-// the process's own pages rather than in page cache shared with other
-// processes. HEARTH_INTERLEAVE=0 keeps every matrix in the file's rows.
+// compute::dequantize_row); their views then point there. The copy runs on
+// all cores, in chunks of whole bands whose pages in the file mapping are
+// released as soon as they are copied (core/mapped_file.h, release_pages),
+// so the bytes are in memory once (the peak: the file plus a chunk per
+// core), in the process's own pages rather than in page cache shared with
+// other processes. HEARTH_INTERLEAVE=0 keeps every matrix in the file's rows.
 void interleave_weights(Weights& w);
 
 }  // namespace hearth::model

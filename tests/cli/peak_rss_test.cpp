@@ -1,7 +1,8 @@
 // Peak memory of `hearth run` (issue #3): weights are mapped from the file,
-// never copied, so a run's peak resident set is the file, the KV cache and a
-// little more. Measured on the real binary: run_hearth reads the child's
-// ru_maxrss from wait4.
+// and the matrices kept in bands (model::interleave_weights) are copied in
+// chunks whose file pages are released as they are copied, so a run's peak
+// resident set is the file, the KV cache and a little more. Measured on the
+// real binary: run_hearth reads the child's ru_maxrss from wait4.
 //
 // The issue's bound, peak <= file + KV + 10%, is about what a model adds; a
 // tiny model (1-10 MB) is smaller than the program itself, so the program's
@@ -13,7 +14,8 @@
 // kRuntime: what a run needs beyond the binary and the model's bytes at
 //   these sizes: tokenizer tables, two worker threads' stacks and arenas,
 //   activation and logits scratch (measured 1.0-1.3 MB for every model here).
-// A weight copy (dequantizing, repacking) would show in a second check that
+// A weight copy kept beside the file's (dequantizing, repacking without
+// releasing the file's pages) would show in a second check that
 // needs no allowance at all: two files of the same architecture, shape and
 // context differ only in their weight bytes, and so must their peaks, to
 // within 10% (measured: 0.4-4% below the file difference).
