@@ -8,6 +8,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstdio>
+#include <exception>
 #include <optional>
 
 #include "core/error.h"
@@ -101,7 +103,35 @@ class Connection : public std::enable_shared_from_this<Connection> {
     stream_.expires_never();
     const auto& req = parser_->get();
     keep_alive_ = req.keep_alive();
-    respond(handler_(to_request(req)));
+    guarded([&] { respond(handler_(to_request(req))); });
+  }
+
+  // Runs f; an exception out of it (the handler, a body source) fails this
+  // request alone (HttpServer::run).
+  template <typename F>
+  void guarded(F&& f) {
+    try {
+      f();
+    } catch (const std::exception& e) {
+      fail(e.what());
+    }
+  }
+
+  void fail(const std::string& what) {
+    std::fprintf(stderr, "hearth: request failed: %s\n", what.c_str());
+    if (source_) {
+      try {
+        source_->cancel();
+      } catch (const std::exception&) {
+      }
+      source_.reset();
+    }
+    if (reply_started_ || writing_) return close();  // part of the reply is out: cut it short
+    keep_alive_ = false;
+    streamed_ = false;
+    pending_.clear();
+    body_.clear();
+    reject(ApiError(500, "server_error", "internal error: " + what));
   }
 
   // Sends a complete reply, starts pulling a sourced one, or waits (on no
@@ -111,7 +141,9 @@ class Connection : public std::enable_shared_from_this<Connection> {
     if (reply.deferred) {
       auto later = std::move(reply.deferred);
       later([self = shared_from_this()](HttpReply r) {
-        net::post(self->ioc_, [self, r = std::move(r)]() mutable { self->respond(std::move(r)); });
+        net::post(self->ioc_, [self, r = std::move(r)]() mutable {
+          self->guarded([&] { self->respond(std::move(r)); });
+        });
       });
       return;
     }
@@ -127,7 +159,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
     std::weak_ptr<Connection> weak = shared_from_this();
     source_->start([weak, &ioc = ioc_] {
       net::post(ioc, [weak] {
-        if (auto self = weak.lock()) self->pump();
+        if (auto self = weak.lock()) self->guarded([&] { self->pump(); });
       });
     });
     pump();
@@ -159,7 +191,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (ec) return self->close();
       if (!self->keep_alive_) return self->shutdown();
       self->source_.reset();
-      self->source_done_ = self->streamed_ = false;
+      self->source_done_ = self->streamed_ = self->reply_started_ = false;
       ++self->request_no_;
       self->read_request();
     });
@@ -189,7 +221,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
       if (source_done_) shutdown();
       return;
     }
-    writing_ = true;
+    writing_ = reply_started_ = true;
     auto data = std::make_shared<std::string>(std::move(pending_));
     pending_.clear();
     stream_.expires_after(limits_.write_timeout);
@@ -201,7 +233,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
         return self->close();
       }
       if (self->source_done_) return self->shutdown();
-      self->pump();
+      self->guarded([&] { self->pump(); });
     });
   }
 
@@ -257,6 +289,7 @@ class Connection : public std::enable_shared_from_this<Connection> {
   bool keep_alive_ = true;
   std::shared_ptr<BodySource> source_;
   bool streamed_ = false, source_done_ = false, writing_ = false, closed_ = false;
+  bool reply_started_ = false;  // bytes of the current reply went out (a 500 can no longer replace it)
   uint64_t request_no_ = 0;  // requests served on this connection (stale waits check it)
   std::string pending_, body_;
 };
@@ -311,7 +344,24 @@ void HttpServer::run(Handler handler, ErrorShaper shape_error) {
     impl_->ioc.stop();
   });
   impl_->accept();
-  impl_->ioc.run();
+  // Connections catch what their handlers throw (Connection::guarded); this
+  // is the last resort for anything else: logged, and serving goes on.
+  for (;;) {
+    try {
+      impl_->ioc.run();
+      return;
+    } catch (const std::exception& e) {
+      std::fprintf(stderr, "hearth: error in the HTTP server: %s\n", e.what());
+    }
+  }
+}
+
+void HttpServer::stop() {
+  net::post(impl_->ioc, [this] {
+    beast::error_code ec;
+    impl_->acceptor.close(ec);
+    impl_->ioc.stop();
+  });
 }
 
 }  // namespace hearth::server

@@ -32,7 +32,14 @@ class HttpServer {
   // shape_error: how to answer a request refused before it reached the
   // handler (413, 431, malformed), given its path ("" when unparsed), so
   // the error comes in the shape of the path's API dialect; unset: OpenAI's.
+  // A handler or a BodySource that throws fails its own request only: the
+  // client gets a 500 in the path's shape if nothing of the reply was sent
+  // yet, else the connection closes (a stream cut short); the error is
+  // logged and the server goes on serving.
   void run(Handler handler, ErrorShaper shape_error = {});
+
+  // Makes run() return (from any thread), as SIGINT and SIGTERM do.
+  void stop();
 
  private:
   struct Impl;
