@@ -143,14 +143,19 @@ void interleave_weights(Weights& w) {
   uint64_t total = 0;
   for (const compute::WeightView* m : views) {
     const quant::InterleavedKernels* k = quant::traits(m->type).interleaved;
-    if (k == nullptr || m->n_out % k->rows != 0 || offsets.contains(m->data)) continue;
+    // Bands only where a SIMD band kernel reads them: the scalar reference
+    // (a CPU without AVX2) unpacks every band back into rows on every call.
+    if (k == nullptr || k == quant::generic_traits(m->type).interleaved) continue;
+    if (m->n_out % k->rows != 0 || offsets.contains(m->data)) continue;
     offsets[m->data] = {m, total};
     total += (m->row_bytes * static_cast<uint64_t>(m->n_out) + 63) / 64 * 64;
   }
   if (total == 0) return;
   w.bands = map_huge_page_buffer(total);
   ThreadPool pool(0);  // all cores: packing is ~1 s per GB on one (the K formats)
-  for (const auto& [rows, slot] : offsets) {
+  for (const auto& [file_rows, slot] : offsets) {
+    const uint8_t* rows = file_rows;  // a plain local: lambdas cannot capture structured bindings (C++20, clang)
+    const uint64_t offset = slot.offset;
     const compute::WeightView* m = slot.view;
     const quant::InterleavedKernels& k = *quant::traits(m->type).interleaved;
     const uint64_t rb = m->row_bytes;
@@ -164,7 +169,7 @@ void interleave_weights(Weights& w) {
       for (int64_t c = cb; c < ce; ++c) {
         const uint64_t at = static_cast<uint64_t>(c * chunk) * rb;
         const int64_t n_rows = std::min(chunk, m->n_out - c * chunk);
-        quant::interleave_rows(k, m->n_in, rows + at, w.bands.get() + slot.offset + at, n_rows, rb);
+        quant::interleave_rows(k, m->n_in, rows + at, w.bands.get() + offset + at, n_rows, rb);
         release_pages(rows + at, static_cast<uint64_t>(n_rows) * rb);
       }
     });

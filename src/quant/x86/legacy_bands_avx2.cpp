@@ -15,7 +15,6 @@
 #include "quant/interleave.h"
 #include "quant/kernels.h"
 #include "quant/legacy_bands.h"
-#include "quant/x86/avx2_common.h"
 #include "quant/x86/bands_avx2.h"
 #include "quant/x86/block_groups.h"
 

@@ -24,11 +24,9 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "quant/interleave.h"
 #include "quant/q6_K_bands.h"
-#include "quant/x86/avx2_common.h"
 #include "quant/x86/bands_avx2.h"
 
 namespace hearth::quant::avx2 {
