@@ -106,20 +106,23 @@ void dequantize_superblock(const Spec& spec, const Unpacked& b, float* y) {
   }
 }
 
-float dot_superblock(const Spec& spec, const Unpacked& b, const BlockQ8_K& y) {
-  int32_t sum_q = 0;  // sum_j sc[j] * sum_{i in j} q[i] * y[i]
-  int32_t sum_m = 0;  // sum_j m[j] * sum_{i in j} y[i], from the 16-element bsums
+SuperblockSums superblock_sums(const Spec& spec, const Unpacked& b, const BlockQ8_K& y) {
+  SuperblockSums sums;
   const int bsums_per_sub = spec.sub_size / 16;
   for (int j = 0; j < spec.n_sub(); ++j) {
     int32_t s = 0;
     for (int i = j * spec.sub_size; i < (j + 1) * spec.sub_size; ++i) s += b.q[i] * y.qs[i];
-    sum_q += b.sc[j] * s;
+    sums.q += b.sc[j] * s;
     int32_t ysum = 0;
     for (int k = 0; k < bsums_per_sub; ++k) ysum += y.bsums[j * bsums_per_sub + k];
-    sum_m += b.m[j] * ysum;
+    sums.m += b.m[j] * ysum;
   }
-  return y.d * (fp16_to_fp32(b.d) * static_cast<float>(sum_q) -
-                fp16_to_fp32(b.dmin) * static_cast<float>(sum_m));
+  return sums;
+}
+
+float dot_superblock(const Spec& spec, const Unpacked& b, const BlockQ8_K& y) {
+  const SuperblockSums s = superblock_sums(spec, b, y);
+  return y.d * (fp16_to_fp32(b.d) * static_cast<float>(s.q) - fp16_to_fp32(b.dmin) * static_cast<float>(s.m));
 }
 
 void check_representable(const char* format, const Spec& spec, const float* x, int64_t n) {

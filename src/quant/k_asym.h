@@ -77,9 +77,22 @@ void quantize_superblock(const Spec& spec, const float* x, const float* w, Unpac
 // conforming dequantizer.
 void dequantize_superblock(const Spec& spec, const Unpacked& b, float* y);
 
-// Dot of one unpacked super-block with one Q8_K block: integer sums per
-// sub-block, one float product per super-block (the scalar reference).
+// The exact integer sums of a super-block's dot with one Q8_K block:
+// q = sum_j sc[j] * sum_{i in j} q[i] * y[i], m = sum_j m[j] * sum_{i in j} y[i]
+// (from the 16-element bsums). The dot is y.d (d q - dmin m).
+struct SuperblockSums {
+  int32_t q = 0, m = 0;
+};
+SuperblockSums superblock_sums(const Spec& spec, const Unpacked& b, const BlockQ8_K& y);
+
+// Dot of one unpacked super-block with one Q8_K block: the integer sums
+// above, one float product per super-block (the scalar reference).
 float dot_superblock(const Spec& spec, const Unpacked& b, const BlockQ8_K& y);
+
+// Q4_K's shape, and one of its super-blocks unpacked (quant/q4_K.cpp), for
+// the Q4_K band reference (quant/q4_K_bands.cpp).
+inline constexpr Spec kQ4KSpec{32, 15, 63};
+void unpack_q4_K(const BlockQ4_K& b, Unpacked* u);
 
 // Throws Error naming the format and the element unless every |x| <= spec.max_abs().
 void check_representable(const char* format, const Spec& spec, const float* x, int64_t n);

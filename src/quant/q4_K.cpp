@@ -13,7 +13,7 @@ namespace {
 struct Q4K {
   using Block = BlockQ4_K;
   static constexpr const char* kName = "q4_K";
-  static constexpr kasym::Spec kSpec{32, 15, 63};
+  static constexpr kasym::Spec kSpec = kasym::kQ4KSpec;
 
   static void unpack(const Block& b, kasym::Unpacked* u) {
     u->d = b.d;
@@ -52,3 +52,7 @@ float vec_dot_q4_K_q8_K(int64_t n, const void* x, const void* y) {
 }
 
 }  // namespace hearth::quant::generic
+
+namespace hearth::quant::kasym {
+void unpack_q4_K(const BlockQ4_K& b, Unpacked* u) { generic::Q4K::unpack(b, u); }
+}  // namespace hearth::quant::kasym

@@ -64,20 +64,11 @@ namespace {
 // The reference (bands.h), a super-block's step the formula of
 // q4_K_bands.h.
 float step(const BlockQ4_K& x, const BlockQ8_K& y, float acc) {
-  uint8_t sc[8], m[8];
-  kasym::unpack_scales_mins_6bit(x.scales, sc, m);
-  int32_t sumi = 0, mins = 0;
-  for (int j = 0; j < 8; ++j) {
-    int32_t sub = 0;
-    for (int i = 0; i < 32; ++i) {
-      const uint8_t byte = x.qs[32 * (j / 2) + i];
-      sub += ((j % 2) ? byte >> 4 : byte & 15) * y.qs[32 * j + i];
-    }
-    sumi += sc[j] * sub;
-    mins += m[j] * (y.bsums[2 * j] + y.bsums[2 * j + 1]);
-  }
-  acc = std::fma(fp16_to_fp32(x.d) * y.d, static_cast<float>(sumi), acc);
-  return std::fma(-(fp16_to_fp32(x.dmin) * y.d), static_cast<float>(mins), acc);
+  kasym::Unpacked u;
+  kasym::unpack_q4_K(x, &u);
+  const kasym::SuperblockSums s = kasym::superblock_sums(kasym::kQ4KSpec, u, y);
+  acc = std::fma(fp16_to_fp32(x.d) * y.d, static_cast<float>(s.q), acc);
+  return std::fma(-(fp16_to_fp32(x.dmin) * y.d), static_cast<float>(s.m), acc);
 }
 
 }  // namespace
