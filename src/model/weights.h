@@ -41,9 +41,10 @@ struct Weights {
 Weights bind_weights(const gguf::File& file, const HParams& hp);
 
 // Copies into bands (quant/interleave.h), in one buffer on huge pages
-// (Weights::bands), every matrix whose type has SIMD band kernels on this CPU
-// (not only the scalar reference) and whose rows are whole bands: the layers' matrices, the output, and token_embd when it
-// is the output too (a token's row is then unpacked from its band,
+// (Weights::bands), every matrix whose type has SIMD band kernels on this
+// CPU (not only the scalar reference) and whose rows are whole bands: the
+// layers' matrices, the output, and token_embd when it is the output too
+// (a token's row is then unpacked from its band,
 // compute::dequantize_row); their views then point there. The copy runs on
 // all cores, in chunks of whole bands whose pages in the file mapping are
 // released as soon as they are copied (core/mapped_file.h, release_pages),

@@ -1,8 +1,8 @@
-#include "server/api_error.h"
 #include "server/anthropic.h"
 
 #include <memory>
 
+#include "server/api_error.h"
 #include "server/chat_content.h"
 #include "server/generation_reply.h"
 #include "server/json_fields.h"

@@ -1,9 +1,9 @@
-#include "server/api_error.h"
 #include "server/ollama.h"
 
 #include <ctime>
 #include <memory>
 
+#include "server/api_error.h"
 #include "server/generation_reply.h"
 #include "server/ollama_request.h"
 
