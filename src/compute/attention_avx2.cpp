@@ -4,6 +4,7 @@
 #include <algorithm>
 
 #include "compute/attention.h"
+#include "compute/exp_avx2.h"
 #include "compute/ops.h"
 #include "quant/x86/avx2_common.h"
 
@@ -23,28 +24,6 @@ inline __m256 load8(const uint8_t* row, int64_t i) {
   }
 }
 
-// e^x for x <= 0 (softmax inputs after the max is subtracted): x = n ln2 + r
-// with |r| <= ln2 / 2, e^r by its degree-6 Taylor polynomial (truncation
-// < 2e-7 relative), 2^n put straight into the exponent bits. Inputs below
-// -87 are clamped (e^-87 ~ 1.6e-38 is nothing next to the max's e^0 = 1).
-inline __m256 exp_nonpositive(__m256 x) {
-  x = _mm256_max_ps(x, _mm256_set1_ps(-87.0f));
-  const __m256 n = _mm256_round_ps(_mm256_mul_ps(x, _mm256_set1_ps(1.44269504088896341f)),
-                                   _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
-  // r = x - n ln2, ln2 split in a part exact in float and the rest.
-  __m256 r = _mm256_fnmadd_ps(n, _mm256_set1_ps(0.693359375f), x);
-  r = _mm256_fnmadd_ps(n, _mm256_set1_ps(-2.12194440e-4f), r);
-  __m256 p = _mm256_set1_ps(1.0f / 720);
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 120));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 24));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f / 6));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(0.5f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  p = _mm256_fmadd_ps(p, r, _mm256_set1_ps(1.0f));
-  const __m256i pow2n = _mm256_slli_epi32(_mm256_add_epi32(_mm256_cvtps_epi32(n), _mm256_set1_epi32(127)), 23);
-  return _mm256_mul_ps(p, _mm256_castsi256_ps(pow2n));
-}
-
 // In-place softmax of n scores; vector body, scalar tail.
 void softmax_avx2(float* s, int64_t n) {
   int64_t i = 0;
@@ -60,14 +39,14 @@ void softmax_avx2(float* s, int64_t n) {
   __m256 vsum = _mm256_setzero_ps();
   i = 0;
   for (; i + 8 <= n; i += 8) {
-    const __m256 e = exp_nonpositive(_mm256_sub_ps(_mm256_loadu_ps(s + i), vmx));
+    const __m256 e = exp_avx2(_mm256_sub_ps(_mm256_loadu_ps(s + i), vmx));
     _mm256_storeu_ps(s + i, e);
     vsum = _mm256_add_ps(vsum, e);
   }
   float sum = hsum(vsum);
   for (; i < n; ++i) {
     alignas(32) float one[8] = {s[i] - mx};
-    _mm256_store_ps(one, exp_nonpositive(_mm256_load_ps(one)));
+    _mm256_store_ps(one, exp_avx2(_mm256_load_ps(one)));
     s[i] = one[0];
     sum += s[i];
   }

@@ -1,10 +1,28 @@
 #include "compute/ops.h"
 
 #include <cmath>
+#include <vector>
+
+#include "core/cpu_features.h"
 
 namespace hearth::compute {
 
+namespace {
+bool simd() {
+  static const bool has = cpu_features().has_avx2_kernels();
+  return has;
+}
+}  // namespace
+
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  if (simd()) {
+    avx2::rms_norm(x, w, y, n, eps);
+    return;
+  }
+  rms_norm_generic(x, w, y, n, eps);
+}
+
+void rms_norm_generic(const float* x, const float* w, float* y, int64_t n, float eps) {
   double ss = 0;
   for (int64_t i = 0; i < n; ++i) ss += double(x[i]) * x[i];
   const float s = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
@@ -41,6 +59,14 @@ void softcap(float* x, int64_t n, float cap) {
 }
 
 void silu_mul(float* gate, const float* up, int64_t n) {
+  if (simd()) {
+    avx2::silu_mul(gate, up, n);
+    return;
+  }
+  silu_mul_generic(gate, up, n);
+}
+
+void silu_mul_generic(float* gate, const float* up, int64_t n) {
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
     gate[i] = g / (1.0f + std::exp(-g)) * up[i];
@@ -48,6 +74,14 @@ void silu_mul(float* gate, const float* up, int64_t n) {
 }
 
 void gelu_mul(float* gate, const float* up, int64_t n) {
+  if (simd()) {
+    avx2::gelu_mul(gate, up, n);
+    return;
+  }
+  gelu_mul_generic(gate, up, n);
+}
+
+void gelu_mul_generic(float* gate, const float* up, int64_t n) {
   constexpr float kSqrt2OverPi = 0.7978845608028654f;
   for (int64_t i = 0; i < n; ++i) {
     const float g = gate[i];
@@ -55,11 +89,24 @@ void gelu_mul(float* gate, const float* up, int64_t n) {
   }
 }
 
+void rope_angles(int64_t rope_dim, int64_t pos, const float* freqs, float* cos_sin) {
+  for (int64_t i = 0; i < rope_dim / 2; ++i) {
+    const float theta = static_cast<float>(pos) * freqs[i];
+    cos_sin[2 * i] = std::cos(theta);
+    cos_sin[2 * i + 1] = std::sin(theta);
+  }
+}
+
 void rope(float* head, int64_t rope_dim, int64_t pos, const float* freqs, RopeStyle style) {
+  std::vector<float> cos_sin(static_cast<size_t>(rope_dim));
+  rope_angles(rope_dim, pos, freqs, cos_sin.data());
+  rope_rotate(head, rope_dim, cos_sin.data(), style);
+}
+
+void rope_rotate(float* head, int64_t rope_dim, const float* cos_sin, RopeStyle style) {
   const int64_t half = rope_dim / 2;
   for (int64_t i = 0; i < half; ++i) {
-    const float theta = static_cast<float>(pos) * freqs[i];
-    const float c = std::cos(theta), s = std::sin(theta);
+    const float c = cos_sin[2 * i], s = cos_sin[2 * i + 1];
     float* a = style == RopeStyle::Adjacent ? head + 2 * i : head + i;
     float* b = style == RopeStyle::Adjacent ? head + 2 * i + 1 : head + i + half;
     const float x0 = *a, x1 = *b;

@@ -117,13 +117,16 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
       norm_rows(k_.data(), L.k_norm, n * hp_.n_head_kv, hp_.head_dim, hp_.norm_eps);
     }
     const float* freqs = model_.rope_freqs(l).data();
+    rope_angles_.resize(static_cast<size_t>(hp_.rope_dim));
     for (int64_t t = 0; t < n; ++t) {
-      const int64_t p = b.pos[static_cast<size_t>(t)];
+      compute::rope_angles(hp_.rope_dim, b.pos[static_cast<size_t>(t)], freqs, rope_angles_.data());
       for (int64_t h = 0; h < hp_.n_head; ++h) {
-        compute::rope(q_.data() + t * hp_.n_embd_q() + h * hp_.head_dim, hp_.rope_dim, p, freqs, hp_.rope_style);
+        compute::rope_rotate(q_.data() + t * hp_.n_embd_q() + h * hp_.head_dim, hp_.rope_dim, rope_angles_.data(),
+                             hp_.rope_style);
       }
       for (int64_t h = 0; h < hp_.n_head_kv; ++h) {
-        compute::rope(k_.data() + t * hp_.n_embd_k() + h * hp_.head_dim, hp_.rope_dim, p, freqs, hp_.rope_style);
+        compute::rope_rotate(k_.data() + t * hp_.n_embd_k() + h * hp_.head_dim, hp_.rope_dim, rope_angles_.data(),
+                             hp_.rope_style);
       }
       const int64_t c = b.cell[static_cast<size_t>(t)];
       kv_tr.quantize(k_.data() + t * hp_.n_embd_k(), kv.k_row(l, c), hp_.n_embd_k(), nullptr);

@@ -89,6 +89,8 @@ class Forward {
   HugePageVector<float> x_, h_, q_, k_, v_, attn_, o_, gate_, up_;
   // The rows that want logits or hidden states: few.
   std::vector<float> logits_, norm_rows_, hidden_;
+  // One position's rotary cos/sin (compute::rope_angles), shared by the heads.
+  std::vector<float> rope_angles_;
   // Per-thread attention scratch.
   struct ThreadScratch {
     std::vector<float> scores;
