@@ -79,6 +79,9 @@ HEARTH_DECLARE_DOTS
 }  // namespace generic
 namespace avx2 {
 HEARTH_DECLARE_DOTS
+// The activation quantizers (x86/activations_avx2.cpp): the scalar ones' bits.
+void quantize_row_q8_0(const float* src, void* dst, int64_t n, const float* imatrix);
+void quantize_row_q8_K(const float* src, void* dst, int64_t n, const float* imatrix);
 }  // namespace avx2
 
 #undef HEARTH_DECLARE_DOTS

@@ -154,6 +154,10 @@ struct Table {
         if (const InterleavedKernels* bands = avx2_interleaved(k.type)) t.interleaved = bands;
       }
     }
+    for (auto& t : best) {
+      if (t.type == TT::Q8_0) t.quantize = avx2::quantize_row_q8_0;
+      if (t.type == TT::Q8_K) t.quantize = avx2::quantize_row_q8_K;
+    }
     for (const TT g : x86::kAvx2Gemms) {
       for (auto& t : best) {
         if (t.type == g) t.gemm = avx2_gemm(g);
