@@ -47,7 +47,8 @@ bool spin_until(Done done) {
 
 ThreadPool::ThreadPool(int n_threads)
     : n_threads_(n_threads > 0 ? n_threads
-                               : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))) {
+                               : std::max(1, static_cast<int>(std::thread::hardware_concurrency()))),
+      shares_(std::make_unique<Share[]>(static_cast<size_t>(n_threads_))) {
   for (int i = 1; i < n_threads_; ++i) workers_.emplace_back([this, i] { worker(i); });
 }
 
@@ -61,23 +62,33 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-// Takes chunks until none are left. Chunk c covers [c * chunk, (c + 1) * chunk).
-// An exception ends the loop early: remaining chunks are skipped and the
-// first exception is kept for the caller.
-void ThreadPool::run_chunks(int index) {
+// Chunk c covers [c * chunk, (c + 1) * chunk). An exception ends the loop
+// early: chunks not yet started are skipped and the first exception is kept
+// for the caller.
+bool ThreadPool::run_share(int owner, int index) {
+  Share& share = shares_[static_cast<size_t>(owner)];
   const int64_t n = job_n_, chunk = job_chunk_;
+  bool took = false;
   for (;;) {
-    const int64_t begin = next_.fetch_add(chunk, std::memory_order_relaxed);
-    if (begin >= n) return;
+    if (failed_.load(std::memory_order_relaxed)) return took;
+    const int64_t c = share.next.fetch_add(1, std::memory_order_relaxed);
+    if (c >= share.end) return took;
+    took = true;
     try {
-      (*job_)(begin, std::min(n, begin + chunk), index);
+      (*job_)(c * chunk, std::min(n, (c + 1) * chunk), index);
     } catch (...) {
-      next_.store(n, std::memory_order_relaxed);
+      failed_.store(true, std::memory_order_relaxed);
       std::lock_guard lock(mu_);
       if (!error_) error_ = std::current_exception();
-      return;
+      return took;
     }
   }
+}
+
+// Its own share first, then what is left of the others', nearest first.
+void ThreadPool::run_chunks(int index) {
+  run_share(index, index);
+  for (int k = 1; k < n_threads_; ++k) run_share((index + k) % n_threads_, index);
 }
 
 void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
@@ -87,13 +98,20 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
     fn(0, n, 0);
     return;
   }
-  // About 4 chunks per thread: small enough that a late thread's share is
-  // picked up by the others, large enough that taking one costs nothing.
-  const int64_t chunks = 4 * static_cast<int64_t>(n_threads_);
+  // About 8 chunks per share: a thread's share is one stream whatever the
+  // chunk size, so chunks only need to be small enough that the last ones
+  // balance the threads, and large enough that taking one costs nothing.
+  const int64_t chunks_wanted = 8 * static_cast<int64_t>(n_threads_);
   job_ = &fn;
   job_n_ = n;
-  job_chunk_ = std::max(grain, (n + chunks - 1) / chunks);
-  next_.store(0, std::memory_order_relaxed);
+  job_chunk_ = std::max(grain, (n + chunks_wanted - 1) / chunks_wanted);
+  const int64_t n_chunks = (n + job_chunk_ - 1) / job_chunk_;
+  for (int i = 0; i < n_threads_; ++i) {
+    Share& share = shares_[static_cast<size_t>(i)];
+    share.next.store(n_chunks * i / n_threads_, std::memory_order_relaxed);
+    share.end = n_chunks * (i + 1) / n_threads_;
+  }
+  failed_.store(false, std::memory_order_relaxed);
   pending_.store(n_threads_ - 1, std::memory_order_relaxed);
   // seq_cst: pairs with the sleepers_ increment in worker() (a worker either
   // sees the new generation before sleeping, or we see it asleep and wake it).

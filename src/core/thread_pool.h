@@ -8,9 +8,13 @@
 // condition-variable wake-up's 20-50 µs), and only sleep on a condition
 // variable once the pool has been idle for kSpinMicros.
 //
-// Work is handed out in chunks from a shared counter, so a thread that was
-// descheduled (the machine is shared) leaves its remaining chunks to the
-// others and all threads finish together.
+// Each thread starts on a contiguous share of [0, n), taken in chunks from its
+// own counter, so its reads form one forward stream (a matmul's weight rows:
+// the hardware prefetchers follow one stream per thread, where chunks handed
+// out round-robin from a shared counter made every thread jump every chunk).
+// A thread that runs out takes the next chunks of the others' shares, so a
+// thread that was descheduled (the machine is shared) leaves its remaining
+// chunks to the others and all threads finish together.
 #pragma once
 
 #include <atomic>
@@ -18,6 +22,7 @@
 #include <cstdint>
 #include <exception>
 #include <functional>
+#include <memory>
 #include <mutex>
 #include <thread>
 #include <vector>
@@ -56,15 +61,26 @@ class ThreadPool {
   int n_threads_;
   std::vector<std::thread> workers_;
 
+  // Takes the chunks left in thread `owner`'s share; false once none are.
+  bool run_share(int owner, int index);
+
   // The current loop; written by the caller before generation_ is bumped.
   const RangeFn* job_ = nullptr;
   int64_t job_n_ = 0;
   int64_t job_chunk_ = 1;
 
-  // Hot atomics on their own cache lines (the caller writes next_ and
-  // generation_, workers poll generation_ and take chunks from next_).
+  // Thread i's share: chunks [next, end) of the current loop, on a cache line
+  // of its own (its owner takes from it all loop long, others only at the end).
+  struct alignas(64) Share {
+    std::atomic<int64_t> next{0};
+    int64_t end = 0;
+  };
+  std::unique_ptr<Share[]> shares_;
+
+  // Hot atomics on their own cache lines (the caller writes generation_,
+  // workers poll it).
   alignas(64) std::atomic<uint64_t> generation_{0};
-  alignas(64) std::atomic<int64_t> next_{0};
+  alignas(64) std::atomic<bool> failed_{false};  // an exception: skip the chunks not started
   alignas(64) std::atomic<int> pending_{0};  // workers not yet done with the loop
 
   // Sleeping (after the spin): workers wait on start_cv_, the caller on done_cv_.
