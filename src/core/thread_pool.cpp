@@ -65,22 +65,20 @@ ThreadPool::~ThreadPool() {
 // Chunk c covers [c * chunk, (c + 1) * chunk). An exception ends the loop
 // early: chunks not yet started are skipped and the first exception is kept
 // for the caller.
-bool ThreadPool::run_share(int owner, int index) {
+void ThreadPool::run_share(int owner, int index) {
   Share& share = shares_[static_cast<size_t>(owner)];
   const int64_t n = job_n_, chunk = job_chunk_;
-  bool took = false;
   for (;;) {
-    if (failed_.load(std::memory_order_relaxed)) return took;
+    if (failed_.load(std::memory_order_relaxed)) return;
     const int64_t c = share.next.fetch_add(1, std::memory_order_relaxed);
-    if (c >= share.end) return took;
-    took = true;
+    if (c >= share.end) return;
     try {
       (*job_)(c * chunk, std::min(n, (c + 1) * chunk), index);
     } catch (...) {
       failed_.store(true, std::memory_order_relaxed);
       std::lock_guard lock(mu_);
       if (!error_) error_ = std::current_exception();
-      return took;
+      return;
     }
   }
 }

@@ -61,8 +61,8 @@ class ThreadPool {
   int n_threads_;
   std::vector<std::thread> workers_;
 
-  // Takes the chunks left in thread `owner`'s share; false once none are.
-  bool run_share(int owner, int index);
+  // Takes the chunks left in thread `owner`'s share, as thread `index`.
+  void run_share(int owner, int index);
 
   // The current loop; written by the caller before generation_ is bumped.
   const RangeFn* job_ = nullptr;
