@@ -7,7 +7,6 @@
 #include <immintrin.h>
 
 #include <cstdint>
-#include <cstring>
 
 #include "quant/blocks.h"
 #include "quant/kernels.h"
