@@ -2,16 +2,19 @@
 //
 // Prefill (pp: one prompt of p tokens, evaluated in batches) and decode (tg: n
 // one-token steps after a short prompt) speed over r repetitions, next to the
-// machine's read bandwidth measured in the same run, right before and right
-// after each decode repetition. Decode is bound by memory, so it is also
-// given as GB/s (tok/s x bytes read per token) and as a fraction of that
-// bandwidth: the median over the repetitions of each one's GB/s over the mean
-// of the probes around it. (On a shared host the bandwidth moves: one probe at
-// the start compared later decodes with another machine's limit, and on the
-// AMD EPYC machines of this project a 2-thread read flips between ~31 and ~56
-// GB/s every few tens of seconds, so a probe before a 5-second decode alone
-// sometimes caught the other state.) --shape benchmarks a random-weight model
-// with a catalog shape (model/catalog.h), built in memory in seconds.
+// machine's read bandwidth measured in the same run. Decode is bound by
+// memory, so it is also given as GB/s (tok/s x bytes read per token) and as a
+// fraction of that bandwidth. On a shared host the bandwidth moves: on the AMD
+// EPYC machines of this project a 2-thread read flips between ~33 and ~62 GB/s,
+// at times for a few seconds, at times for minutes, and a decode repetition
+// takes 2-6 s. So the limit is read in the decode's own seconds: a read of a
+// 512 MiB probe buffer (the best of 2 passes) before every kChunkTokens decode
+// steps and after the last, and the fraction is the median over the chunks of
+// each chunk's GB/s over the mean of the two reads around it. The older bracketing figure (the
+// best of 5 passes of a 1 GiB buffer right before and right after each whole
+// repetition) is printed beside it: it compares a decode that crossed a flip
+// with whichever state the probes caught. --shape benchmarks a random-weight
+// model with a catalog shape (model/catalog.h), built in memory in seconds.
 #include <algorithm>
 #include <chrono>
 #include <cmath>
@@ -67,20 +70,62 @@ double run_prefill(engine::Session& s, const std::vector<int32_t>& prompt) {
   return static_cast<double>(prompt.size()) / seconds_since(t0);
 }
 
-// After an untimed `prompt`, one step per token of `gen`: tokens per second.
-double run_decode(engine::Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& gen) {
+// Decode steps between two reads of the interleaved probe: ~0.1-0.4 s of
+// decode on the reference machine, against ~10-35 ms per read.
+constexpr size_t kChunkTokens = 8;
+// The interleaved probe's buffer (at most --bandwidth-mib), and its passes
+// per read, of which the faster counts: one pass alone now and then stalls
+// (6-22 GB/s among passes of ~32, 2026-11-30), a cost the decode's chunks
+// spread over 30 times as long.
+constexpr int64_t kInterleavedProbeMiB = 512;
+constexpr int kPassesPerRead = 2;
+
+struct DecodeRun {
+  double tok_s = 0;                 // the whole run, probe passes excluded
+  std::vector<double> chunk_tok_s;  // per chunk of kChunkTokens steps (the last may be shorter)
+  std::vector<double> probe_gbs;    // one read before each chunk and one after the last
+};
+
+// One read of the interleaved probe: the best of kPassesPerRead passes.
+double probe_read(ReadProbe& probe) {
+  double best = 0;
+  for (int p = 0; p < kPassesPerRead; ++p) best = std::max(best, probe.pass());
+  return best;
+}
+
+// After an untimed `prompt`, one step per token of `gen`; with a probe, a
+// read of it before each chunk of steps and after the last.
+DecodeRun run_decode(engine::Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& gen,
+                     ReadProbe* probe = nullptr) {
   s.reset();
   s.eval(prompt);
-  const auto t0 = Clock::now();
-  for (const int32_t t : gen) s.eval(std::span<const int32_t>(&t, 1));
-  return static_cast<double>(gen.size()) / seconds_since(t0);
+  DecodeRun run;
+  double total = 0;
+  for (size_t i = 0; i < gen.size(); i += kChunkTokens) {
+    if (probe) run.probe_gbs.push_back(probe_read(*probe));
+    const size_t end = std::min(gen.size(), i + kChunkTokens);
+    const auto t0 = Clock::now();
+    for (size_t k = i; k < end; ++k) s.eval(std::span<const int32_t>(&gen[k], 1));
+    const double sec = seconds_since(t0);
+    total += sec;
+    run.chunk_tok_s.push_back(static_cast<double>(end - i) / sec);
+  }
+  if (probe) run.probe_gbs.push_back(probe_read(*probe));
+  run.tok_s = static_cast<double>(gen.size()) / total;
+  return run;
 }
 
 struct Results {
   Stats pp, tg;
-  ReadBandwidth bw;                   // the probes' settings; gb_per_s: their median
+  ReadBandwidth bw;                   // the bracketing probes' settings; gb_per_s: their median
   std::vector<double> tg_reps, bw_reps;  // per repetition: decode tok/s, the mean of the probes around it
   std::vector<double> bw_before, bw_after;
+  std::vector<double> interleaved_gbs;   // every read of the interleaved probe
+  // Per decode chunk (kChunkTokens steps, the repetitions one after the other):
+  // tok/s, bytes read per token at its mean context, and its GB/s over the
+  // mean of the reads around it.
+  std::vector<double> chunk_tok_s, chunk_bytes, chunk_fractions;
+  uint64_t interleaved_bytes = 0;
   model::DecodeTraffic traffic;
   double mean_ctx = 0;
   int threads = 0;
@@ -103,26 +148,47 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   const auto gen = random_tokens(o.n_gen, n_vocab, rng);
   engine::Session session(m, pool, std::max(o.n_prompt, kDecodePrompt + o.n_gen));
 
+  // Decode step k (0-based) sees kDecodePrompt + k + 1 cells; bytes read per
+  // token at the mean context of the steps [k0, k1).
+  const auto traffic = [&](int64_t k0, int64_t k1) {
+    const double ctx = static_cast<double>(kDecodePrompt) + static_cast<double>(k0 + k1 + 1) / 2.0;
+    return model::decode_traffic(m, ctx, session.kv().type()).total();
+  };
+
   // Warm-up: page in the weights and size every buffer once.
   run_decode(session, short_prompt, {gen.front()});
   std::vector<double> pp;
   for (int i = 0; i < o.reps; ++i) {
     pp.push_back(run_prefill(session, prompt));
-    // The limit, measured on both sides of the decode it is compared with
-    // (each probe's buffer is freed before the decode).
+    // The bracketing limit, measured on both sides of the decode (each
+    // probe's buffer is freed before the decode).
     const auto probe = [&] {
       r.bw = measure_read_bandwidth(probe_pool, static_cast<uint64_t>(o.bandwidth_mib) << 20);
       return r.bw.gb_per_s;
     };
     r.bw_before.push_back(probe());
-    r.tg_reps.push_back(run_decode(session, short_prompt, gen));
+    DecodeRun run;
+    {
+      ReadProbe interleaved(probe_pool, static_cast<uint64_t>(std::min(o.bandwidth_mib, kInterleavedProbeMiB)) << 20);
+      r.interleaved_bytes = interleaved.buffer_bytes();
+      run = run_decode(session, short_prompt, gen, &interleaved);
+    }
     r.bw_after.push_back(probe());
     r.bw_reps.push_back((r.bw_before.back() + r.bw_after.back()) / 2);
+    r.tg_reps.push_back(run.tok_s);
+    r.interleaved_gbs.insert(r.interleaved_gbs.end(), run.probe_gbs.begin(), run.probe_gbs.end());
+    for (size_t c = 0; c < run.chunk_tok_s.size(); ++c) {
+      const auto k0 = static_cast<int64_t>(c * kChunkTokens);
+      const int64_t k1 = std::min<int64_t>(o.n_gen, k0 + static_cast<int64_t>(kChunkTokens));
+      r.chunk_tok_s.push_back(run.chunk_tok_s[c]);
+      r.chunk_bytes.push_back(traffic(k0, k1));
+      const double gbs = r.chunk_tok_s.back() * r.chunk_bytes.back() / 1e9;
+      r.chunk_fractions.push_back(gbs / ((run.probe_gbs[c] + run.probe_gbs[c + 1]) / 2));
+    }
   }
   r.pp = summarize(pp);
   r.tg = summarize(r.tg_reps);
   r.bw.gb_per_s = summarize(r.bw_reps).median;
-  // Decode step k (0-based) sees kDecodePrompt + k + 1 cells.
   r.mean_ctx = static_cast<double>(kDecodePrompt) + static_cast<double>(o.n_gen + 1) / 2.0;
   r.traffic = model::decode_traffic(m, r.mean_ctx, session.kv().type());
   return r;
@@ -130,8 +196,14 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
 
 double decode_gbs(const Results& r) { return r.tg.median * r.traffic.total() / 1e9; }
 
-// Median over the repetitions of decode GB/s / the mean of the probes around it.
-double bandwidth_fraction(const Results& r) {
+// The interleaved limit: the median of its reads; the fraction: the median
+// over the decode chunks of each one's GB/s over the reads around it.
+double read_gbs(const Results& r) { return summarize(r.interleaved_gbs).median; }
+double bandwidth_fraction(const Results& r) { return summarize(r.chunk_fractions).median; }
+
+// The bracketing figure: median over the repetitions of decode GB/s / the
+// mean of the best-of-5 probes before and after it.
+double bracketing_fraction(const Results& r) {
   std::vector<double> f;
   for (size_t i = 0; i < r.tg_reps.size(); ++i) f.push_back(r.tg_reps[i] * r.traffic.total() / 1e9 / r.bw_reps[i]);
   return summarize(f).median;
@@ -161,14 +233,25 @@ void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
        {{"weights", r.traffic.weights}, {"embd_row", r.traffic.embd_row}, {"kv", r.traffic.kv},
         {"mean_context", r.mean_ctx}}},
       {"decode_gbs", decode_gbs(r)},
-      {"read_bandwidth_gbs", r.bw.gb_per_s},
+      {"read_bandwidth_gbs", read_gbs(r)},
       {"read_bandwidth",
        {{"threads", r.bw.threads},
-        {"buffer_bytes", r.bw.buffer_bytes},
-        {"passes", r.bw.passes},
-        {"per_repetition_gbs", r.bw_reps},
-        {"before_decode_gbs", r.bw_before},
-        {"after_decode_gbs", r.bw_after}}},
+        {"interleaved",
+         {{"buffer_bytes", r.interleaved_bytes},
+          {"decode_steps_between_reads", kChunkTokens},
+          {"passes_per_read", kPassesPerRead},
+          {"reads_gbs", r.interleaved_gbs},
+          {"chunk_tok_s", r.chunk_tok_s},
+          {"chunk_bytes_per_token", r.chunk_bytes},
+          {"chunk_fractions", r.chunk_fractions}}},
+        {"bracketing",
+         {{"buffer_bytes", r.bw.buffer_bytes},
+          {"best_of_passes", r.bw.passes},
+          {"median_gbs", r.bw.gb_per_s},
+          {"per_repetition_gbs", r.bw_reps},
+          {"before_decode_gbs", r.bw_before},
+          {"after_decode_gbs", r.bw_after},
+          {"decode_bandwidth_fraction", bracketing_fraction(r)}}}}},
       {"decode_per_repetition_tok_s", r.tg_reps},
       {"decode_bandwidth_fraction", bandwidth_fraction(r)},
   };
@@ -181,17 +264,23 @@ void print_text(const BenchOptions& o, const Subject& s, const Results& r) {
               s.type.c_str(), static_cast<double>(r.file_size) / 1e6,
               params >= 1e9 ? params / 1e9 : params / 1e6, params >= 1e9 ? "B" : "M", r.threads,
               quant::kernel_isa());
-  const Stats bw = summarize(r.bw_reps);
-  std::printf("read bandwidth: %.1f GB/s, %.1f .. %.1f (before and after each decode run: %d threads, %.0f MiB "
-              "buffer, best of %d passes)\n\n",
-              bw.median, bw.min, bw.max, r.bw.threads, static_cast<double>(r.bw.buffer_bytes) / (1 << 20),
-              r.bw.passes);
+  const Stats bw = summarize(r.interleaved_gbs), bracket = summarize(r.bw_reps);
+  std::printf("read bandwidth: %.1f GB/s, %.1f .. %.1f (%d threads, the best of %d passes of a %.0f MiB buffer "
+              "every %zu decode steps)\n",
+              bw.median, bw.min, bw.max, r.bw.threads, kPassesPerRead,
+              static_cast<double>(r.interleaved_bytes) / (1 << 20), kChunkTokens);
+  std::printf("  around each decode run: %.1f GB/s, %.1f .. %.1f (%.0f MiB buffer, best of %d passes; decode %.0f%% "
+              "of it)\n\n",
+              bracket.median, bracket.min, bracket.max, static_cast<double>(r.bw.buffer_bytes) / (1 << 20),
+              r.bw.passes, 100.0 * bracketing_fraction(r));
   std::printf("| %-8s | %10s | %21s | %8s | %s\n", "test", "tok/s", "min .. max", "stddev", "GB/s");
   std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f |\n", ("pp" + std::to_string(o.n_prompt)).c_str(),
               r.pp.median, r.pp.min, r.pp.max, r.pp.stddev);
   std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f | %.1f (%.0f%% of read bandwidth)\n",
               ("tg" + std::to_string(o.n_gen)).c_str(), r.tg.median, r.tg.min, r.tg.max, r.tg.stddev,
               decode_gbs(r), 100.0 * bandwidth_fraction(r));
+  std::printf("(the median over the %zu decode chunks of their GB/s over the reads around them)\n",
+              r.chunk_fractions.size());
   std::printf("\nbytes read per decoded token: %.2f MB (weights %.2f MB, embedding row %llu bytes, "
               "KV cache %.2f MB at mean context %.1f); median of %d repetitions\n",
               r.traffic.total() / 1e6, static_cast<double>(r.traffic.weights) / 1e6,

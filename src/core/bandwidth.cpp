@@ -32,36 +32,43 @@ uint64_t read_sum_generic(const uint8_t* data, uint64_t n) {
 
 }  // namespace detail
 
-ReadBandwidth measure_read_bandwidth(ThreadPool& pool, uint64_t buffer_bytes, int passes) {
-  constexpr uint64_t kPage = 4096;
-  const uint64_t n = std::max<uint64_t>(uint64_t{1} << 20, buffer_bytes / kPage * kPage);
-  const uint64_t n_pages = n / kPage;
-  // Huge pages, always: the probe measures the machine's limit. On 4 KiB
-  // pages it measured the page walks too (~22 against ~31 GB/s, 2 threads).
-  const HugePageBuffer buf = map_huge_page_buffer(n);
-  const auto read_sum = cpu_features().has_avx2_kernels() ? detail::read_sum_avx2 : detail::read_sum_generic;
+namespace {
+constexpr uint64_t kPage = 4096;
+}  // namespace
 
+ReadProbe::ReadProbe(ThreadPool& pool, uint64_t buffer_bytes)
+    : pool_(pool),
+      n_(std::max<uint64_t>(uint64_t{1} << 20, buffer_bytes / kPage * kPage)),
+      // Huge pages, always: the probe measures the machine's limit. On 4 KiB
+      // pages it measured the page walks too (~22 against ~31 GB/s, 2 threads).
+      buf_(map_huge_page_buffer(n_)) {
   // Touch every page from the thread that will read it (first touch places
   // the page on that thread's memory node).
-  pool.parallel_for(static_cast<int64_t>(n_pages), [&](int64_t b, int64_t e, int) {
-    std::memset(buf.get() + b * kPage, 1, static_cast<size_t>((e - b) * kPage));
+  pool_.parallel_for(static_cast<int64_t>(n_ / kPage), [&](int64_t b, int64_t e, int) {
+    std::memset(buf_.get() + b * kPage, 1, static_cast<size_t>((e - b) * kPage));
   });
+}
 
-  ReadBandwidth r{0, n, pool.size(), std::max(1, passes)};
-  std::atomic<uint64_t> sink{0};
-  for (int p = 0; p < r.passes; ++p) {
-    const auto t0 = std::chrono::steady_clock::now();
-    pool.parallel_for(static_cast<int64_t>(n_pages), [&](int64_t b, int64_t e, int) {
-      sink += read_sum(buf.get() + b * kPage, static_cast<uint64_t>(e - b) * kPage);
-    });
-    const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
-    if (s > 0) r.gb_per_s = std::max(r.gb_per_s, static_cast<double>(n) / s / 1e9);
-  }
+double ReadProbe::pass() {
+  const auto read_sum = cpu_features().has_avx2_kernels() ? detail::read_sum_avx2 : detail::read_sum_generic;
+  std::atomic<uint64_t> sum{0};
+  const auto t0 = std::chrono::steady_clock::now();
+  pool_.parallel_for(static_cast<int64_t>(n_ / kPage), [&](int64_t b, int64_t e, int) {
+    sum += read_sum(buf_.get() + b * kPage, static_cast<uint64_t>(e - b) * kPage);
+  });
+  const double s = std::chrono::duration<double>(std::chrono::steady_clock::now() - t0).count();
   // Every byte is 1, so the words sum to a known value: a cheap self-check
   // that every load really happened.
-  if (sink.load() != static_cast<uint64_t>(r.passes) * (n / 8) * 0x0101010101010101ull) {
+  if (sum.load() != (n_ / 8) * 0x0101010101010101ull) {
     throw Error("read bandwidth probe: the buffer did not sum to its known value");
   }
+  return s > 0 ? static_cast<double>(n_) / s / 1e9 : 0.0;
+}
+
+ReadBandwidth measure_read_bandwidth(ThreadPool& pool, uint64_t buffer_bytes, int passes) {
+  ReadProbe probe(pool, buffer_bytes);
+  ReadBandwidth r{0, probe.buffer_bytes(), probe.threads(), std::max(1, passes)};
+  for (int p = 0; p < r.passes; ++p) r.gb_per_s = std::max(r.gb_per_s, probe.pass());
   return r;
 }
 

@@ -10,6 +10,7 @@
 
 #include <cstdint>
 
+#include "core/huge_pages.h"
 #include "core/thread_pool.h"
 
 namespace hearth {
@@ -26,6 +27,25 @@ struct ReadBandwidth {
 // kernel when the CPU has it.
 ReadBandwidth measure_read_bandwidth(ThreadPool& pool, uint64_t buffer_bytes = uint64_t{1} << 30,
                                      int passes = 5);
+
+// The probe's buffer kept for single passes between pieces of other work, so
+// that a limit is read in the same seconds as what is compared with it (hearth
+// bench: one pass between every few decode steps). The constructor allocates
+// and touches `buffer_bytes` (rounded down to 4 KiB, at least 1 MiB).
+class ReadProbe {
+ public:
+  ReadProbe(ThreadPool& pool, uint64_t buffer_bytes);
+  // One parallel read of the whole buffer: GB/s (1e9 bytes per second).
+  // Throws hearth::Error if the loads do not sum to the buffer's known value.
+  double pass();
+  uint64_t buffer_bytes() const { return n_; }
+  int threads() const { return pool_.size(); }
+
+ private:
+  ThreadPool& pool_;
+  uint64_t n_;
+  HugePageBuffer buf_;
+};
 
 namespace detail {
 // Sum of the 64-bit words of [data, data + n); n a multiple of 128.

@@ -25,10 +25,11 @@ Json bench_json(std::vector<std::string> args, const char* reps = "1") {
   return Json::parse(r.out);
 }
 
-// The middle value (an odd count here).
+// The middle value, or the mean of the two middle ones.
 double median(std::vector<double> v) {
   std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
+  const size_t n = v.size();
+  return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
 }
 
 void expect_stats(const Json& s, double median) {
@@ -56,26 +57,60 @@ void expect_consistent(const Json& j) {
   EXPECT_GT(d["weights"].get<double>(), 0.9 * j["file_size"].get<double>() - 1e6);
   EXPECT_DOUBLE_EQ(j["decode_gbs"].get<double>(),
                    j["decode_tok_s"].get<double>() * j["bytes_per_token"].get<double>() / 1e9);
-  // Each decode repetition is compared with the mean of the probes right
-  // before and right after it; the reported figures are the medians.
   const auto decodes = j["decode_per_repetition_tok_s"].get<std::vector<double>>();
-  const auto probes = j["read_bandwidth"]["per_repetition_gbs"].get<std::vector<double>>();
-  ASSERT_EQ(decodes.size(), j["repetitions"].get<size_t>());
-  ASSERT_EQ(probes.size(), decodes.size());
+  const auto reps = j["repetitions"].get<size_t>();
+  ASSERT_EQ(decodes.size(), reps);
+  EXPECT_DOUBLE_EQ(j["decode_tok_s"].get<double>(), median(decodes));
+
+  // The limit read in the decode's own seconds: a read of the probe (the
+  // best of 2 passes) before every 8 decode steps and after the last; each
+  // chunk of steps is compared with the mean of the two reads around it, and
+  // the reported figures are the medians.
+  const Json& in = j["read_bandwidth"]["interleaved"];
+  EXPECT_EQ(in["decode_steps_between_reads"], 8);
+  EXPECT_EQ(in["passes_per_read"], 2);
+  const auto passes = in["reads_gbs"].get<std::vector<double>>();
+  const auto chunk_tok_s = in["chunk_tok_s"].get<std::vector<double>>();
+  const auto chunk_bytes = in["chunk_bytes_per_token"].get<std::vector<double>>();
+  const auto chunk_fractions = in["chunk_fractions"].get<std::vector<double>>();
+  const size_t chunks = (j["n_gen"].get<size_t>() + 7) / 8;
+  ASSERT_EQ(passes.size(), reps * (chunks + 1));
+  ASSERT_EQ(chunk_tok_s.size(), reps * chunks);
+  ASSERT_EQ(chunk_bytes.size(), reps * chunks);
+  ASSERT_EQ(chunk_fractions.size(), reps * chunks);
+  for (size_t rep = 0; rep < reps; ++rep) {
+    for (size_t c = 0; c < chunks; ++c) {
+      const size_t i = rep * chunks + c, p = rep * (chunks + 1) + c;
+      EXPECT_GT(passes[p], 0.0);
+      EXPECT_GT(chunk_tok_s[i], 0.0);
+      // Bytes per token grow with the context (the KV cache), chunk by chunk.
+      if (c > 0) {
+        EXPECT_GT(chunk_bytes[i], chunk_bytes[i - 1]);
+      }
+      EXPECT_DOUBLE_EQ(chunk_fractions[i], chunk_tok_s[i] * chunk_bytes[i] / 1e9 / ((passes[p] + passes[p + 1]) / 2));
+    }
+  }
+  EXPECT_DOUBLE_EQ(j["read_bandwidth_gbs"].get<double>(), median(passes));
+  EXPECT_DOUBLE_EQ(j["decode_bandwidth_fraction"].get<double>(), median(chunk_fractions));
+
+  // Beside it, the bracketing figure: each decode repetition against the
+  // mean of the best-of-5 probes right before and right after it.
+  const Json& br = j["read_bandwidth"]["bracketing"];
+  const auto probes = br["per_repetition_gbs"].get<std::vector<double>>();
+  const auto before = br["before_decode_gbs"].get<std::vector<double>>();
+  const auto after = br["after_decode_gbs"].get<std::vector<double>>();
+  ASSERT_EQ(probes.size(), reps);
+  ASSERT_EQ(before.size(), reps);
+  ASSERT_EQ(after.size(), reps);
   std::vector<double> fractions;
-  const auto before = j["read_bandwidth"]["before_decode_gbs"].get<std::vector<double>>();
-  const auto after = j["read_bandwidth"]["after_decode_gbs"].get<std::vector<double>>();
-  ASSERT_EQ(before.size(), decodes.size());
-  ASSERT_EQ(after.size(), decodes.size());
-  for (size_t i = 0; i < decodes.size(); ++i) {
+  for (size_t i = 0; i < reps; ++i) {
     EXPECT_GT(before[i], 0.0);
     EXPECT_GT(after[i], 0.0);
     EXPECT_DOUBLE_EQ(probes[i], (before[i] + after[i]) / 2);
     fractions.push_back(decodes[i] * j["bytes_per_token"].get<double>() / 1e9 / probes[i]);
   }
-  EXPECT_DOUBLE_EQ(j["decode_tok_s"].get<double>(), median(decodes));
-  EXPECT_DOUBLE_EQ(j["read_bandwidth_gbs"].get<double>(), median(probes));
-  EXPECT_DOUBLE_EQ(j["decode_bandwidth_fraction"].get<double>(), median(fractions));
+  EXPECT_DOUBLE_EQ(br["median_gbs"].get<double>(), median(probes));
+  EXPECT_DOUBLE_EQ(br["decode_bandwidth_fraction"].get<double>(), median(fractions));
 }
 
 TEST(BenchCli, ModelFileReport) {
@@ -95,10 +130,13 @@ TEST(BenchCli, ModelFileReport) {
   EXPECT_EQ(j["bytes_per_token_detail"]["mean_context"], 20.5);
 }
 
-// Three repetitions: three pairs of probes, each around its decode run.
-TEST(BenchCli, EachDecodeRepetitionHasItsOwnProbe) {
-  const Json j = bench_json({kStories, "-p", "8", "-n", "4", "-t", "2"}, "3");
+// Three repetitions of 20 decode steps: three pairs of bracketing probes,
+// each around its decode run, and per run three chunks (8, 8 and 4 steps)
+// between four reads of the interleaved probe.
+TEST(BenchCli, EachDecodeChunkHasItsOwnProbePasses) {
+  const Json j = bench_json({kStories, "-p", "8", "-n", "20", "-t", "2"}, "3");
   EXPECT_EQ(j["repetitions"], 3);
+  EXPECT_EQ(j["read_bandwidth"]["interleaved"]["chunk_fractions"].size(), 9u);
   expect_consistent(j);
 }
 
