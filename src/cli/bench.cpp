@@ -10,11 +10,12 @@
 // takes 2-6 s. So the limit is read in the decode's own seconds: a read of a
 // 512 MiB probe buffer (the best of 2 passes) before every kChunkTokens decode
 // steps and after the last, and the fraction is the median over the chunks of
-// each chunk's GB/s over the mean of the two reads around it. The older bracketing figure (the
-// best of 5 passes of a 1 GiB buffer right before and right after each whole
-// repetition) is printed beside it: it compares a decode that crossed a flip
-// with whichever state the probes caught. --shape benchmarks a random-weight
-// model with a catalog shape (model/catalog.h), built in memory in seconds.
+// each chunk's GB/s over the mean of the two reads around it. The older
+// bracketing figure (the best of 5 passes of a 1 GiB buffer right before and
+// right after each whole repetition) is printed beside it: it compares a
+// decode that crossed a flip with whichever state the probes caught. --shape
+// benchmarks a random-weight model with a catalog shape (model/catalog.h),
+// built in memory in seconds.
 #include <algorithm>
 #include <chrono>
 #include <cmath>

@@ -37,5 +37,16 @@ TEST(Bandwidth, MeasurementReportsItsSetup) {
   EXPECT_EQ(measure_read_bandwidth(pool, 10, 1).buffer_bytes, uint64_t{1} << 20);  // at least 1 MiB
 }
 
+// The probe kept for reads between other work (hearth bench's decode chunks):
+// every pass reads the whole buffer again and checks its sum.
+TEST(Bandwidth, ProbeKeepsItsBufferForRepeatedPasses) {
+  ThreadPool pool(2);
+  ReadProbe probe(pool, (uint64_t{8} << 20) + 4095);
+  EXPECT_EQ(probe.buffer_bytes(), uint64_t{8} << 20);
+  EXPECT_EQ(probe.threads(), 2);
+  for (int i = 0; i < 3; ++i) EXPECT_GT(probe.pass(), 0.0);
+  EXPECT_EQ(ReadProbe(pool, 0).buffer_bytes(), uint64_t{1} << 20);
+}
+
 }  // namespace
 }  // namespace hearth
