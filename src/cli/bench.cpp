@@ -87,12 +87,6 @@ struct DecodeRun {
   std::vector<double> probe_gbs;    // one read before each chunk and one after the last
 };
 
-// One read of the interleaved probe: the best of kPassesPerRead passes.
-double probe_read(ReadProbe& probe) {
-  double best = 0;
-  for (int p = 0; p < kPassesPerRead; ++p) best = std::max(best, probe.pass());
-  return best;
-}
 
 // After an untimed `prompt`, one step per token of `gen`; with a probe, a
 // read of it before each chunk of steps and after the last.
@@ -103,7 +97,7 @@ DecodeRun run_decode(engine::Session& s, const std::vector<int32_t>& prompt, con
   DecodeRun run;
   double total = 0;
   for (size_t i = 0; i < gen.size(); i += kChunkTokens) {
-    if (probe) run.probe_gbs.push_back(probe_read(*probe));
+    if (probe) run.probe_gbs.push_back(probe->best_of(kPassesPerRead));
     const size_t end = std::min(gen.size(), i + kChunkTokens);
     const auto t0 = Clock::now();
     for (size_t k = i; k < end; ++k) s.eval(std::span<const int32_t>(&gen[k], 1));
@@ -111,7 +105,7 @@ DecodeRun run_decode(engine::Session& s, const std::vector<int32_t>& prompt, con
     total += sec;
     run.chunk_tok_s.push_back(static_cast<double>(end - i) / sec);
   }
-  if (probe) run.probe_gbs.push_back(probe_read(*probe));
+  if (probe) run.probe_gbs.push_back(probe->best_of(kPassesPerRead));
   run.tok_s = static_cast<double>(gen.size()) / total;
   return run;
 }

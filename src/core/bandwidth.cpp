@@ -65,10 +65,16 @@ double ReadProbe::pass() {
   return s > 0 ? static_cast<double>(n_) / s / 1e9 : 0.0;
 }
 
+double ReadProbe::best_of(int passes) {
+  double best = 0;
+  for (int p = 0; p < std::max(1, passes); ++p) best = std::max(best, pass());
+  return best;
+}
+
 ReadBandwidth measure_read_bandwidth(ThreadPool& pool, uint64_t buffer_bytes, int passes) {
   ReadProbe probe(pool, buffer_bytes);
   ReadBandwidth r{0, probe.buffer_bytes(), probe.threads(), std::max(1, passes)};
-  for (int p = 0; p < r.passes; ++p) r.gb_per_s = std::max(r.gb_per_s, probe.pass());
+  r.gb_per_s = probe.best_of(r.passes);
   return r;
 }
 

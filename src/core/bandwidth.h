@@ -38,6 +38,9 @@ class ReadProbe {
   // One parallel read of the whole buffer: GB/s (1e9 bytes per second).
   // Throws hearth::Error if the loads do not sum to the buffer's known value.
   double pass();
+  // The fastest of `passes` passes (at least one): a pass alone now and then
+  // stalls on a shared host.
+  double best_of(int passes);
   uint64_t buffer_bytes() const { return n_; }
   int threads() const { return pool_.size(); }
 

@@ -45,6 +45,8 @@ TEST(Bandwidth, ProbeKeepsItsBufferForRepeatedPasses) {
   EXPECT_EQ(probe.buffer_bytes(), uint64_t{8} << 20);
   EXPECT_EQ(probe.threads(), 2);
   for (int i = 0; i < 3; ++i) EXPECT_GT(probe.pass(), 0.0);
+  EXPECT_GT(probe.best_of(2), 0.0);
+  EXPECT_GT(probe.best_of(0), 0.0);  // at least one pass
   EXPECT_EQ(ReadProbe(pool, 0).buffer_bytes(), uint64_t{1} << 20);
 }
 

@@ -107,7 +107,7 @@ struct Q6KBands {
       // The decode tile (one token) unrolls all four quarters: the loads the
       // compiler then issues early keep more of the stream in flight (23 against
       // 20 GB/s from memory), though it spills. The GEMM's tiles unroll two,
-      // spilling far less (BandGemm 91 -> 102 GFLOP/s, 2026-11-30).
+      // spilling far less (BandGemm 92 -> 104 GFLOP/s, 2026-11-30).
       if constexpr (NT == 1) {
 #pragma GCC unroll 4
         for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, y, s, hk, sumi);
