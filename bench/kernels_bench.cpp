@@ -11,6 +11,10 @@
 // gemm, the AVX2 one is measured next to it (VecDot/T/avx2, Gemm/T/avx2).
 // Bands/*, BandsInL2/* and BandGemm/* measure the same shapes for the types
 // with band kernels, over the rows interleaved (quant/interleave.h).
+// Attention/F16/N: compute::attend as one decode step runs it on one thread,
+// Llama-3.2-1B's heads (4 query heads per KV head, 64 dims) over N cells of
+// each of 16 layers x 8 KV heads, in bytes/s of keys and values read (N =
+// 4096: 268 MB, from memory).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -18,8 +22,10 @@
 #include <string>
 #include <vector>
 
+#include "compute/attention.h"
 #include "core/bandwidth.h"
 #include "core/cpu_features.h"
+#include "core/fp16.h"
 #include "core/huge_pages.h"
 #include "quant/gemm.h"
 #include "quant/type_traits.h"
@@ -199,6 +205,43 @@ void BM_BandGemm(benchmark::State& state, TensorType type) {
   state.SetLabel(quant::kernel_isa());
 }
 
+// One decode step's attention, one thread: for each of 16 layers and 8 KV
+// heads, 4 query heads over n_cells cells of an F16 cache laid out as
+// model::KvStore's (a head's rows one after another).
+void BM_Attention(benchmark::State& state, int64_t n_cells) {
+  constexpr int64_t kLayers = 16, kKvHeads = 8, kGroup = 4, kD = 64;
+  const uint64_t head_bytes = kD * sizeof(uint16_t), region = head_bytes * static_cast<uint64_t>(n_cells);
+  const uint64_t total = 2 * region * kLayers * kKvHeads;  // keys and values
+  const hearth::HugePageBuffer kv = hearth::map_huge_page_buffer(total);
+  std::mt19937 rng(3);
+  std::normal_distribution<float> dist;
+  auto* h = reinterpret_cast<uint16_t*>(kv.get());
+  for (uint64_t i = 0; i < total / sizeof(uint16_t); ++i) h[i] = hearth::fp32_to_fp16(dist(rng));
+  std::vector<float> q(kGroup * kD), out(kGroup * kD), scratch;
+  for (auto& x : q) x = dist(rng);
+  std::vector<int64_t> cells(static_cast<size_t>(n_cells));
+  for (int64_t j = 0; j < n_cells; ++j) cells[static_cast<size_t>(j)] = j;
+  hearth::compute::AttentionGroup g;
+  g.kv_type = TensorType::F16;
+  g.q = q.data();
+  g.n_q = kGroup;
+  g.d = g.dv = kD;
+  g.k_stride = g.v_stride = head_bytes;
+  g.cells = cells.data();
+  g.n_cells = n_cells;
+  g.scale = 0.125f;
+  g.out = out.data();
+  for (auto _ : state) {
+    for (int64_t r = 0; r < kLayers * kKvHeads; ++r) {
+      g.k = kv.get() + 2 * static_cast<uint64_t>(r) * region;
+      g.v = g.k + region;
+      hearth::compute::attend(g, scratch);
+    }
+    benchmark::DoNotOptimize(out.data());
+  }
+  state.SetBytesProcessed(state.iterations() * static_cast<int64_t>(total));
+}
+
 int register_all() {
   benchmark::RegisterBenchmark("ReadBandwidth", BM_ReadBandwidth)->Unit(benchmark::kMillisecond);
   int n = 0;
@@ -227,6 +270,10 @@ int register_all() {
         ->Unit(benchmark::kMillisecond);
     benchmark::RegisterBenchmark(("BandsInL2/" + type).c_str(), BM_Bands, types[i], kInL2Bytes);
     benchmark::RegisterBenchmark(("BandGemm/" + type).c_str(), BM_BandGemm, types[i]);
+  }
+  for (const int64_t n_cells : {512, 4096}) {
+    benchmark::RegisterBenchmark(("Attention/F16/" + std::to_string(n_cells)).c_str(), BM_Attention, n_cells)
+        ->Unit(benchmark::kMillisecond);
   }
   if (std::string(quant::kernel_isa()).starts_with("avx2+avx512")) {
     for (const TensorType t : quant::x86::kAvx512Dots) {

@@ -129,8 +129,11 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
                              hp_.rope_style);
       }
       const int64_t c = b.cell[static_cast<size_t>(t)];
-      kv_tr.quantize(k_.data() + t * hp_.n_embd_k(), kv.k_row(l, c), hp_.n_embd_k(), nullptr);
-      kv_tr.quantize(v_.data() + t * hp_.n_embd_v(), kv.v_row(l, c), hp_.n_embd_v(), nullptr);
+      for (int64_t h = 0; h < hp_.n_head_kv; ++h) {
+        kv_tr.quantize(k_.data() + t * hp_.n_embd_k() + h * hp_.head_dim, kv.k_head(l, h, c), hp_.head_dim, nullptr);
+        kv_tr.quantize(v_.data() + t * hp_.n_embd_v() + h * hp_.head_dim_v, kv.v_head(l, h, c), hp_.head_dim_v,
+                       nullptr);
+      }
     }
     attention(l, b, kv);
     observe(l, {"attn_output"}, attn_.data(), n, L.wo.n_in);
@@ -265,14 +268,7 @@ void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
   const int64_t group = hp_.n_head / hp_.n_head_kv;
   const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
   const bool swa = hp_.is_swa(layer);
-  const auto& kv_layout = layout_of(kv.type());
   const int64_t dv = hp_.head_dim_v;
-  const uint64_t k_stride = row_bytes(kv_layout, static_cast<uint64_t>(hp_.n_embd_k()));
-  const uint64_t v_stride = row_bytes(kv_layout, static_cast<uint64_t>(hp_.n_embd_v()));
-  // Bytes from a cell's row start to KV head h (head sizes are whole blocks).
-  const uint64_t k_head = row_bytes(kv_layout, static_cast<uint64_t>(hp_.head_dim));
-  const uint64_t v_head = row_bytes(kv_layout, static_cast<uint64_t>(dv));
-
   pool_.parallel_for(n * hp_.n_head_kv, [&](int64_t begin, int64_t end, int thread) {
     ThreadScratch& s = scratch_[static_cast<size_t>(thread)];
     for (int64_t task = begin; task < end; ++task) {
@@ -289,10 +285,10 @@ void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
       g.n_q = group;
       g.d = hp_.head_dim;
       g.dv = dv;
-      g.k = kv.k_row(layer, 0) + static_cast<uint64_t>(kvh) * k_head;
-      g.k_stride = k_stride;
-      g.v = kv.v_row(layer, 0) + static_cast<uint64_t>(kvh) * v_head;
-      g.v_stride = v_stride;
+      g.k = kv.k_head(layer, kvh, 0);
+      g.k_stride = kv.k_head_bytes();
+      g.v = kv.v_head(layer, kvh, 0);
+      g.v_stride = kv.v_head_bytes();
       g.cells = cells.data();
       g.n_cells = static_cast<int64_t>(cells.size());
       g.scale = scale;

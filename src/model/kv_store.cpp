@@ -22,6 +22,8 @@ KvStore::KvStore(const HParams& hp, int64_t n_cells, TensorType type)
   const KvRowBytes rows = kv_row_bytes(hp, type);
   k_row_bytes_ = rows.k;
   v_row_bytes_ = rows.v;
+  k_head_bytes_ = row_bytes(layout, static_cast<uint64_t>(hp.head_dim));
+  v_head_bytes_ = row_bytes(layout, static_cast<uint64_t>(hp.head_dim_v));
   layer_bytes_ = (k_row_bytes_ + v_row_bytes_) * static_cast<uint64_t>(n_cells);
   rows_ = allocate_huge_page_buffer(layer_bytes_ * static_cast<uint64_t>(n_layer_));
   seq_.assign(static_cast<size_t>(n_cells), -1);

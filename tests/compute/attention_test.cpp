@@ -7,6 +7,7 @@
 #include <gtest/gtest.h>
 
 #include <random>
+#include <utility>
 #include <vector>
 
 #include "core/error.h"
@@ -15,11 +16,12 @@
 namespace hearth::compute {
 namespace {
 
-void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap) {
-  constexpr int64_t kD = 64, kDv = 64, kCacheCells = 80;
+void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int64_t kD = 64, int64_t kDv = 64) {
+  constexpr int64_t kCacheCells = 80;
   std::mt19937 rng(static_cast<uint32_t>(n_q * 1000 + n_cells));
   std::normal_distribution<float> dist;
-  std::vector<float> q(static_cast<size_t>(n_q * kD)), kf(kCacheCells * kD), vf(kCacheCells * kDv);
+  std::vector<float> q(static_cast<size_t>(n_q * kD)), kf(static_cast<size_t>(kCacheCells * kD)),
+      vf(static_cast<size_t>(kCacheCells * kDv));
   for (auto& x : q) x = dist(rng);
   for (auto& x : kf) x = dist(rng);
   for (auto& x : vf) x = dist(rng);
@@ -54,8 +56,8 @@ void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap) {
   // exp to a few ulp, both relative errors ~1e-6 of terms below 6: 2e-5 is
   // a bound with margin, far below any real error (wrong cell, head, scale).
   for (size_t i = 0; i < out.size(); ++i) {
-    ASSERT_NEAR(out[i], ref[i], 2e-5) << tensor_type_name(kv_type) << " n_q " << n_q << " cells "
-                                      << n_cells << " softcap " << softcap << " at " << i;
+    ASSERT_NEAR(out[i], ref[i], 2e-5) << tensor_type_name(kv_type) << " n_q " << n_q << " cells " << n_cells
+                                      << " softcap " << softcap << " d " << kD << " dv " << kDv << " at " << i;
   }
 }
 
@@ -65,6 +67,17 @@ TEST(Attention, MatchesReference) {
       for (int64_t n_cells : {1, 7, 8, 9, 33, 80}) check(t, n_q, n_cells, 0.0f);
     }
     check(t, 4, 33, 5.0f);
+  }
+}
+
+// Other head sizes: the kernel's value passes cover 8 * (8 / group tile)
+// dimensions each, then 8 at a time (dv = 40 ends on one of those for every
+// tile); keys and values of different sizes.
+TEST(Attention, MatchesReferenceForOtherHeadSizes) {
+  for (const auto& [d, dv] : {std::pair<int64_t, int64_t>{128, 128}, {96, 40}, {40, 96}}) {
+    for (int64_t n_q : {1, 2, 3, 4, 7}) {
+      for (int64_t n_cells : {1, 9, 80}) check(TensorType::F16, n_q, n_cells, 0.0f, d, dv);
+    }
   }
 }
 
