@@ -32,7 +32,7 @@ void pack(int64_t n, const void* rows, void* band) {
       sb[high_byte(r, j)] = h;
     }
     for (uint64_t j = 0; j < sizeof(x[i].qs); j += kCodeChunk) {
-      std::memcpy(sb + code_byte(r, static_cast<int>(j)), &x[i].qs[j], kCodeChunk);
+      std::memcpy(sb + kCodes + code_byte(r, static_cast<int>(j)), &x[i].qs[j], kCodeChunk);
     }
   });
 }
@@ -52,7 +52,7 @@ void unpack(int64_t n, const void* band, void* rows) {
     }
     kasym::pack_scales_mins_6bit(sc, m, x[i].scales);
     for (uint64_t j = 0; j < sizeof(x[i].qs); j += kCodeChunk) {
-      std::memcpy(&x[i].qs[j], sb + code_byte(r, static_cast<int>(j)), kCodeChunk);
+      std::memcpy(&x[i].qs[j], sb + kCodes + code_byte(r, static_cast<int>(j)), kCodeChunk);
     }
   });
 }

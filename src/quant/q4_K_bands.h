@@ -1,25 +1,30 @@
 // The layout of Q4_K in bands of 8 rows (quant/interleave.h).
 //
 // A band holds the 8 rows' super-blocks s = 0..nsb-1 one after the other,
-// 1152 bytes each (8 x 144: a band is exactly its rows' bytes):
-//   [0, 1024)     codes: 32 vectors of 32 bytes; byte 4 r + i of vector u is
-//                 qs byte 4 u + i of row r (code_byte, as the legacy bands).
-//                 Vector u = 8 c + v holds, in its low nibbles, elements
-//                 64 c + 4 v + i of sub-block 2 c, and in its high nibbles
-//                 elements 64 c + 32 + 4 v + i of sub-block 2 c + 1;
-//   [1024, 1088)  the low 4 bits of the rows' 6-bit sub-block scales and mins,
+// 1152 bytes each (8 x 144: a band is exactly its rows' bytes), each in the
+// order the kernels read it, so that a band is one ascending stream:
+//   [0, 64)       the low 4 bits of the rows' 6-bit sub-block scales and mins,
 //                 one byte per (sub-block j, row r): sc & 15 | (m & 15) << 4,
 //                 in pairs of sub-blocks: at 16 (j / 2) + 2 r + j % 2, so a
 //                 pair widens to int16 lanes (v_2p,r, v_2p+1,r), row r in
 //                 32-bit lane r (one madd takes a pair's mins against the
 //                 activation's sums of both sub-blocks);
-//   [1088, 1120)  their high 2 bits: the byte at k (0..31) holds those of
+//   [64, 96)      their high 2 bits: the byte at k (0..31) holds those of
 //                 the low-nibble bytes at k and 32 + k (sub-blocks j and
 //                 j + 4): sc_j >> 4 in bits 0-1, sc_j+4 >> 4 in bits 2-3,
 //                 m_j >> 4 in bits 4-5 and m_j+4 >> 4 in bits 6-7: one shift
 //                 and mask per 4 sub-blocks rebuilds a 32-byte vector of values;
-//   [1120, 1136)  the rows' fp16 d (row r at 2 r);
-//   [1136, 1152)  the rows' fp16 dmin.
+//   [96, 112)     the rows' fp16 d (row r at 2 r);
+//   [112, 128)    the rows' fp16 dmin;
+//   [128, 1152)   codes: 32 vectors of 32 bytes; byte 4 r + i of vector u is
+//                 qs byte 4 u + i of row r (code_byte, as the legacy bands).
+//                 Vector u = 8 c + v holds, in its low nibbles, elements
+//                 64 c + 4 v + i of sub-block 2 c, and in its high nibbles
+//                 elements 64 c + 32 + 4 v + i of sub-block 2 c + 1.
+// With the scales, mins and d after the codes (read first, then back to the
+// codes 1 KB behind them), two threads from memory in the host's fast state
+// streamed 75 % of the read probe, in this order 85 % (94 -> 96 % in its
+// slow state; medians of 50-230 interleaved passes, 2026-11-30).
 // The kernels compute, for row r, super-block after super-block,
 //   acc_r = fma(d_r d_y, sumi_r, acc_r),  then  acc_r = fma(-(dmin_r d_y), mins_r, acc_r)
 // with the exact integers sumi_r = sum_j sc_j,r sum_i q_i y_i over sub-block j
@@ -34,11 +39,12 @@
 namespace hearth::quant::bands::q4k {
 
 inline constexpr uint64_t kCodeBytes = kRows * sizeof(BlockQ4_K::qs);
-inline constexpr uint64_t kNibbles = kCodeBytes;   // offset of the low 4 bits of scales and mins
+inline constexpr uint64_t kNibbles = 0;            // offset of the low 4 bits of scales and mins
 inline constexpr uint64_t kHighs = kNibbles + 64;  // offset of their high 2 bits
 inline constexpr uint64_t kD = kHighs + 32;        // offset of the rows' d
 inline constexpr uint64_t kDmin = kD + 2 * kRows;  // offset of the rows' dmin
-inline constexpr uint64_t kSuperBlockBytes = kDmin + 2 * kRows;
+inline constexpr uint64_t kCodes = kDmin + 2 * kRows;  // offset of the codes
+inline constexpr uint64_t kSuperBlockBytes = kCodes + kCodeBytes;
 static_assert(kSuperBlockBytes == kRows * sizeof(BlockQ4_K), "a band is its rows' bytes");
 
 // Sub-blocks per super-block.

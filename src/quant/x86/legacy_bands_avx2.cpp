@@ -121,12 +121,13 @@ inline void band_times_tokens(int64_t nb, const uint8_t* band, const ActivationR
   int64_t b = 0;
   for (; b + 2 <= nb; b += 2) {
     const uint8_t* pair = band + static_cast<uint64_t>(b) * L::kBlockBytes;
-    F::template block<NT>(pair, pair + 2 * L::kCodeBytes, b, a, acc);
-    F::template block<NT>(pair + L::kCodeBytes, pair + 2 * L::kCodeBytes + L::kScaleBytes, b + 1, a, acc);
+    const uint8_t* codes = pair + 2 * L::kScaleBytes;
+    F::template block<NT>(codes, pair, b, a, acc);
+    F::template block<NT>(codes + L::kCodeBytes, pair + L::kScaleBytes, b + 1, a, acc);
   }
   if (b < nb) {
     const uint8_t* last = band + static_cast<uint64_t>(b) * L::kBlockBytes;
-    F::template block<NT>(last, last + L::kCodeBytes, b, a, acc);
+    F::template block<NT>(last + L::kScaleBytes, last, b, a, acc);
   }
 }
 

@@ -106,7 +106,7 @@ struct Q4KBands {
       for (int c = 0; c < 4; ++c) {
         __m256i lo16[NT], hi16[NT];
         for (int t = 0; t < NT; ++t) lo16[t] = hi16[t] = _mm256_setzero_si256();
-        const uint8_t* codes = sb + 256 * c;
+        const uint8_t* codes = sb + q4k::kCodes + 256 * c;
 #pragma GCC unroll 2
         for (int v = 0; v < 8; ++v) {
           const __m256i x = load32(codes + 32 * v);

@@ -66,7 +66,7 @@ struct Q6KBands {
       for (int t = 0; t < NT; ++t) a16[t] = b16[t] = c16[t] = d16[t] = _mm256_setzero_si256();
       for (int i = 0; i < 2; ++i) {
         const int wl = 4 * k + 2 * w2 + i;  // w % 8
-        const uint8_t* group = sb + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
+        const uint8_t* group = sb + q6k::kCodes + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
         const __m256i v0 = load32(group), v1 = load32(group + 32), v2 = load32(group + 64);
         // a, b, c: the low 6 bits; d: the top 2 bits of each, masked
         // before the shifts, so no bit crosses into the other byte of
