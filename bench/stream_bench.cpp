@@ -1,0 +1,135 @@
+// A decode matmul's share of the read bandwidth, on all the pool's threads:
+// the band kernels over matrices larger than the caches, one token, each
+// pass between two reads of core::ReadProbe (as `hearth bench` reads it
+// during decode), so every figure has the limit of its own seconds.
+//
+//   hearth_stream_bench TYPE [N_OUT (default 8192)] [PASSES (default 40)] [THREADS (default 2)]
+//
+// TYPE: a type with band kernels (Q4_0, Q8_0, Q4_K, Q6_K). The matrices are
+// N_OUT x 2048 (Llama-3.2-1B's gate/up shape), enough copies for 768 MiB, on
+// huge pages, in bands as a model's are at load. Per pass it prints the two
+// reads, the kernel's GB/s and its fraction of the reads' mean, and the same
+// for a plain read of the same bands with the same split (what the kernel
+// would stream if its arithmetic were free). At the end: the medians over the
+// passes whose reads were both fast (> 50 GB/s) and both slow (< 42 GB/s):
+// this host's two bandwidth states (README, Performance).
+#include <algorithm>
+#include <atomic>
+#include <chrono>
+#include <cstdio>
+#include <cstdlib>
+#include <cstring>
+#include <random>
+#include <string>
+#include <vector>
+
+#include "compute/matmul.h"
+#include "core/bandwidth.h"
+#include "core/cpu_features.h"
+#include "core/huge_pages.h"
+#include "core/thread_pool.h"
+#include "quant/interleave.h"
+#include "quant/type_traits.h"
+
+namespace {
+
+using Clock = std::chrono::steady_clock;
+
+double median(std::vector<double> v) {
+  if (v.empty()) return 0.0;
+  std::sort(v.begin(), v.end());
+  return v[v.size() / 2];
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  if (argc < 2) {
+    std::fprintf(stderr, "usage: %s TYPE [N_OUT] [PASSES] [THREADS]\n", argv[0]);
+    return 2;
+  }
+  const auto type = hearth::tensor_type_from_name(argv[1]);
+  if (!type || hearth::quant::traits(*type).interleaved == nullptr) {
+    std::fprintf(stderr, "%s: not a type with band kernels\n", argv[1]);
+    return 2;
+  }
+  constexpr int64_t kIn = 2048;
+  const int64_t n_out = argc > 2 ? std::atoll(argv[2]) : 8192;
+  const int passes = argc > 3 ? std::atoi(argv[3]) : 40;
+  const int threads = argc > 4 ? std::atoi(argv[4]) : 2;
+  const auto& tr = hearth::quant::traits(*type);
+  const int64_t rows_per_band = tr.interleaved->rows;
+  if (n_out <= 0 || n_out % rows_per_band != 0) {
+    std::fprintf(stderr, "N_OUT must be a positive multiple of %lld\n", static_cast<long long>(rows_per_band));
+    return 2;
+  }
+  const uint64_t rb = hearth::row_bytes(hearth::layout_of(*type), kIn);
+  const uint64_t matrix = rb * static_cast<uint64_t>(n_out);
+  const int copies = static_cast<int>(std::max<uint64_t>(1, (uint64_t{768} << 20) / matrix));
+
+  std::mt19937 rng(1);
+  std::normal_distribution<float> dist;
+  std::vector<float> src(kIn);
+  std::vector<uint8_t> rows(rb * 16);
+  for (int r = 0; r < 16; ++r) {
+    for (auto& v : src) v = dist(rng);
+    tr.quantize(src.data(), rows.data() + r * rb, kIn, nullptr);
+  }
+  const hearth::HugePageBuffer buf = hearth::allocate_huge_page_buffer(matrix * static_cast<uint64_t>(copies));
+  uint8_t* w = buf.get();
+  for (uint64_t r = 0; r < matrix * static_cast<uint64_t>(copies) / rb; ++r) {
+    std::memcpy(w + r * rb, rows.data() + (r % 16) * rb, rb);
+  }
+  for (int c = 0; c < copies; ++c) {
+    uint8_t* m = w + static_cast<uint64_t>(c) * matrix;
+    hearth::quant::interleave_rows(*tr.interleaved, kIn, m, m, n_out, rb);
+  }
+  std::vector<float> x(kIn), y(static_cast<size_t>(n_out));
+  for (auto& v : x) v = dist(rng);
+
+  hearth::ThreadPool pool(threads);
+  hearth::ReadProbe probe(pool, uint64_t{512} << 20);
+  hearth::compute::MatmulScratch scratch;
+  const double total = static_cast<double>(matrix) * copies;
+  std::printf("%s: %d matrices of %lld x %lld (%.1f MB each), %d threads\n", argv[1], copies,
+              static_cast<long long>(n_out), static_cast<long long>(kIn), static_cast<double>(matrix) / 1e6,
+              pool.size());
+  const auto read_sum = hearth::cpu_features().has_avx2_kernels() ? hearth::detail::read_sum_avx2
+                                                                  : hearth::detail::read_sum_generic;
+  std::vector<double> fast_kernel, fast_read, slow_kernel, slow_read;
+  for (int it = 0; it < passes; ++it) {
+    const double before = probe.best_of(2);
+    auto t0 = Clock::now();
+    for (int c = 0; c < copies; ++c) {
+      const hearth::compute::WeightView view{*type, w + static_cast<uint64_t>(c) * matrix, kIn, n_out, rb, true};
+      hearth::compute::matmul(view, x.data(), 1, y.data(), pool, scratch);
+    }
+    const double kernel = total / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9;
+    std::atomic<uint64_t> sum{0};
+    t0 = Clock::now();
+    for (int c = 0; c < copies; ++c) {
+      const uint8_t* m = w + static_cast<uint64_t>(c) * matrix;
+      pool.parallel_for(n_out / rows_per_band, [&](int64_t b, int64_t e, int) {
+        sum += read_sum(m + static_cast<uint64_t>(b * rows_per_band) * rb,
+                        static_cast<uint64_t>((e - b) * rows_per_band) * rb);
+      });
+    }
+    const double plain = total / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9;
+    const double after = probe.best_of(2);
+    const double limit = (before + after) / 2;
+    std::printf("reads %5.1f %5.1f GB/s | kernel %5.1f GB/s (%3.0f %%) | plain read of the bands %5.1f (%3.0f %%)\n",
+                before, after, kernel, 100 * kernel / limit, plain, 100 * plain / limit);
+    if (std::min(before, after) > 50) {
+      fast_kernel.push_back(kernel / limit);
+      fast_read.push_back(plain / limit);
+    } else if (std::max(before, after) < 42) {
+      slow_kernel.push_back(kernel / limit);
+      slow_read.push_back(plain / limit);
+    }
+  }
+  std::printf("fast state: %zu passes, kernel %.0f %%, plain read %.0f %% (medians)\n", fast_kernel.size(),
+              100 * median(fast_kernel), 100 * median(fast_read));
+  std::printf("slow state: %zu passes, kernel %.0f %%, plain read %.0f %% (medians)\n", slow_kernel.size(),
+              100 * median(slow_kernel), 100 * median(slow_read));
+  return 0;
+}
