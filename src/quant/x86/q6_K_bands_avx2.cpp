@@ -104,17 +104,15 @@ struct Q6KBands {
         for (int t = 0; t < NT; ++t)
           offs[t] = _mm256_add_epi32(offs[t], _mm256_madd_epi16(pair, broadcast4(y[t][s].bsums + 2 * p)));
       }
-      // The decode tile (one token) unrolls all four quarters: the loads the
-      // compiler then issues early keep more of the stream in flight (23 against
-      // 20 GB/s from memory), though it spills. The GEMM's tiles unroll two,
-      // spilling far less (BandGemm 92 -> 104 GFLOP/s, 2026-11-30).
-      if constexpr (NT == 1) {
-#pragma GCC unroll 4
-        for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, y, s, hk, sumi);
-      } else {
+      // Two quarters unrolled, spilling far less than four (BandGemm 92 -> 104
+      // GFLOP/s). The decode tile unrolled four while the super-block's scales
+      // came after its indices (q6_K_bands.h): its loads, issued early, then
+      // kept more of the stream in flight (23 against 20 GB/s from memory).
+      // In ascending order two is faster there too: one core from memory
+      // 24.8-25.2 -> 26.6-27.4 GB/s, two threads in the host's fast state 80 ->
+      // 83 % of the read probe (medians of ~80 passes, 2026-11-30).
 #pragma GCC unroll 2
-        for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, y, s, hk, sumi);
-      }
+      for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, y, s, hk, sumi);
       const __m256 d = _mm256_cvtph_ps(_mm_loadu_si128(reinterpret_cast<const __m128i*>(sb + q6k::kD)));
       for (int t = 0; t < NT; ++t) {
         const __m256i total = _mm256_sub_epi32(sumi[t], _mm256_slli_epi32(offs[t], 5));
