@@ -24,7 +24,6 @@
 
 #include "compute/attention.h"
 #include "core/bandwidth.h"
-#include "core/cpu_features.h"
 #include "core/fp16.h"
 #include "core/huge_pages.h"
 #include "quant/gemm.h"
@@ -50,9 +49,9 @@ constexpr int64_t kInL2Bytes = int64_t{256} << 10;
 void BM_ReadBandwidth(benchmark::State& state) {
   const hearth::HugePageBuffer buf = hearth::map_huge_page_buffer(static_cast<size_t>(kMatrixBytes));
   std::memset(buf.get(), 1, static_cast<size_t>(kMatrixBytes));
-  const auto read_sum = hearth::cpu_features().has_avx2_kernels() ? hearth::detail::read_sum_avx2
-                                                                  : hearth::detail::read_sum_generic;
-  for (auto _ : state) benchmark::DoNotOptimize(read_sum(buf.get(), static_cast<uint64_t>(kMatrixBytes)));
+  for (auto _ : state) {
+    benchmark::DoNotOptimize(hearth::detail::read_sum(buf.get(), static_cast<uint64_t>(kMatrixBytes)));
+  }
   state.SetBytesProcessed(state.iterations() * kMatrixBytes);
 }
 

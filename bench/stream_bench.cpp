@@ -25,7 +25,6 @@
 
 #include "compute/matmul.h"
 #include "core/bandwidth.h"
-#include "core/cpu_features.h"
 #include "core/huge_pages.h"
 #include "core/thread_pool.h"
 #include "quant/interleave.h"
@@ -94,8 +93,6 @@ int main(int argc, char** argv) {
   std::printf("%s: %d matrices of %lld x %lld (%.1f MB each), %d threads\n", argv[1], copies,
               static_cast<long long>(n_out), static_cast<long long>(kIn), static_cast<double>(matrix) / 1e6,
               pool.size());
-  const auto read_sum = hearth::cpu_features().has_avx2_kernels() ? hearth::detail::read_sum_avx2
-                                                                  : hearth::detail::read_sum_generic;
   std::vector<double> fast_kernel, fast_read, slow_kernel, slow_read;
   for (int it = 0; it < passes; ++it) {
     const double before = probe.best_of(2);
@@ -110,7 +107,7 @@ int main(int argc, char** argv) {
     for (int c = 0; c < copies; ++c) {
       const uint8_t* m = w + static_cast<uint64_t>(c) * matrix;
       pool.parallel_for(n_out / rows_per_band, [&](int64_t b, int64_t e, int) {
-        sum += read_sum(m + static_cast<uint64_t>(b * rows_per_band) * rb,
+        sum += hearth::detail::read_sum(m + static_cast<uint64_t>(b * rows_per_band) * rb,
                         static_cast<uint64_t>((e - b) * rows_per_band) * rb);
       });
     }
