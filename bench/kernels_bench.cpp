@@ -10,7 +10,8 @@
 // streams), in cache, in GFLOP/s; where the table runs an AVX-512 dot or
 // gemm, the AVX2 one is measured next to it (VecDot/T/avx2, Gemm/T/avx2).
 // Bands/*, BandsInL2/* and BandGemm/* measure the same shapes for the types
-// with band kernels, over the rows interleaved (quant/interleave.h).
+// with band kernels, over the rows interleaved (quant/interleave.h), and on
+// AVX-512 the AVX2 band kernels next to them (Bands/T/avx2, ...).
 // Attention/F16/N: compute::attend as one decode step runs it on one thread,
 // Llama-3.2-1B's heads (4 query heads per KV head, 64 dims) over N cells of
 // each of 16 layers x 8 KV heads, in bytes/s of keys and values read (N =
@@ -27,6 +28,7 @@
 #include "core/fp16.h"
 #include "core/huge_pages.h"
 #include "quant/gemm.h"
+#include "quant/interleave.h"
 #include "quant/type_traits.h"
 #include "quant/x86/fallbacks.h"
 
@@ -124,17 +126,30 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 
 // Bands/*: the same decode step over the matrix interleaved in bands
 // (quant/interleave.h), as compute::matmul runs a model's matrices.
-void BM_Bands(benchmark::State& state, TensorType type, int64_t matrix_bytes) {
+// `avx2`: the AVX2 band kernels next to the AVX-512 ones (the same layout
+// and activation side data).
+const quant::InterleavedKernels& band_kernels(TensorType type, bool avx2) {
+  if (!avx2) return *quant::traits(type).interleaved;
+  switch (type) {
+    case TensorType::Q4_0: return quant::avx2::q4_0_x8;
+    case TensorType::Q8_0: return quant::avx2::q8_0_x8;
+    case TensorType::Q4_K: return quant::avx2::q4_K_x8;
+    default: return quant::avx2::q6_K_x8;
+  }
+}
+
+void BM_Bands(benchmark::State& state, TensorType type, bool avx2, int64_t matrix_bytes) {
   const quant::TypeTraits& tr = quant::traits(type);
+  const quant::InterleavedKernels& k = band_kernels(type, avx2);
   DecodeShape d = decode_shape(tr, matrix_bytes);
-  quant::interleave_rows(*tr.interleaved, kRowLen, d.w.get(), d.w.get(), d.rows, d.row_bytes);
+  quant::interleave_rows(k, kRowLen, d.w.get(), d.w.get(), d.rows, d.row_bytes);
   std::vector<float> y(static_cast<size_t>(d.rows));
   for (auto _ : state) {
-    tr.interleaved->gemm(kRowLen, d.w.get(), d.rows / tr.interleaved->rows, d.act.data(), 0, 1, y.data(), d.rows);
+    k.gemm(kRowLen, d.w.get(), d.rows / k.rows, d.act.data(), 0, 1, y.data(), d.rows);
     benchmark::DoNotOptimize(y.data());
   }
   count_decode(state, d);
-  state.SetLabel(quant::kernel_isa());
+  state.SetLabel(avx2 ? "avx2" : quant::kernel_isa());
 }
 
 // Random rows of `type` (n_rows x n), quantized.
@@ -186,22 +201,23 @@ void BM_Gemm(benchmark::State& state, TensorType type, quant::GemmFn gemm, std::
 }
 
 // BandGemm/*: Gemm's shape over the 32 rows in bands.
-void BM_BandGemm(benchmark::State& state, TensorType type) {
+void BM_BandGemm(benchmark::State& state, TensorType type, bool avx2) {
   const quant::TypeTraits& tr = quant::traits(type);
+  const quant::InterleavedKernels& k = band_kernels(type, avx2);
   constexpr int64_t kRows = 32, kTokens = 8, kN = 2048;
   std::mt19937 rng(7);
   auto w = random_rows(type, kRows, kN, rng);
   const uint64_t wb = hearth::row_bytes(hearth::layout_of(type), kN);
-  quant::interleave_rows(*tr.interleaved, kN, w.data(), w.data(), kRows, wb);
+  quant::interleave_rows(k, kN, w.data(), w.data(), kRows, wb);
   const uint64_t ab = quant::activation_row_bytes(tr, kN);
   const auto a = random_activations(tr, kTokens, kN, rng);
   std::vector<float> y(kRows * kTokens);
   for (auto _ : state) {
-    tr.interleaved->gemm(kN, w.data(), kRows / tr.interleaved->rows, a.data(), ab, kTokens, y.data(), kRows);
+    k.gemm(kN, w.data(), kRows / k.rows, a.data(), ab, kTokens, y.data(), kRows);
     benchmark::DoNotOptimize(y.data());
   }
   count_gemm(state, kRows, kTokens, kN);
-  state.SetLabel(quant::kernel_isa());
+  state.SetLabel(avx2 ? "avx2" : quant::kernel_isa());
 }
 
 // One decode step's attention, one thread: for each of 16 layers and 8 KV
@@ -265,10 +281,15 @@ int register_all() {
   for (int i = 0; i < n; ++i) {
     if (quant::traits(types[i]).interleaved == nullptr) continue;
     const std::string type(hearth::tensor_type_name(types[i]));
-    benchmark::RegisterBenchmark(("Bands/" + type).c_str(), BM_Bands, types[i], kMatrixBytes)
-        ->Unit(benchmark::kMillisecond);
-    benchmark::RegisterBenchmark(("BandsInL2/" + type).c_str(), BM_Bands, types[i], kInL2Bytes);
-    benchmark::RegisterBenchmark(("BandGemm/" + type).c_str(), BM_BandGemm, types[i]);
+    // on AVX-512 the AVX2 kernels too: Bands/T/avx2, ...
+    for (const bool avx2 : {false, true}) {
+      if (avx2 && !std::string(quant::kernel_isa()).starts_with("avx2+avx512")) continue;
+      const std::string suffix = avx2 ? "/avx2" : "";
+      benchmark::RegisterBenchmark(("Bands/" + type + suffix).c_str(), BM_Bands, types[i], avx2, kMatrixBytes)
+          ->Unit(benchmark::kMillisecond);
+      benchmark::RegisterBenchmark(("BandsInL2/" + type + suffix).c_str(), BM_Bands, types[i], avx2, kInL2Bytes);
+      benchmark::RegisterBenchmark(("BandGemm/" + type + suffix).c_str(), BM_BandGemm, types[i], avx2);
+    }
   }
   for (const int64_t n_cells : {512, 4096}) {
     benchmark::RegisterBenchmark(("Attention/F16/" + std::to_string(n_cells)).c_str(), BM_Attention, n_cells)

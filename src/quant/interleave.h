@@ -71,4 +71,13 @@ extern const InterleavedKernels q4_K_x8;
 extern const InterleavedKernels q6_K_x8;
 }  // namespace avx2
 
+// The same kernels on AVX-512 (F, BW, VL) vectors, two bands per vector
+// (x86/bands_avx512.cpp): the same layouts, side data and bits.
+namespace avx512 {
+extern const InterleavedKernels q4_0_x8;
+extern const InterleavedKernels q8_0_x8;
+extern const InterleavedKernels q4_K_x8;
+extern const InterleavedKernels q6_K_x8;
+}  // namespace avx512
+
 }  // namespace hearth::quant

@@ -117,6 +117,17 @@ VecDotFn avx512_dot(TT t) {
   }
 }
 
+// A type's AVX-512 band kernels: the AVX2 ones on vectors of two bands.
+const InterleavedKernels* avx512_interleaved(TT t) {
+  switch (t) {
+    case TT::Q4_0: return &avx512::q4_0_x8;
+    case TT::Q8_0: return &avx512::q8_0_x8;
+    case TT::Q4_K: return &avx512::q4_K_x8;
+    case TT::Q6_K: return &avx512::q6_K_x8;
+    default: return nullptr;
+  }
+}
+
 // A type's AVX-512 VNNI dot and gemm, and the activation side data they read.
 struct VnniKernels {
   VecDotFn dot = nullptr;
@@ -174,6 +185,9 @@ struct Table {
       for (auto& t : best) {
         if (t.type == d) t.vec_dot = avx512_dot(d);
       }
+    }
+    for (auto& t : best) {
+      if (const InterleavedKernels* bands = avx512_interleaved(t.type)) t.interleaved = bands;
     }
     if (!cpu_features().has_avx512_vnni_kernels()) return;
     isa = "avx2+avx512vnni";

@@ -1,6 +1,6 @@
-// Weight rows in bands (quant/interleave.h): packing is lossless, the best
-// table's band kernel returns the scalar reference's bits for every number of
-// tokens (the formula both compute, and what keeps compute::matmul
+// Weight rows in bands (quant/interleave.h): packing is lossless, every band
+// kernel this CPU runs (each ISA's) returns the scalar reference's bits for
+// every number of bands and tokens (the formula both compute, and what keeps compute::matmul
 // batch-invariant on weights in bands), and the result is the rows' dot
 // product, as the row-wise vec_dot computes it up to float rounding.
 #include <gtest/gtest.h>
@@ -9,10 +9,14 @@
 #include <cfloat>
 #include <cmath>
 #include <cstdint>
+#include <cstdlib>
 #include <cstring>
 #include <random>
+#include <string>
+#include <utility>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "quant/blocks.h"
 #include "quant/interleave.h"
@@ -92,32 +96,77 @@ TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
                Error);
 }
 
-TEST(Interleave, TableKernelIsExactlyTheReference) {
+// The band kernels of `type` this CPU can run: the best table's, and each
+// ISA's below it (on an AVX-512 CPU the table takes the AVX-512 ones, whose
+// odd last band is the AVX2 kernel's; both are checked whole here).
+std::vector<std::pair<std::string, const InterleavedKernels*>> runnable_kernels(TensorType type) {
+  std::vector<std::pair<std::string, const InterleavedKernels*>> out = {
+      {std::string("table: ") + kernel_isa(), traits(type).interleaved}};
+  const auto pick = [type](const InterleavedKernels& q4_0, const InterleavedKernels& q8_0, const InterleavedKernels& q4_K,
+                           const InterleavedKernels& q6_K) {
+    switch (type) {
+      case TensorType::Q4_0: return &q4_0;
+      case TensorType::Q8_0: return &q8_0;
+      case TensorType::Q4_K: return &q4_K;
+      default: return &q6_K;
+    }
+  };
+  if (cpu_features().has_avx2_kernels()) out.emplace_back("avx2", pick(avx2::q4_0_x8, avx2::q8_0_x8, avx2::q4_K_x8, avx2::q6_K_x8));
+  if (cpu_features().has_avx512_kernels()) {
+    out.emplace_back("avx512", pick(avx512::q4_0_x8, avx512::q8_0_x8, avx512::q4_K_x8, avx512::q6_K_x8));
+  }
+  return out;
+}
+
+// 1, 2 and 3 bands: the AVX-512 kernels take bands in pairs, the odd one by
+// the AVX2 kernel.
+TEST(Interleave, EveryKernelIsExactlyTheReference) {
   std::mt19937 rng(3);
   for (const TensorType type : kTypes) {
     const TypeTraits& best = traits(type);
     const TypeTraits& ref = generic_traits(type);
-    ASSERT_NE(best.interleaved, nullptr);
-    const int rows = best.interleaved->rows;
-    for (const int64_t blocks : kBlockCounts) {
-      const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
-      Rows w = random_rows(type, kBands * rows, n, rng);
-      interleave_rows(*best.interleaved, n, w.bytes.data(), w.bytes.data(), kBands * rows, w.row_bytes);
-      const Rows plain = random_rows(best.vec_dot_type, kMaxTokens, n, rng);
-      const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, kMaxTokens, n);
-      const uint64_t a_stride = activation_row_bytes(best, n);
-      const int64_t ldy = kBands * rows + 5;
-      for (int64_t n_tok = 1; n_tok <= kMaxTokens; ++n_tok) {
-        std::vector<float> got(static_cast<size_t>(ldy * n_tok), -1.0f), want(got);
-        best.interleaved->gemm(n, w.bytes.data(), kBands, a.data(), a_stride, n_tok, got.data(), ldy);
-        ref.interleaved->gemm(n, w.bytes.data(), kBands, plain.bytes.data(), plain.row_bytes, n_tok, want.data(),
-                              ldy);
-        for (size_t i = 0; i < got.size(); ++i) {
-          ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
-              << tensor_type_name(type) << " (" << kernel_isa() << "), " << blocks << " blocks, " << n_tok
-              << " tokens, output " << i << ": " << got[i] << " vs " << want[i];
+    for (const auto& [isa, kernels] : runnable_kernels(type)) {
+      ASSERT_NE(kernels, nullptr) << isa;
+      const int rows = kernels->rows;
+      for (const int64_t blocks : kBlockCounts) {
+        const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
+        Rows w = random_rows(type, kBands * rows, n, rng);
+        interleave_rows(*kernels, n, w.bytes.data(), w.bytes.data(), kBands * rows, w.row_bytes);
+        const Rows plain = random_rows(best.vec_dot_type, kMaxTokens, n, rng);
+        // the kernels of every ISA read the same side data (interleave.h)
+        const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, kMaxTokens, n);
+        const uint64_t a_stride = activation_row_bytes(best, n);
+        const int64_t ldy = kBands * rows + 5;
+        for (int64_t n_bands = 1; n_bands <= kBands; ++n_bands) {
+          for (int64_t n_tok = 1; n_tok <= kMaxTokens; ++n_tok) {
+            std::vector<float> got(static_cast<size_t>(ldy * n_tok), -1.0f), want(got);
+            kernels->gemm(n, w.bytes.data(), n_bands, a.data(), a_stride, n_tok, got.data(), ldy);
+            ref.interleaved->gemm(n, w.bytes.data(), n_bands, plain.bytes.data(), plain.row_bytes, n_tok, want.data(),
+                                  ldy);
+            for (size_t i = 0; i < got.size(); ++i) {
+              ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+                  << tensor_type_name(type) << " (" << isa << "), " << blocks << " blocks, " << n_bands << " bands, "
+                  << n_tok << " tokens, output " << i << ": " << got[i] << " vs " << want[i];
+            }
+          }
         }
       }
+    }
+  }
+}
+
+// Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 band
+// kernels, and nowhere else (an AVX2-only CPU must never reach them).
+TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
+  const bool avx512 = std::string(kernel_isa()).starts_with("avx2+avx512");
+  const char* env = std::getenv("HEARTH_KERNELS");
+  ASSERT_EQ(avx512, cpu_features().has_avx512_kernels() && (env == nullptr || std::string(env) != "avx2"));
+  for (const TensorType type : kTypes) {
+    const auto kernels = runnable_kernels(type);
+    if (avx512) {
+      EXPECT_EQ(traits(type).interleaved, kernels.back().second) << tensor_type_name(type);
+    } else if (cpu_features().has_avx2_kernels()) {
+      EXPECT_EQ(traits(type).interleaved, kernels[1].second) << tensor_type_name(type);
     }
   }
 }

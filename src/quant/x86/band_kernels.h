@@ -1,0 +1,83 @@
+// The drivers of the x86 band kernels (quant/interleave.h) over bands and
+// token tiles, for any vector policy V (x86/bands_avx2.h: Ymm, one band per
+// vector; x86/bands_avx512.cpp: two bands per vector). A kernel family K
+// (x86/legacy_bands_simd.h, q4_K_bands_simd.h, q6_K_bands_simd.h) gives
+//   K::V                       its policy,
+//   K::band_bytes(n)           the bytes of a band of n-element rows,
+//   K::tiles(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride)
+//                              V::kBands bands (`stride` bytes apart; their
+//                              outputs y_stride floats apart) times n_tok
+//                              activation rows.
+//
+// Everything in these headers is a template on the policy: the AVX-512 file
+// includes them inside its AVX-512 region and instantiates them with its own
+// policy only, so no function is compiled for two targets under one name
+// (cmake/hearth.cmake says why that matters).
+#pragma once
+
+#include <immintrin.h>
+
+#include <cstdint>
+
+#include "quant/bands.h"
+#include "quant/blocks.h"
+
+namespace hearth::quant::bandsimd {
+
+// interleave.h's BandGemmFn, for n_bands a multiple of K::V::kBands. A
+// vector of V::kBands bands takes them n_bands / V::kBands apart: band k,
+// k + m, ... (m = n_bands / kBands), so each lane group streams a run of
+// whole bands, one ascending stream (pairs of adjacent bands, each 9-36 KB
+// read and as much skipped, ran one core from memory at 15 against the AVX2
+// kernel's 26 GB/s: the prefetchers lost them at every pair).
+template <typename K>
+void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok, float* y,
+          int64_t ldy) {
+  const int64_t runs = n_bands / K::V::kBands;  // bands per lane group
+  const uint64_t band_bytes = K::band_bytes(n);
+  const auto* act = static_cast<const uint8_t*>(a);
+  for (int64_t k = 0; k < runs; ++k) {
+    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
+    K::tiles(n, band, static_cast<uint64_t>(runs) * band_bytes, act, a_stride, n_tok, y + k * bands::kRows, ldy,
+             runs * bands::kRows);
+  }
+}
+
+// From int16 pairs (a_r, b_r) in 32-bit lane r: (a_r, a_r) (k = 0) or
+// (b_r, b_r) (k = 1), the multiplier of one sub-block's sums in a madd (the
+// K formats' sub-block scales).
+template <typename V>
+typename V::I one_of_pair(typename V::I pairs, int k) {
+  return V::shuffle8(pairs, k ? _mm_setr_epi8(2, 3, 2, 3, 6, 7, 6, 7, 10, 11, 10, 11, 14, 15, 14, 15)
+                              : _mm_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13));
+}
+
+// The super-block formats (Q4_K, Q6_K, with Q8_K activations): the bands
+// times NT tokens, K::band_times_tokens<NT>(nsb, band, stride, y, acc) adding
+// row r . token t into lane r of acc[t]. Not inlined: each token count
+// compiles alone (inlined into one gemm, Q6_K's one-token tile lost 10 % to
+// the two-token one's register allocation).
+template <typename K, int NT>
+[[gnu::noinline]] void superblock_tile(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a,
+                                       uint64_t a_stride, int64_t t0, float* y, int64_t ldy, int64_t y_stride) {
+  using V = typename K::V;
+  const BlockQ8_K* rows[NT];
+  typename V::F acc[NT];
+  for (int t = 0; t < NT; ++t) {
+    rows[t] = reinterpret_cast<const BlockQ8_K*>(a + static_cast<uint64_t>(t0 + t) * a_stride);
+    acc[t] = V::fzero();
+  }
+  K::template band_times_tokens<NT>(n / kQKK, band, stride, rows, acc);
+  for (int t = 0; t < NT; ++t) V::store(y + (t0 + t) * ldy, y_stride, acc[t]);
+}
+
+// K::kTokens per register tile, the rest one token at a time.
+template <typename K>
+void superblock_tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
+                      int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
+  int64_t t = 0;
+  for (; t + K::kTokens <= n_tok; t += K::kTokens) superblock_tile<K, K::kTokens>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
+  for (; t < n_tok; ++t) superblock_tile<K, 1>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
+}
+
+}  // namespace hearth::quant::bandsimd

@@ -1,0 +1,180 @@
+// The x86 kernels of Q4_0 and Q8_0 in bands of 8 rows (layout:
+// quant/legacy_bands.h) with Q8_0 activations and their side data
+// (x86/block_groups.h: float d_y per block, and for Q4_0 the per-block
+// -8 sum(y) corrections), for any vector policy (x86/band_kernels.h).
+// Lanes are rows: vector v of a block's codes holds qs bytes 4v..4v+3 of
+// each row, and the activation bytes they meet are the same for all 8 rows,
+// one broadcast. Each block ends with the rows' exact integer sums in their
+// lanes (no reduction tree) and the rows' scales are one 16-byte load; then
+// a convert, a multiply and an FMA per block and token (the formula of
+// quant/interleave.h).
+//
+// No software prefetch: a band is one stream, which the hardware
+// prefetchers follow. The row kernels' requests (avx2_common.h), 1 KB ahead
+// into L1 and 24 KB further into L2, cost more than they gave (Zen 4, make
+// bench, one core from memory: Q8_0 22.3-23.5 -> 26.0-26.2 GB/s, Q4_0
+// 25.5-27.5 -> 27.7-28.5 without them; Llama-3.2-1B Q8_0 decode, 2 threads,
+// in the fast bandwidth state: 64 -> 71-74 % of the read bandwidth). As the
+// Q4_K and Q6_K band kernels.
+#pragma once
+
+#include <cstdint>
+
+#include "quant/blocks.h"
+#include "quant/legacy_bands.h"
+#include "quant/legacy_common.h"
+#include "quant/x86/band_kernels.h"
+#include "quant/x86/block_groups.h"
+
+namespace hearth::quant::bandsimd {
+
+// What Q4_0 and Q8_0 share: the walk over a band's blocks in pairs
+// (legacy_bands.h), the float step, and the token tiles. Fmt: the format's
+// block step, Fmt::block<NT>(codes, scales, stride, b, a, acc).
+template <typename Fmt>
+struct LegacyBands {
+  using V = typename Fmt::V;
+  using I = typename V::I;
+  using F = typename V::F;
+  using Block = typename Fmt::Block;
+  using L = bands::Layout<Block>;
+  // Tokens per register tile: a block's unpacked codes and a float
+  // accumulator per token stay in the 16 registers.
+  static constexpr int kTokens = 4;
+
+  static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
+
+  // The float step of a block: acc += (d_x,r d_y) * sums_r.
+  static F fold(F dx, const groups::ActivationRow& a, int64_t b, I sums, F acc) {
+    return V::fmadd(V::fmul(dx, V::fset1(a.scales()[b])), V::cvt(sums), acc);
+  }
+
+  // acc[t] (lane r: row r) += the band's rows . activation row t: its blocks
+  // in pairs, then the odd one out.
+  template <int NT>
+  static void band_times_tokens(int64_t nb, const uint8_t* band, uint64_t stride,
+                                const groups::ActivationRow (&a)[NT], F (&acc)[NT]) {
+    int64_t b = 0;
+    for (; b + 2 <= nb; b += 2) {
+      const uint8_t* pair = band + static_cast<uint64_t>(b) * L::kBlockBytes;
+      const uint8_t* codes = pair + 2 * L::kScaleBytes;
+      Fmt::template block<NT>(codes, pair, stride, b, a, acc);
+      Fmt::template block<NT>(codes + L::kCodeBytes, pair + L::kScaleBytes, stride, b + 1, a, acc);
+    }
+    if (b < nb) {
+      const uint8_t* last = band + static_cast<uint64_t>(b) * L::kBlockBytes;
+      Fmt::template block<NT>(last + L::kScaleBytes, last, stride, b, a, acc);
+    }
+  }
+
+  template <int NT>
+  static void tile(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride, int64_t t0,
+                   float* y, int64_t ldy, int64_t y_stride) {
+    const groups::ExtrasLayout l = groups::extras_layout(n, Fmt::kCodes);
+    groups::ActivationRow rows[NT];
+    F acc[NT];
+    for (int t = 0; t < NT; ++t) {
+      rows[t] = {a + static_cast<uint64_t>(t0 + t) * a_stride, l};
+      acc[t] = V::fzero();
+    }
+    band_times_tokens<NT>(legacy::block_count(n), band, stride, rows, acc);
+    for (int t = 0; t < NT; ++t) V::store(y + (t0 + t) * ldy, y_stride, acc[t]);
+  }
+
+  // The last n_tok (< NT) tokens as one tile of exactly n_tok.
+  template <int NT>
+  static void rest(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride, int64_t t0,
+                   int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
+    if constexpr (NT > 1) {
+      if (n_tok == NT - 1) {
+        tile<NT - 1>(n, band, stride, a, a_stride, t0, y, ldy, y_stride);
+      } else {
+        rest<NT - 1>(n, band, stride, a, a_stride, t0, n_tok, y, ldy, y_stride);
+      }
+    }
+  }
+
+  static void tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
+                    int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
+    int64_t t = 0;
+    for (; t + kTokens <= n_tok; t += kTokens) tile<kTokens>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
+    if (t < n_tok) rest<kTokens>(n, band, stride, a, a_stride, t, n_tok - t, y, ldy, y_stride);
+  }
+};
+
+// Q4_0: the codes stay unsigned (0..15) for maddubs, the - 8 is the
+// activation side data's -8 sum(y). The low nibbles of vector v meet
+// activation bytes 4v.., the high ones 16 + 4v..; the 8 maddubs products add
+// up in int16 (each is below 2 * 15 * 127 = 3810 in magnitude, 8 of them
+// below 2^15), and one madd by 1 leaves each row's sum in its lane.
+template <typename Vec>
+struct Q4_0Step {
+  using V = Vec;
+  using I = typename V::I;
+  using F = typename V::F;
+  using Block = BlockQ4_0;
+  static constexpr groups::Codes kCodes = groups::Codes::kPaired;
+
+  template <int NT>
+  static void block(const uint8_t* codes, const uint8_t* scales, uint64_t stride, int64_t b,
+                    const groups::ActivationRow (&a)[NT], F (&acc)[NT]) {
+    const I low4 = V::set1_8(0x0f);
+    I lo[4], hi[4];
+    for (int v = 0; v < 4; ++v) {
+      const I c = V::load(codes + 32 * v, stride);
+      lo[v] = V::and_(c, low4);
+      hi[v] = V::and_(V::template srli16<4>(c), low4);
+    }
+    const F dx = V::load_ph(scales, stride);
+    for (int t = 0; t < NT; ++t) {
+      const int8_t* y = a[t].blocks()[b].qs;
+      I p[8];
+      for (int v = 0; v < 4; ++v) {
+        p[v] = V::maddubs(lo[v], V::bcast4(y + 4 * v));
+        p[4 + v] = V::maddubs(hi[v], V::bcast4(y + 16 + 4 * v));
+      }
+      // a tree, not a chain: the adds' latency is on every block's path
+      const I s = V::add16(V::add16(V::add16(p[0], p[1]), V::add16(p[2], p[3])),
+                           V::add16(V::add16(p[4], p[5]), V::add16(p[6], p[7])));
+      const I sums = V::add32(V::madd(s, V::set1_16(1)), V::set1_32(a[t].corrections(0)[b]));
+      acc[t] = LegacyBands<Q4_0Step>::fold(dx, a[t], b, sums, acc[t]);
+    }
+  }
+};
+
+// Q8_0: both operands signed, so maddubs takes |x| and y with x's sign; a
+// product pair reaches 2 * 127 * 127, so each is widened by a madd before
+// the 8 vectors add up in int32.
+template <typename Vec>
+struct Q8_0Step {
+  using V = Vec;
+  using I = typename V::I;
+  using F = typename V::F;
+  using Block = BlockQ8_0;
+  static constexpr groups::Codes kCodes = groups::Codes::kWithout;
+
+  template <int NT>
+  static void block(const uint8_t* codes, const uint8_t* scales, uint64_t stride, int64_t b,
+                    const groups::ActivationRow (&a)[NT], F (&acc)[NT]) {
+    const F dx = V::load_ph(scales, stride);
+    const I ones = V::set1_16(1);
+    for (int t = 0; t < NT; ++t) {
+      const int8_t* y = a[t].blocks()[b].qs;
+      I p[8];
+      for (int v = 0; v < 8; ++v) {
+        const I x = V::load(codes + 32 * v, stride);
+        p[v] = V::madd(V::maddubs(V::abs8(x), V::sign8(V::bcast4(y + 4 * v), x)), ones);
+      }
+      const I sums = V::add32(V::add32(V::add32(p[0], p[1]), V::add32(p[2], p[3])),
+                              V::add32(V::add32(p[4], p[5]), V::add32(p[6], p[7])));
+      acc[t] = LegacyBands<Q8_0Step>::fold(dx, a[t], b, sums, acc[t]);
+    }
+  }
+};
+
+template <typename V>
+using Q4_0Bands = LegacyBands<Q4_0Step<V>>;
+template <typename V>
+using Q8_0Bands = LegacyBands<Q8_0Step<V>>;
+
+}  // namespace hearth::quant::bandsimd

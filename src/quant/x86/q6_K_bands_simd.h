@@ -1,0 +1,131 @@
+// The x86 kernel of Q6_K in bands of 8 rows (layout: quant/q6_K_bands.h)
+// with Q8_K activations, for any vector policy (x86/band_kernels.h). Lanes
+// are rows (as in q4_K_bands_simd.h): each group of
+// three vectors gives four vectors of 6-bit indices (0..63), 4 elements of
+// each row, each meeting one 4-byte activation broadcast. Two maddubs
+// products add up in int16 (each below 2 * 63 * 128, two below 2^15), then
+// one madd by the rows' sub-block scales as int16 pairs (sc_r, sc_r) widens
+// them. The -32 of every index is one madd per pair of sub-blocks, against
+// the activation's 16-element sums.
+//
+// One core, AMD Zen 4 (make bench, Bands/Q6_K against VecDot/Q6_K): 23-25
+// against 19-20 GB/s from memory, 29-30 against 21-22 in L2; BandGemm 92
+// against the row gemm's 105 GFLOP/s (prefill reads Q6_K's few matrices at
+// that speed: Q4_K_M's output, half its ffn_down and attn_v).
+// Tuning, measured the same way:
+//   - the indices re-encoded (q6_K_bands.h: 11 operations per 4 vectors
+//     instead of ql / qh's 17), with one mask register for all (three
+//     masks spilled: 26.5 GB/s in L2): 22-23 -> 23-25 from memory;
+//   - the file's ql and qh in regions of their own, not in groups: 5 GB/s
+//     from memory (software prefetch brought it to 14-18);
+//   - keeping the compiler from hoisting loads across groups (an empty asm
+//     on the sums) spills less: 29.5 -> 32 GB/s in L2, gemm 92 -> 98, but
+//     22.5 against 23-24.5 from memory, the case decode runs: the loads
+//     issued early keep more of the stream in flight.
+#pragma once
+
+#include <cstdint>
+
+#include "quant/blocks.h"
+#include "quant/q6_K_bands.h"
+#include "quant/x86/band_kernels.h"
+
+namespace hearth::quant::bandsimd {
+
+template <typename Vec>
+struct Q6KBands {
+  using V = Vec;
+  using I = typename V::I;
+  using F = typename V::F;
+  // Tokens per register tile (one token: BandGemm 78 against 92 GFLOP/s).
+  static constexpr int kTokens = 2;
+
+  static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * bands::q6k::kSuperBlockBytes; }
+
+  static void tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
+                    int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
+    superblock_tiles<Q6KBands>(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride);
+  }
+
+  // Pair p of the rows' scales as int16 lanes (sc_2p,r, sc_2p+1,r).
+  static I scale_pair(const uint8_t* sb, uint64_t stride, int p) {
+    return V::load_i8_i16(sb + bands::q6k::kScales + 16 * p, stride);
+  }
+
+  // Quarter hk of a super-block: half h = hk / 2, rows l = 0..15 (k = 0) or
+  // 16..31 (k = 1) of it: sub-blocks 8h + k + 0, 2, 4, 6 (scale pairs 4h + m,
+  // element k). Inlined into loops unrolled so that hk, and with it every
+  // shuffle's indices, is a constant.
+  template <int NT>
+  [[gnu::always_inline]] static inline void quarter(const uint8_t* sb, uint64_t stride, const BlockQ8_K* const (&y)[NT],
+                                                    int64_t s, int hk, I (&sumi)[NT]) {
+    namespace q6k = bands::q6k;
+    const I top2 = V::set1_8(static_cast<char>(0xc0));
+    const int h = hk / 2, k = hk % 2;
+    const I sa = one_of_pair<V>(scale_pair(sb, stride, 4 * h), k);
+    const I sb1 = one_of_pair<V>(scale_pair(sb, stride, 4 * h + 1), k);
+    const I sc = one_of_pair<V>(scale_pair(sb, stride, 4 * h + 2), k);
+    const I sd = one_of_pair<V>(scale_pair(sb, stride, 4 * h + 3), k);
+#pragma GCC unroll 1
+    for (int w2 = 0; w2 < 2; ++w2) {
+      I a16[NT], b16[NT], c16[NT], d16[NT];
+      for (int t = 0; t < NT; ++t) a16[t] = b16[t] = c16[t] = d16[t] = V::zero();
+      for (int i = 0; i < 2; ++i) {
+        const int wl = 4 * k + 2 * w2 + i;  // w % 8
+        const uint8_t* group = sb + q6k::kCodes + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
+        const I v0 = V::load(group, stride), v1 = V::load(group + 32, stride), v2 = V::load(group + 64, stride);
+        // a, b, c: the low 6 bits; d: the top 2 bits of each, masked
+        // before the shifts, so no bit crosses into the other byte of
+        // a 16-bit lane (one mask register for all).
+        const I qa = V::andnot(top2, v0), qb = V::andnot(top2, v1);
+        const I qc = V::andnot(top2, v2);
+        const I qd = V::or_(V::or_(V::template srli16<6>(V::and_(v0, top2)), V::template srli16<4>(V::and_(v1, top2))),
+                            V::template srli16<2>(V::and_(v2, top2)));
+        for (int t = 0; t < NT; ++t) {
+          const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
+          a16[t] = V::add16(a16[t], V::maddubs(qa, V::bcast4(yq)));
+          b16[t] = V::add16(b16[t], V::maddubs(qb, V::bcast4(yq + 32)));
+          c16[t] = V::add16(c16[t], V::maddubs(qc, V::bcast4(yq + 64)));
+          d16[t] = V::add16(d16[t], V::maddubs(qd, V::bcast4(yq + 96)));
+        }
+      }
+      for (int t = 0; t < NT; ++t) {
+        const I ab = V::add32(V::madd(a16[t], sa), V::madd(b16[t], sb1));
+        const I cd = V::add32(V::madd(c16[t], sc), V::madd(d16[t], sd));
+        sumi[t] = V::add32(sumi[t], V::add32(ab, cd));
+      }
+    }
+  }
+
+  // acc[t] (lane r: row r) += the band's rows . activation row t.
+  template <int NT>
+  static void band_times_tokens(int64_t nsb, const uint8_t* band, uint64_t stride, const BlockQ8_K* const (&y)[NT],
+                                F (&acc)[NT]) {
+    namespace q6k = bands::q6k;
+    for (int64_t s = 0; s < nsb; ++s) {
+      const uint8_t* sb = band + static_cast<uint64_t>(s) * q6k::kSuperBlockBytes;
+      I sumi[NT], offs[NT];
+      for (int t = 0; t < NT; ++t) sumi[t] = offs[t] = V::zero();
+      for (int p = 0; p < 8; ++p) {
+        const I pair = scale_pair(sb, stride, p);
+        for (int t = 0; t < NT; ++t) offs[t] = V::add32(offs[t], V::madd(pair, V::bcast4(y[t][s].bsums + 2 * p)));
+      }
+      // Two quarters unrolled, spilling far less than four (BandGemm 92 -> 104
+      // GFLOP/s). The decode tile unrolled four while the super-block's scales
+      // came after its indices (q6_K_bands.h): its loads, issued early, then
+      // kept more of the stream in flight (23 against 20 GB/s from memory).
+      // In ascending order two is faster there too: one core from memory
+      // 24.8-25.2 -> 26.6-27.4 GB/s, two threads in the host's fast state 80 ->
+      // 83 % of the read probe (medians of ~80 passes, 2026-11-30).
+#pragma GCC unroll 2
+      for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, stride, y, s, hk, sumi);
+      const F d = V::load_ph(sb + q6k::kD, stride);
+      for (int t = 0; t < NT; ++t) {
+        const I total = V::sub32(sumi[t], V::template slli32<5>(offs[t]));
+        acc[t] = V::fmadd(V::fmul(d, V::fset1(y[t][s].d)), V::cvt(total), acc[t]);
+      }
+    }
+  }
+};
+
+}  // namespace hearth::quant::bandsimd
