@@ -155,6 +155,63 @@ TEST(Interleave, EveryKernelIsExactlyTheReference) {
   }
 }
 
+// Kernels that take two bands at once (InterleavedKernels::pairs): bands k
+// and k + partner, each with the reference's bits, and no other output
+// written. 4 bands: pairs (0, 2), (1, 3) as two calls and as one; (0, 1).
+TEST(Interleave, PairKernelsAreExactlyTheReference) {
+  std::mt19937 rng(5);
+  int checked = 0;
+  for (const TensorType type : kTypes) {
+    const TypeTraits& best = traits(type);
+    const TypeTraits& ref = generic_traits(type);
+    for (const auto& [isa, kernels] : runnable_kernels(type)) {
+      if (kernels->pairs == nullptr) continue;
+      constexpr int64_t kFour = 4;
+      const int rows = kernels->rows;
+      const int64_t n = 8 * static_cast<int64_t>(layout_of(type).block_size);
+      Rows w = random_rows(type, kFour * rows, n, rng);
+      interleave_rows(*kernels, n, w.bytes.data(), w.bytes.data(), kFour * rows, w.row_bytes);
+      const uint64_t band_bytes = w.row_bytes * static_cast<uint64_t>(rows);
+      const Rows plain = random_rows(best.vec_dot_type, kMaxTokens, n, rng);
+      const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, kMaxTokens, n);
+      const uint64_t a_stride = activation_row_bytes(best, n);
+      const int64_t ldy = kFour * rows + 3;
+      struct Call {
+        int64_t first, n_pairs, partner;
+      };
+      const std::vector<std::vector<Call>> cases = {{{0, 1, 2}, {1, 1, 2}}, {{0, 2, 2}}, {{0, 1, 1}}};
+      for (const auto& calls : cases) {
+        for (int64_t n_tok = 1; n_tok <= kMaxTokens; ++n_tok) {
+          std::vector<float> got(static_cast<size_t>(ldy * n_tok), -1.0f), want(got);
+          std::vector<bool> written(static_cast<size_t>(kFour), false);
+          for (const Call& c : calls) {
+            kernels->pairs(n, w.bytes.data() + static_cast<uint64_t>(c.first) * band_bytes, c.n_pairs, c.partner,
+                           a.data(), a_stride, n_tok, got.data() + c.first * rows, ldy);
+            for (int64_t k = c.first; k < c.first + c.n_pairs; ++k) {
+              written[static_cast<size_t>(k)] = written[static_cast<size_t>(k + c.partner)] = true;
+            }
+          }
+          ref.interleaved->gemm(n, w.bytes.data(), kFour, plain.bytes.data(), plain.row_bytes, n_tok, want.data(),
+                                ldy);
+          for (int64_t t = 0; t < n_tok; ++t) {
+            for (int64_t i = 0; i < ldy; ++i) {
+              const size_t at = static_cast<size_t>(t * ldy + i);
+              const bool in_written_band = i < kFour * rows && written[static_cast<size_t>(i / rows)];
+              const float expected = in_written_band ? want[at] : -1.0f;
+              ASSERT_EQ(std::bit_cast<uint32_t>(got[at]), std::bit_cast<uint32_t>(expected))
+                  << tensor_type_name(type) << " (" << isa << "), first call at band " << calls[0].first
+                  << ", partner " << calls[0].partner << ", token " << t << ", output " << i;
+            }
+          }
+          ++checked;
+        }
+      }
+    }
+  }
+  // where the CPU has AVX-512, its four types' pair kernels were checked
+  EXPECT_EQ(checked > 0, cpu_features().has_avx512_kernels());
+}
+
 // Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 band
 // kernels, and nowhere else (an AVX2-only CPU must never reach them).
 TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {

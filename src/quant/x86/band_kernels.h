@@ -24,23 +24,30 @@
 
 namespace hearth::quant::bandsimd {
 
-// interleave.h's BandGemmFn, for n_bands a multiple of K::V::kBands. A
-// vector of V::kBands bands takes them n_bands / V::kBands apart: band k,
-// k + m, ... (m = n_bands / kBands), so each lane group streams a run of
-// whole bands, one ascending stream (pairs of adjacent bands, each 9-36 KB
-// read and as much skipped, ran one core from memory at 15 against the AVX2
-// kernel's 26 GB/s: the prefetchers lost them at every pair).
+// Bands k, k + partner, ... (V::kBands of them, one per lane group) for k
+// in [0, count): each lane group streams a run of whole bands, one
+// ascending stream. (Pairs of adjacent bands, each 9-36 KB read and as much
+// skipped, ran one core from memory at 15 against the AVX2 kernel's 26 GB/s:
+// the prefetchers lost them at every pair.)
+template <typename K>
+void gemm_runs(int64_t n, const void* band_data, int64_t count, int64_t partner, const void* a, uint64_t a_stride,
+               int64_t n_tok, float* y, int64_t ldy) {
+  const uint64_t band_bytes = K::band_bytes(n);
+  const auto* act = static_cast<const uint8_t*>(a);
+  for (int64_t k = 0; k < count; ++k) {
+    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
+    K::tiles(n, band, static_cast<uint64_t>(partner) * band_bytes, act, a_stride, n_tok, y + k * bands::kRows, ldy,
+             partner * bands::kRows);
+  }
+}
+
+// interleave.h's BandGemmFn, for n_bands a multiple of K::V::kBands: runs of
+// n_bands / V::kBands bands.
 template <typename K>
 void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok, float* y,
           int64_t ldy) {
-  const int64_t runs = n_bands / K::V::kBands;  // bands per lane group
-  const uint64_t band_bytes = K::band_bytes(n);
-  const auto* act = static_cast<const uint8_t*>(a);
-  for (int64_t k = 0; k < runs; ++k) {
-    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
-    K::tiles(n, band, static_cast<uint64_t>(runs) * band_bytes, act, a_stride, n_tok, y + k * bands::kRows, ldy,
-             runs * bands::kRows);
-  }
+  const int64_t runs = n_bands / K::V::kBands;
+  gemm_runs<K>(n, band_data, runs, runs, a, a_stride, n_tok, y, ldy);
 }
 
 // From int16 pairs (a_r, b_r) in 32-bit lane r: (a_r, a_r) (k = 0) or

@@ -128,13 +128,17 @@ void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint
 }  // namespace
 
 const InterleavedKernels q4_0_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::unpack<BlockQ4_0>,
-                                 gemm<bandsimd::Q4_0Bands<Zmm>, avx2::q4_0_x8>};
+                                 gemm<bandsimd::Q4_0Bands<Zmm>, avx2::q4_0_x8>,
+                                 bandsimd::gemm_runs<bandsimd::Q4_0Bands<Zmm>>};
 const InterleavedKernels q8_0_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
-                                 gemm<bandsimd::Q8_0Bands<Zmm>, avx2::q8_0_x8>};
+                                 gemm<bandsimd::Q8_0Bands<Zmm>, avx2::q8_0_x8>,
+                                 bandsimd::gemm_runs<bandsimd::Q8_0Bands<Zmm>>};
 const InterleavedKernels q4_K_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack,
-                                 gemm<bandsimd::Q4KBands<Zmm>, avx2::q4_K_x8>};
+                                 gemm<bandsimd::Q4KBands<Zmm>, avx2::q4_K_x8>,
+                                 bandsimd::gemm_runs<bandsimd::Q4KBands<Zmm>>};
 const InterleavedKernels q6_K_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack,
-                                 gemm<bandsimd::Q6KBands<Zmm>, avx2::q6_K_x8>};
+                                 gemm<bandsimd::Q6KBands<Zmm>, avx2::q6_K_x8>,
+                                 bandsimd::gemm_runs<bandsimd::Q6KBands<Zmm>>};
 
 }  // namespace hearth::quant::avx512
 
