@@ -43,7 +43,17 @@ constexpr int64_t kRuntime = 6 * 1024 * 1024;
 // below gave +8.17 to +10.55 MB for +8.45 MB of file in five runs), so the
 // slope gets that much room on top of its 10 %.
 constexpr int64_t kSlopeNoise = 3 * 1024 * 1024;
+// The lower bounds (the weights are resident) cannot be read to a few MB
+// under ASan on every host: on a Zen 5 host (2026-11-30) the instrumented
+// binary's own resident pages (~86 MB of its ~93 MB base) differ by 1-4 MB
+// between runs of different code paths, so `run --help` peaked 1.0-1.8 MB
+// above an F32 run's non-weight bytes, and the F32 and Q4_0 tiny-llama runs
+// peaked within -0.04 to +0.62 MB of each other for 4.66 MB of file (the
+// same two in the release build: 15.9 against 11.4 MB, the file's difference;
+// the release build checks these bounds with no allowance).
+constexpr int64_t kLowerNoise = 3 * 1024 * 1024;
 #else
+constexpr int64_t kLowerNoise = 0;
 constexpr int64_t kSlopeNoise = 0;  // Release: the slope holds within 10 % (session 3: +8.42 for +8.45 MB)
 constexpr int64_t kRuntime = 2 * 1024 * 1024;   // see the header comment
 #endif
@@ -93,7 +103,7 @@ TEST_P(PeakRss, WithinFilePlusKvPlusTenPercent) {
   EXPECT_LE(peak, bound);
   // The weights are all read by a forward pass, so they are resident: a peak
   // below base + file would mean this test measures the wrong process.
-  EXPECT_GE(peak, base + file);
+  EXPECT_GE(peak, base + file - kLowerNoise);
 }
 
 INSTANTIATE_TEST_SUITE_P(Models, PeakRss,
@@ -115,7 +125,8 @@ TEST(PeakRssSlope, GrowsWithTheFileOneForOne) {
     const int64_t d_peak = run_peak(model_path(big)) - run_peak(model_path(small));
     std::printf("%s vs %s: peak +%.2f MB for file +%.2f MB\n", big, small, mb(d_peak), mb(d_file));
     EXPECT_LE(static_cast<double>(d_peak), kSlack * static_cast<double>(d_file) + kSlopeNoise) << big << " vs " << small;
-    EXPECT_GE(static_cast<double>(d_peak), 0.8 * static_cast<double>(d_file) - kSlopeNoise) << big << " vs " << small;
+    EXPECT_GE(static_cast<double>(d_peak), 0.8 * static_cast<double>(d_file) - kSlopeNoise - kLowerNoise)
+        << big << " vs " << small;
   }
 }
 

@@ -61,7 +61,8 @@ typename V::I one_of_pair(typename V::I pairs, int k) {
 
 // The super-block formats (Q4_K, Q6_K, with Q8_K activations): the bands
 // times NT tokens, K::band_times_tokens<NT>(nsb, band, stride, y, acc) adding
-// row r . token t into lane r of acc[t]. Not inlined: each token count
+// row r . token t into lane r of acc[t] (K: the format's step,
+// x86/q4_K_bands_simd.h, q6_K_bands_simd.h). Not inlined: each token count
 // compiles alone (inlined into one gemm, Q6_K's one-token tile lost 10 % to
 // the two-token one's register allocation).
 template <typename K, int NT>
@@ -86,5 +87,18 @@ void superblock_tiles(int64_t n, const uint8_t* band, uint64_t stride, const uin
   for (; t + K::kTokens <= n_tok; t += K::kTokens) superblock_tile<K, K::kTokens>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
   for (; t < n_tok; ++t) superblock_tile<K, 1>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
 }
+
+// A super-block format's kernel family (the interface at the top) from its
+// step: Step::kSuperBlockBytes per 8 rows' super-block, Step::kTokens per
+// register tile, Step::band_times_tokens.
+template <typename Step>
+struct SuperBlockBands {
+  using V = typename Step::V;
+  static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * Step::kSuperBlockBytes; }
+  static void tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
+                    int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
+    superblock_tiles<Step>(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride);
+  }
+};
 
 }  // namespace hearth::quant::bandsimd

@@ -38,21 +38,15 @@
 namespace hearth::quant::bandsimd {
 
 template <typename Vec>
-struct Q4KBands {
+struct Q4KStep {
   using V = Vec;
   using I = typename V::I;
   using F = typename V::F;
+  static constexpr uint64_t kSuperBlockBytes = bands::q4k::kSuperBlockBytes;
   // Tokens per register tile: per token two int16 sums, an int32 sum and a
   // float accumulator stay in registers beside a code vector's two halves
   // (see the tuning notes above).
   static constexpr int kTokens = 2;
-
-  static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * bands::q4k::kSuperBlockBytes; }
-
-  static void tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
-                    int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
-    superblock_tiles<Q4KBands>(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride);
-  }
 
   // The 6-bit scales (or mins) of 4 sub-blocks from their low nibbles (at
   // `shift_low` in `low`) and high bits (at `shift_high` in `high`): the bytes
@@ -137,5 +131,8 @@ struct Q4KBands {
     }
   }
 };
+
+template <typename V>
+using Q4KBands = SuperBlockBands<Q4KStep<V>>;
 
 }  // namespace hearth::quant::bandsimd

@@ -33,19 +33,13 @@
 namespace hearth::quant::bandsimd {
 
 template <typename Vec>
-struct Q6KBands {
+struct Q6KStep {
   using V = Vec;
   using I = typename V::I;
   using F = typename V::F;
+  static constexpr uint64_t kSuperBlockBytes = bands::q6k::kSuperBlockBytes;
   // Tokens per register tile (one token: BandGemm 78 against 92 GFLOP/s).
   static constexpr int kTokens = 2;
-
-  static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * bands::q6k::kSuperBlockBytes; }
-
-  static void tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
-                    int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
-    superblock_tiles<Q6KBands>(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride);
-  }
 
   // Pair p of the rows' scales as int16 lanes (sc_2p,r, sc_2p+1,r).
   static I scale_pair(const uint8_t* sb, uint64_t stride, int p) {
@@ -127,5 +121,8 @@ struct Q6KBands {
     }
   }
 };
+
+template <typename V>
+using Q6KBands = SuperBlockBands<Q6KStep<V>>;
 
 }  // namespace hearth::quant::bandsimd
