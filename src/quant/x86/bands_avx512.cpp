@@ -1,10 +1,11 @@
 // The AVX-512 tables of the band kernels (quant/interleave.h): the kernels
 // of x86/legacy_bands_simd.h, q4_K_bands_simd.h and q6_K_bands_simd.h on
-// 512-bit vectors holding two bands, k in the low 256 bits and k + 1 in the
-// high ones. The activation bytes a code vector meets are the same for both
-// (one broadcast), so every operation does the work of two AVX2 ones, and
-// the two bands' outputs are adjacent: one store. The same layout and, lane
-// by lane, the same arithmetic as the AVX2 kernels: the same bits
+// 512-bit vectors holding two bands, k in the low 256 bits and k + partner
+// in the high ones (band_kernels.h: runs of whole bands; in decode
+// compute/matmul.cpp pairs band k with k + half the matrix). The activation
+// bytes a code vector meets are the same for both (one broadcast), so every
+// operation does the work of two AVX2 ones. The same layout and, lane by
+// lane, the same arithmetic as the AVX2 kernels: the same bits
 // (tests/quant/interleave_test.cpp). An odd last band goes to the AVX2 table.
 //
 // The kernels' code is compiled for AVX-512 by a target region around the
@@ -113,7 +114,8 @@ struct Zmm {
   }
 };
 
-// Bands in pairs; an odd last band by the AVX2 table's kernel.
+// interleave.h's BandGemmFn: two runs of n_bands / 2 bands, an odd last band
+// by the AVX2 table's kernel.
 template <typename K, const InterleavedKernels& kAvx2>
 void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok, float* y,
           int64_t ldy) {
