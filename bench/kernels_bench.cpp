@@ -129,13 +129,7 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 // `avx2`: the AVX2 band kernels next to the AVX-512 ones (the same layout
 // and activation side data).
 const quant::InterleavedKernels& band_kernels(TensorType type, bool avx2) {
-  if (!avx2) return *quant::traits(type).interleaved;
-  switch (type) {
-    case TensorType::Q4_0: return quant::avx2::q4_0_x8;
-    case TensorType::Q8_0: return quant::avx2::q8_0_x8;
-    case TensorType::Q4_K: return quant::avx2::q4_K_x8;
-    default: return quant::avx2::q6_K_x8;
-  }
+  return avx2 ? *quant::avx2_band_kernels(type) : *quant::traits(type).interleaved;
 }
 
 void BM_Bands(benchmark::State& state, TensorType type, bool avx2, int64_t matrix_bytes) {

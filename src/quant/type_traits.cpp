@@ -78,19 +78,6 @@ const ActivationExtras* avx2_extras(TT t) {
   }
 }
 
-// A type's AVX2 band kernels. The AVX-512 VNNI table keeps them: they read
-// only the corrections and scales of the activation side data, which sit at
-// the same offsets in its layout (x86/block_groups.h).
-const InterleavedKernels* avx2_interleaved(TT t) {
-  switch (t) {
-    case TT::Q4_0: return &avx2::q4_0_x8;
-    case TT::Q8_0: return &avx2::q8_0_x8;
-    case TT::Q4_K: return &avx2::q4_K_x8;
-    case TT::Q6_K: return &avx2::q6_K_x8;
-    default: return nullptr;
-  }
-}
-
 GemmFn avx2_gemm(TT t) {
   switch (t) {
     case TT::Q4_0: return avx2::gemm_q4_0_q8_0;
@@ -113,17 +100,6 @@ VecDotFn avx512_dot(TT t) {
   switch (t) {
     case TT::Q4_K: return avx512::vec_dot_q4_K_q8_K;
     case TT::Q6_K: return avx512::vec_dot_q6_K_q8_K;
-    default: return nullptr;
-  }
-}
-
-// A type's AVX-512 band kernels: the AVX2 ones on vectors of two bands.
-const InterleavedKernels* avx512_interleaved(TT t) {
-  switch (t) {
-    case TT::Q4_0: return &avx512::q4_0_x8;
-    case TT::Q8_0: return &avx512::q8_0_x8;
-    case TT::Q4_K: return &avx512::q4_K_x8;
-    case TT::Q6_K: return &avx512::q6_K_x8;
     default: return nullptr;
   }
 }
@@ -162,7 +138,7 @@ struct Table {
         if (t.type != k.type) continue;
         t.vec_dot = avx2_dot(k.type);
         t.act_extras = avx2_extras(k.type);
-        if (const InterleavedKernels* bands = avx2_interleaved(k.type)) t.interleaved = bands;
+        if (const InterleavedKernels* bands = avx2_band_kernels(k.type)) t.interleaved = bands;
       }
     }
     for (auto& t : best) {
@@ -187,7 +163,7 @@ struct Table {
       }
     }
     for (auto& t : best) {
-      if (const InterleavedKernels* bands = avx512_interleaved(t.type)) t.interleaved = bands;
+      if (const InterleavedKernels* bands = avx512_band_kernels(t.type)) t.interleaved = bands;
     }
     if (!cpu_features().has_avx512_vnni_kernels()) return;
     isa = "avx2+avx512vnni";
@@ -228,6 +204,31 @@ std::array<TT, kGeneric.size()> sorted_types() {
 }
 
 }  // namespace
+
+// A type's AVX2 band kernels. They (and the AVX-512 ones) read only the
+// corrections and scales of the activation side data, which sit at the same
+// offsets in the AVX-512 VNNI layout (x86/block_groups.h): they run on the
+// side data of whichever ISA's dots the table picked.
+const InterleavedKernels* avx2_band_kernels(TensorType t) {
+  switch (t) {
+    case TensorType::Q4_0: return &avx2::q4_0_x8;
+    case TensorType::Q8_0: return &avx2::q8_0_x8;
+    case TensorType::Q4_K: return &avx2::q4_K_x8;
+    case TensorType::Q6_K: return &avx2::q6_K_x8;
+    default: return nullptr;
+  }
+}
+
+// A type's AVX-512 band kernels: the AVX2 ones on vectors of two bands.
+const InterleavedKernels* avx512_band_kernels(TensorType t) {
+  switch (t) {
+    case TensorType::Q4_0: return &avx512::q4_0_x8;
+    case TensorType::Q8_0: return &avx512::q8_0_x8;
+    case TensorType::Q4_K: return &avx512::q4_K_x8;
+    case TensorType::Q6_K: return &avx512::q6_K_x8;
+    default: return nullptr;
+  }
+}
 
 const TypeTraits& traits(TensorType type) {
   if (const TypeTraits* t = lookup(table().best, type)) return *t;

@@ -41,6 +41,12 @@ const TypeTraits& generic_traits(TensorType type);
 // Every type with kernels, in enum order (tests walk this list).
 const TensorType* types_with_kernels(int* count);
 
+// The band kernels (quant/interleave.h) of one x86 ISA for `type`, whatever
+// the table picked (nullptr: none): for tests and benchmarks that run one
+// ISA's kernels beside another's. Only call those the CPU can run.
+const InterleavedKernels* avx2_band_kernels(TensorType type);
+const InterleavedKernels* avx512_band_kernels(TensorType type);
+
 // Name of the ISA whose kernels the table uses: "generic", "avx2",
 // "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h) or
 // "avx2+avx512vnni" (and the AVX-512 VNNI dots).

@@ -102,19 +102,8 @@ TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
 std::vector<std::pair<std::string, const InterleavedKernels*>> runnable_kernels(TensorType type) {
   std::vector<std::pair<std::string, const InterleavedKernels*>> out = {
       {std::string("table: ") + kernel_isa(), traits(type).interleaved}};
-  const auto pick = [type](const InterleavedKernels& q4_0, const InterleavedKernels& q8_0, const InterleavedKernels& q4_K,
-                           const InterleavedKernels& q6_K) {
-    switch (type) {
-      case TensorType::Q4_0: return &q4_0;
-      case TensorType::Q8_0: return &q8_0;
-      case TensorType::Q4_K: return &q4_K;
-      default: return &q6_K;
-    }
-  };
-  if (cpu_features().has_avx2_kernels()) out.emplace_back("avx2", pick(avx2::q4_0_x8, avx2::q8_0_x8, avx2::q4_K_x8, avx2::q6_K_x8));
-  if (cpu_features().has_avx512_kernels()) {
-    out.emplace_back("avx512", pick(avx512::q4_0_x8, avx512::q8_0_x8, avx512::q4_K_x8, avx512::q6_K_x8));
-  }
+  if (cpu_features().has_avx2_kernels()) out.emplace_back("avx2", avx2_band_kernels(type));
+  if (cpu_features().has_avx512_kernels()) out.emplace_back("avx512", avx512_band_kernels(type));
   return out;
 }
 
@@ -218,12 +207,22 @@ TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
   const bool avx512 = std::string(kernel_isa()).starts_with("avx2+avx512");
   const char* env = std::getenv("HEARTH_KERNELS");
   ASSERT_EQ(avx512, cpu_features().has_avx512_kernels() && (env == nullptr || std::string(env) != "avx2"));
-  for (const TensorType type : kTypes) {
-    const auto kernels = runnable_kernels(type);
+  struct Expected {
+    TensorType type;
+    const InterleavedKernels* avx2;
+    const InterleavedKernels* avx512;
+  };
+  const Expected expected[] = {{TensorType::Q4_0, &avx2::q4_0_x8, &avx512::q4_0_x8},
+                               {TensorType::Q8_0, &avx2::q8_0_x8, &avx512::q8_0_x8},
+                               {TensorType::Q4_K, &avx2::q4_K_x8, &avx512::q4_K_x8},
+                               {TensorType::Q6_K, &avx2::q6_K_x8, &avx512::q6_K_x8}};
+  for (const Expected& e : expected) {
+    EXPECT_EQ(avx2_band_kernels(e.type), e.avx2) << tensor_type_name(e.type);
+    EXPECT_EQ(avx512_band_kernels(e.type), e.avx512) << tensor_type_name(e.type);
     if (avx512) {
-      EXPECT_EQ(traits(type).interleaved, kernels.back().second) << tensor_type_name(type);
+      EXPECT_EQ(traits(e.type).interleaved, e.avx512) << tensor_type_name(e.type);
     } else if (cpu_features().has_avx2_kernels()) {
-      EXPECT_EQ(traits(type).interleaved, kernels[1].second) << tensor_type_name(type);
+      EXPECT_EQ(traits(e.type).interleaved, e.avx2) << tensor_type_name(e.type);
     }
   }
 }
