@@ -126,15 +126,17 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 
 // Bands/*: the same decode step over the matrix interleaved in bands
 // (quant/interleave.h), as compute::matmul runs a model's matrices.
-// `avx2`: the AVX2 band kernels next to the AVX-512 ones (the same layout
-// and activation side data).
-const quant::InterleavedKernels& band_kernels(TensorType type, bool avx2) {
-  return avx2 ? *quant::avx2_band_kernels(type) : *quant::traits(type).interleaved;
+// `isa`: "" for the table's, or the kernels of one ISA below it ("avx2",
+// "avx512": the same layout and activation side data) to compare them.
+const quant::InterleavedKernels& band_kernels(TensorType type, const std::string& isa) {
+  if (isa == "avx2") return *quant::avx2_band_kernels(type);
+  if (isa == "avx512") return *quant::avx512_band_kernels(type);
+  return *quant::traits(type).interleaved;
 }
 
-void BM_Bands(benchmark::State& state, TensorType type, bool avx2, int64_t matrix_bytes) {
+void BM_Bands(benchmark::State& state, TensorType type, const std::string& isa, int64_t matrix_bytes) {
   const quant::TypeTraits& tr = quant::traits(type);
-  const quant::InterleavedKernels& k = band_kernels(type, avx2);
+  const quant::InterleavedKernels& k = band_kernels(type, isa);
   DecodeShape d = decode_shape(tr, matrix_bytes);
   quant::interleave_rows(k, kRowLen, d.w.get(), d.w.get(), d.rows, d.row_bytes);
   std::vector<float> y(static_cast<size_t>(d.rows));
@@ -143,7 +145,7 @@ void BM_Bands(benchmark::State& state, TensorType type, bool avx2, int64_t matri
     benchmark::DoNotOptimize(y.data());
   }
   count_decode(state, d);
-  state.SetLabel(avx2 ? "avx2" : quant::kernel_isa());
+  state.SetLabel(isa.empty() ? quant::kernel_isa() : isa);
 }
 
 // Random rows of `type` (n_rows x n), quantized.
@@ -195,9 +197,9 @@ void BM_Gemm(benchmark::State& state, TensorType type, quant::GemmFn gemm, std::
 }
 
 // BandGemm/*: Gemm's shape over the 32 rows in bands.
-void BM_BandGemm(benchmark::State& state, TensorType type, bool avx2) {
+void BM_BandGemm(benchmark::State& state, TensorType type, const std::string& isa) {
   const quant::TypeTraits& tr = quant::traits(type);
-  const quant::InterleavedKernels& k = band_kernels(type, avx2);
+  const quant::InterleavedKernels& k = band_kernels(type, isa);
   constexpr int64_t kRows = 32, kTokens = 8, kN = 2048;
   std::mt19937 rng(7);
   auto w = random_rows(type, kRows, kN, rng);
@@ -211,7 +213,7 @@ void BM_BandGemm(benchmark::State& state, TensorType type, bool avx2) {
     benchmark::DoNotOptimize(y.data());
   }
   count_gemm(state, kRows, kTokens, kN);
-  state.SetLabel(avx2 ? "avx2" : quant::kernel_isa());
+  state.SetLabel(isa.empty() ? quant::kernel_isa() : isa);
 }
 
 // One decode step's attention, one thread: for each of 16 layers and 8 KV
@@ -275,14 +277,21 @@ int register_all() {
   for (int i = 0; i < n; ++i) {
     if (quant::traits(types[i]).interleaved == nullptr) continue;
     const std::string type(hearth::tensor_type_name(types[i]));
-    // on AVX-512 the AVX2 kernels too: Bands/T/avx2, ...
-    for (const bool avx2 : {false, true}) {
-      if (avx2 && !std::string(quant::kernel_isa()).starts_with("avx2+avx512")) continue;
-      const std::string suffix = avx2 ? "/avx2" : "";
-      benchmark::RegisterBenchmark(("Bands/" + type + suffix).c_str(), BM_Bands, types[i], avx2, kMatrixBytes)
+    // on AVX-512 the AVX2 kernels too (Bands/T/avx2, ...), and with VNNI the
+    // plain AVX-512 ones of the types that have VNNI ones (.../avx512)
+    const std::string table_isa = quant::kernel_isa();
+    std::vector<std::string> isas = {""};
+    if (table_isa.starts_with("avx2+avx512")) isas.push_back("avx2");
+    if (table_isa == "avx2+avx512vnni" &&
+        quant::avx512_vnni_band_kernels(types[i]) != quant::avx512_band_kernels(types[i])) {
+      isas.push_back("avx512");
+    }
+    for (const std::string& isa : isas) {
+      const std::string suffix = isa.empty() ? "" : "/" + isa;
+      benchmark::RegisterBenchmark(("Bands/" + type + suffix).c_str(), BM_Bands, types[i], isa, kMatrixBytes)
           ->Unit(benchmark::kMillisecond);
-      benchmark::RegisterBenchmark(("BandsInL2/" + type + suffix).c_str(), BM_Bands, types[i], avx2, kInL2Bytes);
-      benchmark::RegisterBenchmark(("BandGemm/" + type + suffix).c_str(), BM_BandGemm, types[i], avx2);
+      benchmark::RegisterBenchmark(("BandsInL2/" + type + suffix).c_str(), BM_Bands, types[i], isa, kInL2Bytes);
+      benchmark::RegisterBenchmark(("BandGemm/" + type + suffix).c_str(), BM_BandGemm, types[i], isa);
     }
   }
   for (const int64_t n_cells : {512, 4096}) {

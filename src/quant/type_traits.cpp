@@ -176,6 +176,9 @@ struct Table {
         t.act_extras = k.extras;
       }
     }
+    for (auto& t : best) {
+      if (const InterleavedKernels* bands = avx512_vnni_band_kernels(t.type)) t.interleaved = bands;
+    }
   }
 };
 
@@ -227,6 +230,15 @@ const InterleavedKernels* avx512_band_kernels(TensorType t) {
     case TensorType::Q4_K: return &avx512::q4_K_x8;
     case TensorType::Q6_K: return &avx512::q6_K_x8;
     default: return nullptr;
+  }
+}
+
+// With AVX-512 VNNI: Q4_0's and Q8_0's on vpdpbusd, the others' AVX-512 ones.
+const InterleavedKernels* avx512_vnni_band_kernels(TensorType t) {
+  switch (t) {
+    case TensorType::Q4_0: return &avx512::q4_0_vnni_x8;
+    case TensorType::Q8_0: return &avx512::q8_0_vnni_x8;
+    default: return avx512_band_kernels(t);
   }
 }
 

@@ -46,6 +46,7 @@ const TensorType* types_with_kernels(int* count);
 // ISA's kernels beside another's. Only call those the CPU can run.
 const InterleavedKernels* avx2_band_kernels(TensorType type);
 const InterleavedKernels* avx512_band_kernels(TensorType type);
+const InterleavedKernels* avx512_vnni_band_kernels(TensorType type);
 
 // Name of the ISA whose kernels the table uses: "generic", "avx2",
 // "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h) or

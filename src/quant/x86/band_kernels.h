@@ -50,6 +50,54 @@ void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint
   gemm_runs<K>(n, band_data, runs, runs, a, a_stride, n_tok, y, ldy);
 }
 
+// A policy with vpdpbusd (V::dpbusd(acc, u, s): acc + in each 32-bit lane
+// the sum of the 4 products of u's unsigned and s's signed bytes there).
+template <typename V>
+concept HasDpbusd = requires(typename V::I v) { V::dpbusd(v, v, v); };
+
+// init + in each 32-bit lane (a row) the sum of the products of the unsigned
+// bytes of u_k and the signed bytes of s_k there, k < 8, where
+// operands(k, u_k, s_k) gives the pair: a block's 32 codes of each row times
+// the activation bytes they meet. Each pair is consumed as it is made (no
+// more registers live than the AVX2 kernels had). Exact in every policy: with
+// VNNI two vpdpbusd chains; without, maddubs products in pairs (one int16
+// each: 2 * 255 * 127 would not fit, but the formats' codes do), the 8
+// summed in int16 when kShort (Q4_0's 4-bit codes: 8 * 2 * 15 * 127 = 30480
+// < 2^15) or each widened by a madd first (Q8_0's |codes| <= 127: a pair
+// reaches 2 * 127 * 127).
+template <typename V, bool kShort, typename Operands>
+[[gnu::always_inline]] inline typename V::I dot_block(typename V::I init, Operands operands) {
+  using I = typename V::I;
+  I u, s;
+  if constexpr (HasDpbusd<V>) {
+    I chain[2] = {init, V::zero()};
+    for (int k = 0; k < 8; ++k) {
+      operands(k, u, s);
+      chain[k % 2] = V::dpbusd(chain[k % 2], u, s);
+    }
+    return V::add32(chain[0], chain[1]);
+  } else if constexpr (kShort) {
+    I p[8];
+    for (int k = 0; k < 8; ++k) {
+      operands(k, u, s);
+      p[k] = V::maddubs(u, s);
+    }
+    // a tree, not a chain: the adds' latency is on every block's path
+    const I sum = V::add16(V::add16(V::add16(p[0], p[1]), V::add16(p[2], p[3])),
+                           V::add16(V::add16(p[4], p[5]), V::add16(p[6], p[7])));
+    return V::add32(V::madd(sum, V::set1_16(1)), init);
+  } else {
+    const I ones = V::set1_16(1);
+    I p[8];
+    for (int k = 0; k < 8; ++k) {
+      operands(k, u, s);
+      p[k] = V::madd(V::maddubs(u, s), ones);
+    }
+    return V::add32(init, V::add32(V::add32(V::add32(p[0], p[1]), V::add32(p[2], p[3])),
+                                   V::add32(V::add32(p[4], p[5]), V::add32(p[6], p[7]))));
+  }
+}
+
 // From int16 pairs (a_r, b_r) in 32-bit lane r: (a_r, a_r) (k = 0) or
 // (b_r, b_r) (k = 1), the multiplier of one sub-block's sums in a madd (the
 // K formats' sub-block scales).

@@ -1,0 +1,61 @@
+// The AVX-512 VNNI tables of Q4_0 and Q8_0 in bands (quant/interleave.h):
+// the AVX-512 band kernels (x86/bands_avx512.cpp, policy x86/bands_zmm.h)
+// with each block's 8 byte products per lane summed by two vpdpbusd chains
+// (band_kernels.h: dot_block) instead of maddubs, int16 adds and a madd.
+// Integer sums, exact either way: the same bits as the AVX2 kernels
+// (tests/quant/interleave_test.cpp). The table picks them where the CPU has
+// AVX-512 VNNI (CpuFeatures::has_avx512_vnni_kernels); Q4_K and Q6_K keep the
+// AVX-512 kernels (their sub-block scales multiply int16 sums).
+//
+// Its own file, its own target region: the plain AVX-512 kernels must stay
+// free of VNNI instructions for the CPUs without them, and each file compiles
+// its own copy of the policy (bands_zmm.h).
+#include <immintrin.h>
+
+#include <cstdint>
+#include <cstring>
+
+#include "quant/bands.h"
+#include "quant/blocks.h"
+#include "quant/interleave.h"
+#include "quant/legacy_bands.h"
+#include "quant/legacy_common.h"
+#include "quant/x86/avx512_common.h"
+#include "quant/x86/block_groups.h"
+
+#if defined(__clang__)
+#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), \
+                             apply_to = function)
+#else
+#pragma GCC push_options
+#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")
+#endif
+
+#include "quant/x86/band_kernels.h"
+#include "quant/x86/legacy_bands_simd.h"
+#include "quant/x86/bands_zmm.h"
+
+namespace hearth::quant::avx512 {
+
+namespace {
+
+struct ZmmVnni : Zmm {
+  static I dpbusd(I acc, I u8, I s8) { return _mm512_dpbusd_epi32(acc, u8, s8); }
+};
+
+}  // namespace
+
+const InterleavedKernels q4_0_vnni_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::unpack<BlockQ4_0>,
+                                      gemm<bandsimd::Q4_0Bands<ZmmVnni>, avx2::q4_0_x8>,
+                                      bandsimd::gemm_runs<bandsimd::Q4_0Bands<ZmmVnni>>};
+const InterleavedKernels q8_0_vnni_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
+                                      gemm<bandsimd::Q8_0Bands<ZmmVnni>, avx2::q8_0_x8>,
+                                      bandsimd::gemm_runs<bandsimd::Q8_0Bands<ZmmVnni>>};
+
+}  // namespace hearth::quant::avx512
+
+#if defined(__clang__)
+#pragma clang attribute pop
+#else
+#pragma GCC pop_options
+#endif
