@@ -4,8 +4,12 @@
 // tokens as the vocabulary says.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
+#include <sstream>
+#include <string>
+#include <vector>
 
 #include <nlohmann/json.hpp>
 
@@ -88,6 +92,58 @@ TEST(TokenizeCli, MalformedUtf8IsEncodedBytewise) {
   // Pieces stay valid JSON: a lone byte is shown as U+FFFD.
   const auto j = nlohmann::json::parse(r.out);
   EXPECT_EQ(j["pieces"].get<std::vector<std::string>>(), (std::vector<std::string>{"<s>", " a", "\xEF\xBF\xBD"}));
+}
+
+// --jsonl: every JSON string line gets the line a run of its own would print,
+// in order; blank lines are skipped, escapes and multi-line texts decoded.
+TEST(TokenizeCli, JsonlTokenizesEveryLineAsASingleRunWould) {
+  const std::vector<std::string> texts = {"Once upon a time", "Lily and Ben\nwent to the park.", "",
+                                          "\"quoted\" and tab\there", "<|start_header_id|>Hi \xC3\xA9"};
+  std::string input;
+  for (const std::string& t : texts) input += nlohmann::json(t).dump() + "\n\n";  // a blank line after each
+  // SPM and WordPiece here; BPE: ConvertBpe (tests/convert) runs the
+  // reference's strings through --jsonl
+  for (const std::string& model : {kStories, kBert}) {
+    for (const bool json : {false, true}) {
+      if (json && model == kBert) continue;  // the pieces: stories260K's run shows them
+      std::vector<std::string> args = {"tokenize", model, "-", "--jsonl", "--no-bos"};
+      if (json) args.push_back("--json");
+      const auto r = run_hearth(args, input);
+      ASSERT_EQ(r.exit_code, 0) << r.err;
+      std::istringstream lines(r.out);
+      std::string line;
+      for (const std::string& t : texts) {
+        ASSERT_TRUE(std::getline(lines, line)) << "no line for " << t;
+        std::vector<std::string> one = {"tokenize", model, "-", "--no-bos"};
+        if (json) one.push_back("--json");
+        const auto single = run_hearth(one, t);
+        ASSERT_EQ(single.exit_code, 0) << single.err;
+        EXPECT_EQ(line + "\n", single.out) << model << ": " << t;
+      }
+      EXPECT_FALSE(std::getline(lines, line)) << "extra output: " << line;
+    }
+  }
+  // from a file, the same lines
+  const auto dir = hearth::test::temp_dir("hearth-tokenize");
+  const auto path = dir / "texts.jsonl";
+  std::ofstream(path, std::ios::binary) << input;
+  const auto f = run_hearth({"tokenize", kStories, "--text-file", path.string(), "--jsonl", "--no-bos"});
+  EXPECT_EQ(f.out, run_hearth({"tokenize", kStories, "-", "--jsonl", "--no-bos"}, input).out);
+  std::filesystem::remove_all(dir);
+}
+
+TEST(TokenizeCli, JsonlErrorsNameTheLineAndKeepTheLinesBefore) {
+  const auto r = run_hearth({"tokenize", kStories, "-", "--jsonl"}, "\"Once\"\n\"upon\"\n{\"text\": 1}\n\"a time\"\n");
+  EXPECT_EQ(r.exit_code, 1);
+  EXPECT_NE(r.err.find("line 3"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("JSON string"), std::string::npos) << r.err;
+  EXPECT_EQ(std::count(r.out.begin(), r.out.end(), '\n'), 2) << r.out;  // the two lines before it
+  const auto broken = run_hearth({"tokenize", kStories, "-", "--jsonl"}, "\"Once\"\n\"unterminated\n");
+  EXPECT_EQ(broken.exit_code, 1);
+  EXPECT_NE(broken.err.find("line 2: not valid JSON"), std::string::npos) << broken.err;
+  const auto positional = run_hearth({"tokenize", kStories, "Once upon a time", "--jsonl"});
+  EXPECT_NE(positional.exit_code, 0);
+  EXPECT_NE(positional.err.find("--jsonl reads JSON lines"), std::string::npos) << positional.err;
 }
 
 TEST(TokenizeCli, ClearErrors) {

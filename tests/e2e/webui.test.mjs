@@ -159,12 +159,15 @@ test('chat: pick the model, Enter sends, the answer streams in, history survives
 
 test('stop aborts a long answer and the server cancels the generation', async () => {
   // A random-weight model never ends by itself: its answer runs to max tokens.
-  const tiny = await startServer(['--ctx', '4096'], tinyModelPath);
+  // 65000 of them: tiny-llama writes ~13000 tokens/s on one core, so 4000
+  // (0.3 s) could run out between the check below and the server seeing the
+  // stop (the test failed so on a loaded 2-core machine: cancelled 0).
+  const tiny = await startServer(['--ctx', '65536'], tinyModelPath);
   const { page, context, problems } = await openPage(tiny.url, '/chat');
   try {
     await page.waitForSelector('#model option', { state: 'attached' });
     await page.click('.settings summary');
-    await page.fill('#max-tokens', '4000');
+    await page.fill('#max-tokens', '65000');
     await page.fill('#prompt', 'Hello');
     await page.click('#send');
     await page.waitForFunction(() => document.querySelector('.msg.assistant .content')?.textContent.length > 0);
