@@ -77,7 +77,6 @@ void print_lines(const tokenizer::Tokenizer& tok, std::istream& in, const std::s
     if (line.find_first_not_of(" \t\r") == std::string::npos) continue;
     const auto value = nlohmann::json::parse(line, nullptr, /*allow_exceptions=*/false);
     if (!value.is_string()) {
-      std::fflush(stdout);
       throw FormatError(source + ", line " + std::to_string(n) + ": " +
                         (value.is_discarded() ? "not valid JSON" : "a JSON " + std::string(value.type_name())) +
                         "; --jsonl wants one JSON string per line, such as \"Hello world\"");

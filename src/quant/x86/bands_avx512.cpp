@@ -1,10 +1,10 @@
 // The AVX-512 tables of the band kernels (quant/interleave.h): the kernels
 // of x86/legacy_bands_simd.h, q4_K_bands_simd.h and q6_K_bands_simd.h on
 // 512-bit vectors holding two bands (the policy: x86/bands_zmm.h), k in the
-// low 256 bits and k + partner in the high ones (band_kernels.h: runs of whole bands; in decode
-// compute/matmul.cpp pairs band k with k + half the matrix). The activation
-// bytes a code vector meets are the same for both (one broadcast), so every
-// operation does the work of two AVX2 ones. The same layout and, lane by
+// low 256 bits and k + partner in the high ones (band_kernels.h: runs of
+// whole bands; in decode compute/matmul.cpp pairs band k with k + half the
+// matrix). The activation bytes a code vector meets are the same for both
+// (one broadcast), so every operation does the work of two AVX2 ones. The same layout and, lane by
 // lane, the same arithmetic as the AVX2 kernels: the same bits
 // (tests/quant/interleave_test.cpp). An odd last band goes to the AVX2 table.
 //
