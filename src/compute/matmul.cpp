@@ -54,14 +54,16 @@ inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row,
 // prefetch_stream), so consecutive rows stream in during the arithmetic.
 // Interleaved weights: the bands whose first row lies in [ob, oe), so that
 // ranges splitting [0, n_out) anywhere split it into whole bands. Kernels
-// that take two bands at once (InterleavedKernels::pairs) get bands k and
-// k + h (h = half the matrix's bands) for the k in [ceil(bb / 2),
-// ceil(be / 2)) of [0, h): the ranges still split the work exactly, and a
-// thread's consecutive chunks continue both of its streams. Llama-3.2-1B
-// decode on Zen 5, 2 threads, 3 rounds each, against each chunk's bands
-// split in two runs: Q4_K_M 79-84 -> 91.5-93 %, Q4_0 78-90 -> 86-87.5 %,
-// Q8_0 80-88 -> 87-91.5 % of the read bandwidth. The odd last band goes
-// alone.
+// that stream S bands at once (InterleavedKernels::decode, S =
+// decode_streams) get bands k + j p (p = n_bands / S, j < S) for the k in
+// [ceil(bb / S), ceil(be / S)) of [0, p): the ranges still split the work
+// exactly, and a thread's consecutive chunks continue each of its S streams.
+// The last n_bands % S bands go together, in the chunk that ends the matrix.
+// Llama-3.2-1B decode on Zen 5, 2 threads, against each chunk's bands split
+// in two runs: Q4_K_M 79-84 -> 91.5-93 %, Q4_0 78-90 -> 86-87.5 %, Q8_0
+// 80-88 -> 87-91.5 % of the read bandwidth (S = 2); S = 4 for the legacy
+// formats (quant/x86/legacy_bands_simd.h): Q8_0 78-82 -> 83-90 %, Q4_0
+// 80-84 -> 88-93 %.
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
   if (w.interleaved) {
@@ -70,15 +72,15 @@ void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* a
     const int64_t bb = (ob + rows - 1) / rows, be = (oe + rows - 1) / rows;
     const auto band = [&](int64_t b) { return w.data + static_cast<uint64_t>(b * rows) * w.row_bytes; };
     if (be <= bb) return;
-    if (k.pairs == nullptr) {
+    if (k.decode == nullptr) {
       k.gemm(w.n_in, band(bb), be - bb, act, 0, 1, y + bb * rows, w.n_out);
       return;
     }
-    const int64_t n_bands = w.n_out / rows, half = n_bands / 2;
-    const int64_t pb = std::min((bb + 1) / 2, half), pe = std::min((be + 1) / 2, half);
-    if (pe > pb) k.pairs(w.n_in, band(pb), pe - pb, half, act, 0, 1, y + pb * rows, w.n_out);
-    if (n_bands % 2 != 0 && bb < n_bands && n_bands <= be) {
-      k.gemm(w.n_in, band(n_bands - 1), 1, act, 0, 1, y + (n_bands - 1) * rows, w.n_out);
+    const int64_t streams = k.decode_streams, n_bands = w.n_out / rows, part = n_bands / streams;
+    const int64_t gb = std::min((bb + streams - 1) / streams, part), ge = std::min((be + streams - 1) / streams, part);
+    if (ge > gb) k.decode(w.n_in, band(gb), ge - gb, part, act, y + gb * rows);
+    if (n_bands % streams != 0 && bb < n_bands && n_bands <= be) {
+      k.gemm(w.n_in, band(streams * part), n_bands - streams * part, act, 0, 1, y + streams * part * rows, w.n_out);
     }
     return;
   }

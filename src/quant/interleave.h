@@ -35,21 +35,22 @@ using UnpackBandFn = void (*)(int64_t n, const void* band, void* rows);
 //   y[t * ldy + r] = row r . activation row t,   r in [0, rows * n_bands)
 using BandGemmFn = void (*)(int64_t n, const void* bands, int64_t n_bands, const void* a, uint64_t a_stride,
                             int64_t n_tok, float* y, int64_t ldy);
-// Kernels that multiply two bands at once (one per half of a vector): bands
-// k and k + partner for k in [0, n_pairs), as BandGemmFn would each. A
-// decode step's threads take a matrix in chunks, and pairs of adjacent bands
-// (or the two halves of each chunk) make every stream jump at every chunk;
-// bands k and k + n_bands / 2 keep both of each thread's streams ascending
-// across its chunks (compute/matmul.cpp).
-using BandPairGemmFn = void (*)(int64_t n, const void* bands, int64_t n_pairs, int64_t partner, const void* a,
-                                uint64_t a_stride, int64_t n_tok, float* y, int64_t ldy);
+// One activation row (a decode step) times several bands at once: bands
+// k + j partner, j in [0, InterleavedKernels::decode_streams), for k in
+// [0, n_groups), as BandGemmFn would each (y + k rows is band k's output). A
+// decode step's threads take a matrix in chunks; with partner = the matrix's
+// bands / decode_streams, each thread's chunks continue decode_streams
+// ascending streams (compute/matmul.cpp says why several).
+using BandDecodeFn = void (*)(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a,
+                              float* y);
 
 struct InterleavedKernels {
   int rows = 0;  // rows per band
   PackBandFn pack = nullptr;
   UnpackBandFn unpack = nullptr;
   BandGemmFn gemm = nullptr;
-  BandPairGemmFn pairs = nullptr;  // where the kernels take two bands at once; else nullptr
+  BandDecodeFn decode = nullptr;  // where the kernels stream several bands at once; else nullptr
+  int decode_streams = 0;         // the bands decode takes at once
 };
 
 // Writes n_rows rows (a multiple of k.rows) of row_bytes each, from `rows`,

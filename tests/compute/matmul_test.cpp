@@ -101,6 +101,9 @@ TEST(Matmul, BandsMatchReference) {
         check_matmul({type, 512}, 72, n_tok, pool, true);
         check_matmul({type, three_blocks}, 8, n_tok, pool, true);
       }
+      // decode takes 2 or 4 bands at once (quant/interleave.h), the last 0..3
+      // of the matrix together
+      for (int64_t n_bands : {10, 11, 16}) check_matmul({type, 512}, 8 * n_bands, 1, pool, true);
     }
   }
   ThreadPool pool(2);

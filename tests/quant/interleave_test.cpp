@@ -146,61 +146,59 @@ TEST(Interleave, EveryKernelIsExactlyTheReference) {
   }
 }
 
-// Kernels that take two bands at once (InterleavedKernels::pairs): bands k
-// and k + partner, each with the reference's bits, and no other output
-// written. 4 bands: pairs (0, 2), (1, 3) as two calls and as one; (0, 1).
-TEST(Interleave, PairKernelsAreExactlyTheReference) {
+// Decode kernels (InterleavedKernels::decode) take S = decode_streams bands
+// at once: bands k + j partner (j < S), each with the reference's bits, and
+// no other output written. 2 S bands: k = 0 and k = 1 with partner 2 as two
+// calls and as one; k = 0 with partner 1 (bands 0 .. S - 1 only). Rows of 3
+// blocks (Q4_0 and Q8_0 end on an odd one after the pair) and of 8.
+TEST(Interleave, DecodeKernelsAreExactlyTheReference) {
   std::mt19937 rng(5);
   int checked = 0;
   for (const TensorType type : kTypes) {
     const TypeTraits& best = traits(type);
     const TypeTraits& ref = generic_traits(type);
     for (const auto& [isa, kernels] : runnable_kernels(type)) {
-      if (kernels->pairs == nullptr) continue;
-      constexpr int64_t kFour = 4;
+      if (kernels->decode == nullptr) continue;
+      const int64_t streams = kernels->decode_streams, n_bands = 2 * streams;
+      ASSERT_GE(streams, 2) << isa;
       const int rows = kernels->rows;
-      const int64_t n = 8 * static_cast<int64_t>(layout_of(type).block_size);
-      Rows w = random_rows(type, kFour * rows, n, rng);
-      interleave_rows(*kernels, n, w.bytes.data(), w.bytes.data(), kFour * rows, w.row_bytes);
-      const uint64_t band_bytes = w.row_bytes * static_cast<uint64_t>(rows);
-      const Rows plain = random_rows(best.vec_dot_type, kMaxTokens, n, rng);
-      const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, kMaxTokens, n);
-      const uint64_t a_stride = activation_row_bytes(best, n);
-      const int64_t ldy = kFour * rows + 3;
-      struct Call {
-        int64_t first, n_pairs, partner;
-      };
-      const std::vector<std::vector<Call>> cases = {{{0, 1, 2}, {1, 1, 2}}, {{0, 2, 2}}, {{0, 1, 1}}};
-      for (const auto& calls : cases) {
-        for (int64_t n_tok = 1; n_tok <= kMaxTokens; ++n_tok) {
-          std::vector<float> got(static_cast<size_t>(ldy * n_tok), -1.0f), want(got);
-          std::vector<bool> written(static_cast<size_t>(kFour), false);
+      for (const int64_t blocks : {3, 8}) {
+        const int64_t n = blocks * static_cast<int64_t>(layout_of(type).block_size);
+        Rows w = random_rows(type, n_bands * rows, n, rng);
+        interleave_rows(*kernels, n, w.bytes.data(), w.bytes.data(), n_bands * rows, w.row_bytes);
+        const uint64_t band_bytes = w.row_bytes * static_cast<uint64_t>(rows);
+        const Rows plain = random_rows(best.vec_dot_type, 1, n, rng);
+        const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, 1, n);
+        std::vector<float> want(static_cast<size_t>(n_bands * rows));
+        ref.interleaved->gemm(n, w.bytes.data(), n_bands, plain.bytes.data(), plain.row_bytes, 1, want.data(), 0);
+        struct Call {
+          int64_t first, n_groups, partner;
+        };
+        const std::vector<std::vector<Call>> cases = {{{0, 1, 2}, {1, 1, 2}}, {{0, 2, 2}}, {{0, 1, 1}}};
+        for (const auto& calls : cases) {
+          std::vector<float> got(want.size() + 3, -1.0f);
+          std::vector<bool> written(static_cast<size_t>(n_bands), false);
           for (const Call& c : calls) {
-            kernels->pairs(n, w.bytes.data() + static_cast<uint64_t>(c.first) * band_bytes, c.n_pairs, c.partner,
-                           a.data(), a_stride, n_tok, got.data() + c.first * rows, ldy);
-            for (int64_t k = c.first; k < c.first + c.n_pairs; ++k) {
-              written[static_cast<size_t>(k)] = written[static_cast<size_t>(k + c.partner)] = true;
+            kernels->decode(n, w.bytes.data() + static_cast<uint64_t>(c.first) * band_bytes, c.n_groups, c.partner,
+                            a.data(), got.data() + c.first * rows);
+            for (int64_t k = c.first; k < c.first + c.n_groups; ++k) {
+              for (int64_t j = 0; j < streams; ++j) written[static_cast<size_t>(k + j * c.partner)] = true;
             }
           }
-          ref.interleaved->gemm(n, w.bytes.data(), kFour, plain.bytes.data(), plain.row_bytes, n_tok, want.data(),
-                                ldy);
-          for (int64_t t = 0; t < n_tok; ++t) {
-            for (int64_t i = 0; i < ldy; ++i) {
-              const size_t at = static_cast<size_t>(t * ldy + i);
-              const bool in_written_band = i < kFour * rows && written[static_cast<size_t>(i / rows)];
-              const float expected = in_written_band ? want[at] : -1.0f;
-              ASSERT_EQ(std::bit_cast<uint32_t>(got[at]), std::bit_cast<uint32_t>(expected))
-                  << tensor_type_name(type) << " (" << isa << "), first call at band " << calls[0].first
-                  << ", partner " << calls[0].partner << ", token " << t << ", output " << i;
-            }
+          for (size_t i = 0; i < got.size(); ++i) {
+            const bool in_written_band = i < want.size() && written[i / static_cast<size_t>(rows)];
+            const float expected = in_written_band ? want[i] : -1.0f;
+            ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(expected))
+                << tensor_type_name(type) << " (" << isa << "), " << blocks << " blocks, first call at band "
+                << calls[0].first << ", partner " << calls[0].partner << ", output " << i;
           }
           ++checked;
         }
       }
     }
   }
-  // where the CPU has AVX-512, its four types' pair kernels were checked
-  EXPECT_EQ(checked > 0, cpu_features().has_avx512_kernels());
+  // the AVX2 and AVX-512 tables of all four types have decode kernels
+  EXPECT_EQ(checked > 0, cpu_features().has_avx2_kernels());
 }
 
 // Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 band

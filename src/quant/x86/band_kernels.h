@@ -7,7 +7,12 @@
 //   K::tiles(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride)
 //                              V::kBands bands (`stride` bytes apart; their
 //                              outputs y_stride floats apart) times n_tok
-//                              activation rows.
+//                              activation rows,
+//   K::tile<NT, G>(n, band, stride, a, a_stride, t0, y, ldy, y_stride)
+//                              G groups of those (group g's first band at
+//                              band + g V::kBands stride, its outputs at
+//                              y + g V::kBands y_stride) times the NT
+//                              activation rows from t0: one register tile.
 //
 // Everything in these headers is a template on the policy: the AVX-512 file
 // includes them inside its AVX-512 region and instantiates them with its own
@@ -24,30 +29,38 @@
 
 namespace hearth::quant::bandsimd {
 
-// Bands k, k + partner, ... (V::kBands of them, one per lane group) for k
-// in [0, count): each lane group streams a run of whole bands, one
-// ascending stream. (Pairs of adjacent bands, each 9-36 KB read and as much
-// skipped, ran one core from memory at 15 against the AVX2 kernel's 26 GB/s:
-// the prefetchers lost them at every pair.)
-template <typename K>
-void gemm_runs(int64_t n, const void* band_data, int64_t count, int64_t partner, const void* a, uint64_t a_stride,
-               int64_t n_tok, float* y, int64_t ldy) {
-  const uint64_t band_bytes = K::band_bytes(n);
-  const auto* act = static_cast<const uint8_t*>(a);
-  for (int64_t k = 0; k < count; ++k) {
-    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
-    K::tiles(n, band, static_cast<uint64_t>(partner) * band_bytes, act, a_stride, n_tok, y + k * bands::kRows, ldy,
-             partner * bands::kRows);
-  }
-}
-
-// interleave.h's BandGemmFn, for n_bands a multiple of K::V::kBands: runs of
-// n_bands / V::kBands bands.
+// interleave.h's BandGemmFn, for n_bands a multiple of K::V::kBands: bands
+// k, k + runs, ... (V::kBands of them, one per lane group, runs = n_bands /
+// V::kBands) for k in [0, runs): each lane group streams a run of whole
+// bands, one ascending stream. (Pairs of adjacent bands, each 9-36 KB read
+// and as much skipped, ran one core from memory at 15 against the AVX2
+// kernel's 26 GB/s: the prefetchers lost them at every pair.)
 template <typename K>
 void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok, float* y,
           int64_t ldy) {
   const int64_t runs = n_bands / K::V::kBands;
-  gemm_runs<K>(n, band_data, runs, runs, a, a_stride, n_tok, y, ldy);
+  const uint64_t band_bytes = K::band_bytes(n);
+  const auto* act = static_cast<const uint8_t*>(a);
+  for (int64_t k = 0; k < runs; ++k) {
+    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
+    K::tiles(n, band, static_cast<uint64_t>(runs) * band_bytes, act, a_stride, n_tok, y + k * bands::kRows, ldy,
+             runs * bands::kRows);
+  }
+}
+
+// interleave.h's BandDecodeFn: K::kDecodeStreams bands at once, as G =
+// K::kDecodeStreams / V::kBands vectors of V::kBands bands (lane group l of
+// vector g: band k + (g V::kBands + l) partner), one token.
+template <typename K>
+void decode(int64_t n, const void* band_data, int64_t n_groups, int64_t partner, const void* a, float* y) {
+  constexpr int kGroups = K::kDecodeStreams / K::V::kBands;
+  static_assert(kGroups * K::V::kBands == K::kDecodeStreams, "whole vectors of bands");
+  const uint64_t band_bytes = K::band_bytes(n);
+  for (int64_t k = 0; k < n_groups; ++k) {
+    const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
+    K::template tile<1, kGroups>(n, band, static_cast<uint64_t>(partner) * band_bytes, static_cast<const uint8_t*>(a),
+                                 0, 0, y + k * bands::kRows, 0, partner * bands::kRows);
+  }
 }
 
 // A policy with vpdpbusd (V::dpbusd(acc, u, s): acc + in each 32-bit lane
@@ -107,45 +120,66 @@ typename V::I one_of_pair(typename V::I pairs, int k) {
                               : _mm_setr_epi8(0, 1, 0, 1, 4, 5, 4, 5, 8, 9, 8, 9, 12, 13, 12, 13));
 }
 
-// The super-block formats (Q4_K, Q6_K, with Q8_K activations): the bands
-// times NT tokens, K::band_times_tokens<NT>(nsb, band, stride, y, acc) adding
-// row r . token t into lane r of acc[t] (K: the format's step,
-// x86/q4_K_bands_simd.h, q6_K_bands_simd.h). Not inlined: each token count
-// compiles alone (inlined into one gemm, Q6_K's one-token tile lost 10 % to
-// the two-token one's register allocation).
-template <typename K, int NT>
+// The super-block formats (Q4_K, Q6_K, with Q8_K activations): NT tokens
+// times G groups of V::kBands bands (group g at band + g V::kBands stride),
+// super-block after super-block, K::superblock<NT>(sb, stride, y, s, acc)
+// adding super-block s of the bands at sb times token t into acc[t] (lane r:
+// row r; K: the format's step, x86/q4_K_bands_simd.h, q6_K_bands_simd.h).
+// Not inlined: each tile shape compiles alone (inlined into one gemm, Q6_K's
+// one-token tile lost 10 % to the two-token one's register allocation).
+template <typename K, int NT, int G>
 [[gnu::noinline]] void superblock_tile(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a,
                                        uint64_t a_stride, int64_t t0, float* y, int64_t ldy, int64_t y_stride) {
   using V = typename K::V;
   const BlockQ8_K* rows[NT];
-  typename V::F acc[NT];
+  typename V::F acc[G][NT];
   for (int t = 0; t < NT; ++t) {
     rows[t] = reinterpret_cast<const BlockQ8_K*>(a + static_cast<uint64_t>(t0 + t) * a_stride);
-    acc[t] = V::fzero();
   }
-  K::template band_times_tokens<NT>(n / kQKK, band, stride, rows, acc);
-  for (int t = 0; t < NT; ++t) V::store(y + (t0 + t) * ldy, y_stride, acc[t]);
-}
-
-// K::kTokens per register tile, the rest one token at a time.
-template <typename K>
-void superblock_tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
-                      int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
-  int64_t t = 0;
-  for (; t + K::kTokens <= n_tok; t += K::kTokens) superblock_tile<K, K::kTokens>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
-  for (; t < n_tok; ++t) superblock_tile<K, 1>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
+  for (int g = 0; g < G; ++g) {
+    for (int t = 0; t < NT; ++t) acc[g][t] = V::fzero();
+  }
+  const uint64_t group = V::kBands * stride;
+  const int64_t nsb = n / kQKK;
+  for (int64_t s = 0; s < nsb; ++s) {
+    // unrolled: as a loop, the accumulators acc[g] lived on the stack
+#pragma GCC unroll 4
+    for (int g = 0; g < G; ++g) {
+      K::template superblock<NT>(band + g * group + static_cast<uint64_t>(s) * K::kSuperBlockBytes, stride, rows, s,
+                                 acc[g]);
+    }
+  }
+  for (int g = 0; g < G; ++g) {
+    for (int t = 0; t < NT; ++t) V::store(y + (t0 + t) * ldy + g * V::kBands * y_stride, y_stride, acc[g][t]);
+  }
 }
 
 // A super-block format's kernel family (the interface at the top) from its
 // step: Step::kSuperBlockBytes per 8 rows' super-block, Step::kTokens per
-// register tile, Step::band_times_tokens.
+// register tile (the rest one token at a time), Step::superblock.
 template <typename Step>
 struct SuperBlockBands {
   using V = typename Step::V;
+  // Bands a decode step streams at once (interleave.h): two. Against one
+  // (AVX2 had one band per vector and took one stream): Q4_K 78-85 -> 88 %,
+  // Q6_K 79 -> 92 % of the read probe (hearth_stream_bench, 8192 x 2048, two
+  // threads, Zen 5, the fast state); four cost the AVX-512 kernels 10-25
+  // points (Q4_K 101-107 -> 88-90 %, Q6_K 106-115 -> 83-92 %), where the
+  // legacy formats gain (legacy_bands_simd.h).
+  static constexpr int kDecodeStreams = 2;
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * Step::kSuperBlockBytes; }
+  template <int NT, int G = 1>
+  static void tile(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride, int64_t t0,
+                   float* y, int64_t ldy, int64_t y_stride) {
+    superblock_tile<Step, NT, G>(n, band, stride, a, a_stride, t0, y, ldy, y_stride);
+  }
   static void tiles(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride,
                     int64_t n_tok, float* y, int64_t ldy, int64_t y_stride) {
-    superblock_tiles<Step>(n, band, stride, a, a_stride, n_tok, y, ldy, y_stride);
+    int64_t t = 0;
+    for (; t + Step::kTokens <= n_tok; t += Step::kTokens) {
+      tile<Step::kTokens>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
+    }
+    for (; t < n_tok; ++t) tile<1>(n, band, stride, a, a_stride, t, y, ldy, y_stride);
   }
 };
 

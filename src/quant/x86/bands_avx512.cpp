@@ -2,11 +2,12 @@
 // of x86/legacy_bands_simd.h, q4_K_bands_simd.h and q6_K_bands_simd.h on
 // 512-bit vectors holding two bands (the policy: x86/bands_zmm.h), k in the
 // low 256 bits and k + partner in the high ones (band_kernels.h: runs of
-// whole bands; in decode compute/matmul.cpp pairs band k with k + half the
-// matrix). The activation bytes a code vector meets are the same for both
-// (one broadcast), so every operation does the work of two AVX2 ones. The same layout and, lane by
-// lane, the same arithmetic as the AVX2 kernels: the same bits
-// (tests/quant/interleave_test.cpp). An odd last band goes to the AVX2 table.
+// whole bands; in decode, K::kDecodeStreams bands at once, two per vector).
+// The activation bytes a code vector meets are the same for both (one
+// broadcast), so every operation does the work of two AVX2 ones. The same
+// layout and, lane by lane, the same arithmetic as the AVX2 kernels: the
+// same bits (tests/quant/interleave_test.cpp). An odd last band goes to the
+// AVX2 table.
 //
 // The kernels' code is compiled for AVX-512 by a target region around the
 // headers that hold it: they are templates on the vector policy, and this
@@ -43,18 +44,23 @@
 
 namespace hearth::quant::avx512 {
 
+namespace {
+
+using Q4_0 = bandsimd::Q4_0Bands<Zmm>;
+using Q8_0 = bandsimd::Q8_0Bands<Zmm>;
+using Q4K = bandsimd::Q4KBands<Zmm>;
+using Q6K = bandsimd::Q6KBands<Zmm>;
+
+}  // namespace
+
 const InterleavedKernels q4_0_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::unpack<BlockQ4_0>,
-                                 gemm<bandsimd::Q4_0Bands<Zmm>, avx2::q4_0_x8>,
-                                 bandsimd::gemm_runs<bandsimd::Q4_0Bands<Zmm>>};
+                                 gemm<Q4_0, avx2::q4_0_x8>, bandsimd::decode<Q4_0>, Q4_0::kDecodeStreams};
 const InterleavedKernels q8_0_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
-                                 gemm<bandsimd::Q8_0Bands<Zmm>, avx2::q8_0_x8>,
-                                 bandsimd::gemm_runs<bandsimd::Q8_0Bands<Zmm>>};
-const InterleavedKernels q4_K_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack,
-                                 gemm<bandsimd::Q4KBands<Zmm>, avx2::q4_K_x8>,
-                                 bandsimd::gemm_runs<bandsimd::Q4KBands<Zmm>>};
-const InterleavedKernels q6_K_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack,
-                                 gemm<bandsimd::Q6KBands<Zmm>, avx2::q6_K_x8>,
-                                 bandsimd::gemm_runs<bandsimd::Q6KBands<Zmm>>};
+                                 gemm<Q8_0, avx2::q8_0_x8>, bandsimd::decode<Q8_0>, Q8_0::kDecodeStreams};
+const InterleavedKernels q4_K_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack, gemm<Q4K, avx2::q4_K_x8>,
+                                 bandsimd::decode<Q4K>, Q4K::kDecodeStreams};
+const InterleavedKernels q6_K_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack, gemm<Q6K, avx2::q6_K_x8>,
+                                 bandsimd::decode<Q6K>, Q6K::kDecodeStreams};
 
 }  // namespace hearth::quant::avx512
 

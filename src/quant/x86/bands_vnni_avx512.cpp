@@ -43,14 +43,15 @@ struct ZmmVnni : Zmm {
   static I dpbusd(I acc, I u8, I s8) { return _mm512_dpbusd_epi32(acc, u8, s8); }
 };
 
+using Q4_0 = bandsimd::Q4_0Bands<ZmmVnni>;
+using Q8_0 = bandsimd::Q8_0Bands<ZmmVnni>;
+
 }  // namespace
 
 const InterleavedKernels q4_0_vnni_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::unpack<BlockQ4_0>,
-                                      gemm<bandsimd::Q4_0Bands<ZmmVnni>, avx2::q4_0_x8>,
-                                      bandsimd::gemm_runs<bandsimd::Q4_0Bands<ZmmVnni>>};
+                                      gemm<Q4_0, avx2::q4_0_x8>, bandsimd::decode<Q4_0>, Q4_0::kDecodeStreams};
 const InterleavedKernels q8_0_vnni_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
-                                      gemm<bandsimd::Q8_0Bands<ZmmVnni>, avx2::q8_0_x8>,
-                                      bandsimd::gemm_runs<bandsimd::Q8_0Bands<ZmmVnni>>};
+                                      gemm<Q8_0, avx2::q8_0_x8>, bandsimd::decode<Q8_0>, Q8_0::kDecodeStreams};
 
 }  // namespace hearth::quant::avx512
 

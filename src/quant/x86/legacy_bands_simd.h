@@ -44,6 +44,16 @@ struct LegacyBands {
   // Tokens per register tile: a block's unpacked codes and a float
   // accumulator per token stay in the 16 registers.
   static constexpr int kTokens = 4;
+  // Bands a decode step streams at once (interleave.h): four. These formats
+  // read more bytes per instruction than the super-block ones, and two
+  // streams per thread left them short of the read probe where Q4_K's and
+  // Q6_K's kernels matched it (hearth_stream_bench, 8192 x 2048, two
+  // threads, Zen 5, the fast state; two streams -> four: AVX-512 Q8_0 85-91
+  // -> 90-97 %, Q4_0 86-91 -> 90-98 %; AVX2 (one band per vector, which had
+  // taken one stream) Q8_0 80-82 -> 87-98 %, Q4_0 73-83 -> 83-92 %; ~100 %
+  // either way in the slow state). A plain read of 4 streams per thread ran
+  // 68-70 GB/s against 62-66 for 2 and 56-59 for 1 (and 43-47 for 8).
+  static constexpr int kDecodeStreams = 4;
 
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
 
@@ -52,36 +62,47 @@ struct LegacyBands {
     return V::fmadd(V::fmul(dx, V::fset1(a.scales()[b])), V::cvt(sums), acc);
   }
 
-  // acc[t] (lane r: row r) += the band's rows . activation row t: its blocks
-  // in pairs, then the odd one out.
-  template <int NT>
+  // acc[g][t] (lane r: row r of group g's bands) += those rows . activation
+  // row t, for G groups of V::kBands bands (group g at band + g V::kBands
+  // stride: band_kernels.h): their blocks in pairs, then the odd one out.
+  template <int NT, int G>
   static void band_times_tokens(int64_t nb, const uint8_t* band, uint64_t stride,
-                                const groups::ActivationRow (&a)[NT], F (&acc)[NT]) {
+                                const groups::ActivationRow (&a)[NT], F (&acc)[G][NT]) {
+    const uint64_t group = V::kBands * stride;
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
-      const uint8_t* pair = band + static_cast<uint64_t>(b) * L::kBlockBytes;
-      const uint8_t* codes = pair + 2 * L::kScaleBytes;
-      Fmt::template block<NT>(codes, pair, stride, b, a, acc);
-      Fmt::template block<NT>(codes + L::kCodeBytes, pair + L::kScaleBytes, stride, b + 1, a, acc);
+      // unrolled: as a loop, the accumulators acc[g] lived on the stack
+#pragma GCC unroll 4
+      for (int g = 0; g < G; ++g) {
+        const uint8_t* pair = band + g * group + static_cast<uint64_t>(b) * L::kBlockBytes;
+        const uint8_t* codes = pair + 2 * L::kScaleBytes;
+        Fmt::template block<NT>(codes, pair, stride, b, a, acc[g]);
+        Fmt::template block<NT>(codes + L::kCodeBytes, pair + L::kScaleBytes, stride, b + 1, a, acc[g]);
+      }
     }
     if (b < nb) {
-      const uint8_t* last = band + static_cast<uint64_t>(b) * L::kBlockBytes;
-      Fmt::template block<NT>(last + L::kScaleBytes, last, stride, b, a, acc);
+      for (int g = 0; g < G; ++g) {
+        const uint8_t* last = band + g * group + static_cast<uint64_t>(b) * L::kBlockBytes;
+        Fmt::template block<NT>(last + L::kScaleBytes, last, stride, b, a, acc[g]);
+      }
     }
   }
 
-  template <int NT>
+  // NT activation rows from t0 times G groups of V::kBands bands.
+  template <int NT, int G = 1>
   static void tile(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride, int64_t t0,
                    float* y, int64_t ldy, int64_t y_stride) {
     const groups::ExtrasLayout l = groups::extras_layout(n, Fmt::kCodes);
     groups::ActivationRow rows[NT];
-    F acc[NT];
-    for (int t = 0; t < NT; ++t) {
-      rows[t] = {a + static_cast<uint64_t>(t0 + t) * a_stride, l};
-      acc[t] = V::fzero();
+    F acc[G][NT];
+    for (int t = 0; t < NT; ++t) rows[t] = {a + static_cast<uint64_t>(t0 + t) * a_stride, l};
+    for (int g = 0; g < G; ++g) {
+      for (int t = 0; t < NT; ++t) acc[g][t] = V::fzero();
     }
-    band_times_tokens<NT>(legacy::block_count(n), band, stride, rows, acc);
-    for (int t = 0; t < NT; ++t) V::store(y + (t0 + t) * ldy, y_stride, acc[t]);
+    band_times_tokens<NT, G>(legacy::block_count(n), band, stride, rows, acc);
+    for (int g = 0; g < G; ++g) {
+      for (int t = 0; t < NT; ++t) V::store(y + (t0 + t) * ldy + g * V::kBands * y_stride, y_stride, acc[g][t]);
+    }
   }
 
   // The last n_tok (< NT) tokens as one tile of exactly n_tok.

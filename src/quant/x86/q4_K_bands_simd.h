@@ -68,66 +68,64 @@ struct Q4KStep {
     }
   }
 
-  // acc[t] (lane r: row r) += the band's rows . activation row t.
+  // acc[t] (lane r: row r) += super-block s of the bands' rows (at sb) .
+  // that of activation row t.
   template <int NT>
-  static void band_times_tokens(int64_t nsb, const uint8_t* band, uint64_t stride, const BlockQ8_K* const (&y)[NT],
-                                F (&acc)[NT]) {
+  [[gnu::always_inline]] static inline void superblock(const uint8_t* sb, uint64_t stride,
+                                                       const BlockQ8_K* const (&y)[NT], int64_t s, F (&acc)[NT]) {
     namespace q4k = bands::q4k;
     const I low4 = V::set1_8(0x0f);
-    for (int64_t s = 0; s < nsb; ++s) {
-      const uint8_t* sb = band + static_cast<uint64_t>(s) * q4k::kSuperBlockBytes;
-      const I low0 = V::load(sb + q4k::kNibbles, stride), low1 = V::load(sb + q4k::kNibbles + 32, stride);
-      const I high = V::load(sb + q4k::kHighs, stride);
+    const I low0 = V::load(sb + q4k::kNibbles, stride), low1 = V::load(sb + q4k::kNibbles + 32, stride);
+    const I high = V::load(sb + q4k::kHighs, stride);
 
-      // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token, a pair of
-      // sub-blocks per madd.
-      const I m_lo = six_bits(low0, high, 4, 0), m_hi = six_bits(low1, high, 4, -2);
-      const I m16[4] = {V::half_u8_i16(m_lo, 0), V::half_u8_i16(m_lo, 1), V::half_u8_i16(m_hi, 0),
-                        V::half_u8_i16(m_hi, 1)};
-      I mins[NT];
-      for (int t = 0; t < NT; ++t) {
-        I sums[4];
-        pair_sums(y[t][s], sums);
-        mins[t] = V::add32(V::add32(V::madd(m16[0], sums[0]), V::madd(m16[1], sums[1])),
-                           V::add32(V::madd(m16[2], sums[2]), V::madd(m16[3], sums[3])));
-      }
+    // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token, a pair of
+    // sub-blocks per madd.
+    const I m_lo = six_bits(low0, high, 4, 0), m_hi = six_bits(low1, high, 4, -2);
+    const I m16[4] = {V::half_u8_i16(m_lo, 0), V::half_u8_i16(m_lo, 1), V::half_u8_i16(m_hi, 0),
+                      V::half_u8_i16(m_hi, 1)};
+    I mins[NT];
+    for (int t = 0; t < NT; ++t) {
+      I sums[4];
+      pair_sums(y[t][s], sums);
+      mins[t] = V::add32(V::add32(V::madd(m16[0], sums[0]), V::madd(m16[1], sums[1])),
+                         V::add32(V::madd(m16[2], sums[2]), V::madd(m16[3], sums[3])));
+    }
 
-      // The codes: sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles) of
-      // vectors 8c .. 8c + 7.
-      const I sc0 = six_bits(low0, high, 0, 4), sc1 = six_bits(low1, high, 0, 2);
-      I sumi[NT];
-      for (int t = 0; t < NT; ++t) sumi[t] = V::zero();
+    // The codes: sub-blocks 2c (low nibbles) and 2c + 1 (high nibbles) of
+    // vectors 8c .. 8c + 7.
+    const I sc0 = six_bits(low0, high, 0, 4), sc1 = six_bits(low1, high, 0, 2);
+    I sumi[NT];
+    for (int t = 0; t < NT; ++t) sumi[t] = V::zero();
 #pragma GCC unroll 4
-      for (int c = 0; c < 4; ++c) {
-        I lo16[NT], hi16[NT];
-        for (int t = 0; t < NT; ++t) lo16[t] = hi16[t] = V::zero();
-        const uint8_t* codes = sb + q4k::kCodes + 256 * c;
+    for (int c = 0; c < 4; ++c) {
+      I lo16[NT], hi16[NT];
+      for (int t = 0; t < NT; ++t) lo16[t] = hi16[t] = V::zero();
+      const uint8_t* codes = sb + q4k::kCodes + 256 * c;
 #pragma GCC unroll 2
-        for (int v = 0; v < 8; ++v) {
-          const I x = V::load(codes + 32 * v, stride);
-          const I lo = V::and_(x, low4);
-          const I hi = V::and_(V::template srli16<4>(x), low4);
-          for (int t = 0; t < NT; ++t) {
-            const int8_t* yq = y[t][s].qs + 64 * c + 4 * v;
-            lo16[t] = V::add16(lo16[t], V::maddubs(lo, V::bcast4(yq)));
-            hi16[t] = V::add16(hi16[t], V::maddubs(hi, V::bcast4(yq + 32)));
-          }
-        }
-        // sub-blocks 2c and 2c + 1: pair c % 2 of sc0 (c < 2) or sc1
-        const I sc = V::half_u8_i16(c < 2 ? sc0 : sc1, c % 2);
-        const I s_lo = one_of_pair<V>(sc, 0), s_hi = one_of_pair<V>(sc, 1);
+      for (int v = 0; v < 8; ++v) {
+        const I x = V::load(codes + 32 * v, stride);
+        const I lo = V::and_(x, low4);
+        const I hi = V::and_(V::template srli16<4>(x), low4);
         for (int t = 0; t < NT; ++t) {
-          sumi[t] = V::add32(sumi[t], V::add32(V::madd(lo16[t], s_lo), V::madd(hi16[t], s_hi)));
+          const int8_t* yq = y[t][s].qs + 64 * c + 4 * v;
+          lo16[t] = V::add16(lo16[t], V::maddubs(lo, V::bcast4(yq)));
+          hi16[t] = V::add16(hi16[t], V::maddubs(hi, V::bcast4(yq + 32)));
         }
       }
-
-      const F d = V::load_ph(sb + q4k::kD, stride);
-      const F dmin = V::load_ph(sb + q4k::kDmin, stride);
+      // sub-blocks 2c and 2c + 1: pair c % 2 of sc0 (c < 2) or sc1
+      const I sc = V::half_u8_i16(c < 2 ? sc0 : sc1, c % 2);
+      const I s_lo = one_of_pair<V>(sc, 0), s_hi = one_of_pair<V>(sc, 1);
       for (int t = 0; t < NT; ++t) {
-        const F dy = V::fset1(y[t][s].d);
-        acc[t] = V::fmadd(V::fmul(d, dy), V::cvt(sumi[t]), acc[t]);
-        acc[t] = V::fnmadd(V::fmul(dmin, dy), V::cvt(mins[t]), acc[t]);
+        sumi[t] = V::add32(sumi[t], V::add32(V::madd(lo16[t], s_lo), V::madd(hi16[t], s_hi)));
       }
+    }
+
+    const F d = V::load_ph(sb + q4k::kD, stride);
+    const F dmin = V::load_ph(sb + q4k::kDmin, stride);
+    for (int t = 0; t < NT; ++t) {
+      const F dy = V::fset1(y[t][s].d);
+      acc[t] = V::fmadd(V::fmul(d, dy), V::cvt(sumi[t]), acc[t]);
+      acc[t] = V::fnmadd(V::fmul(dmin, dy), V::cvt(mins[t]), acc[t]);
     }
   }
 };

@@ -91,33 +91,31 @@ struct Q6KStep {
     }
   }
 
-  // acc[t] (lane r: row r) += the band's rows . activation row t.
+  // acc[t] (lane r: row r) += super-block s of the bands' rows (at sb) .
+  // that of activation row t.
   template <int NT>
-  static void band_times_tokens(int64_t nsb, const uint8_t* band, uint64_t stride, const BlockQ8_K* const (&y)[NT],
-                                F (&acc)[NT]) {
+  [[gnu::always_inline]] static inline void superblock(const uint8_t* sb, uint64_t stride,
+                                                       const BlockQ8_K* const (&y)[NT], int64_t s, F (&acc)[NT]) {
     namespace q6k = bands::q6k;
-    for (int64_t s = 0; s < nsb; ++s) {
-      const uint8_t* sb = band + static_cast<uint64_t>(s) * q6k::kSuperBlockBytes;
-      I sumi[NT], offs[NT];
-      for (int t = 0; t < NT; ++t) sumi[t] = offs[t] = V::zero();
-      for (int p = 0; p < 8; ++p) {
-        const I pair = scale_pair(sb, stride, p);
-        for (int t = 0; t < NT; ++t) offs[t] = V::add32(offs[t], V::madd(pair, V::bcast4(y[t][s].bsums + 2 * p)));
-      }
-      // Two quarters unrolled, spilling far less than four (BandGemm 92 -> 104
-      // GFLOP/s). The decode tile unrolled four while the super-block's scales
-      // came after its indices (q6_K_bands.h): its loads, issued early, then
-      // kept more of the stream in flight (23 against 20 GB/s from memory).
-      // In ascending order two is faster there too: one core from memory
-      // 24.8-25.2 -> 26.6-27.4 GB/s, two threads in the host's fast state 80 ->
-      // 83 % of the read probe (medians of ~80 passes, 2026-11-30).
+    I sumi[NT], offs[NT];
+    for (int t = 0; t < NT; ++t) sumi[t] = offs[t] = V::zero();
+    for (int p = 0; p < 8; ++p) {
+      const I pair = scale_pair(sb, stride, p);
+      for (int t = 0; t < NT; ++t) offs[t] = V::add32(offs[t], V::madd(pair, V::bcast4(y[t][s].bsums + 2 * p)));
+    }
+    // Two quarters unrolled, spilling far less than four (BandGemm 92 -> 104
+    // GFLOP/s). The decode tile unrolled four while the super-block's scales
+    // came after its indices (q6_K_bands.h): its loads, issued early, then
+    // kept more of the stream in flight (23 against 20 GB/s from memory).
+    // In ascending order two is faster there too: one core from memory
+    // 24.8-25.2 -> 26.6-27.4 GB/s, two threads in the host's fast state 80 ->
+    // 83 % of the read probe (medians of ~80 passes, 2026-11-30).
 #pragma GCC unroll 2
-      for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, stride, y, s, hk, sumi);
-      const F d = V::load_ph(sb + q6k::kD, stride);
-      for (int t = 0; t < NT; ++t) {
-        const I total = V::sub32(sumi[t], V::template slli32<5>(offs[t]));
-        acc[t] = V::fmadd(V::fmul(d, V::fset1(y[t][s].d)), V::cvt(total), acc[t]);
-      }
+    for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, stride, y, s, hk, sumi);
+    const F d = V::load_ph(sb + q6k::kD, stride);
+    for (int t = 0; t < NT; ++t) {
+      const I total = V::sub32(sumi[t], V::template slli32<5>(offs[t]));
+      acc[t] = V::fmadd(V::fmul(d, V::fset1(y[t][s].d)), V::cvt(total), acc[t]);
     }
   }
 };
