@@ -1,9 +1,13 @@
 // `hearth logits` as a user runs it: tokenizes the prompt file itself and must
 // reproduce the reference's prompt tokens, greedy tokens and greedy text of
-// stories260K exactly, and write rows in the goldens' layout.
+// stories260K exactly, and write rows in the goldens' layout; several
+// prompts in one run write what runs of their own write.
 #include <gtest/gtest.h>
 
 #include <filesystem>
+#include <sstream>
+#include <string>
+#include <vector>
 #include <nlohmann/json.hpp>
 
 #include "test_data.h"
@@ -34,6 +38,54 @@ TEST_P(LogitsCli, StoriesGreedyTextMatchesReference) {
 }
 
 INSTANTIATE_TEST_SUITE_P(Prompts, LogitsCli, testing::Values("sp1", "sp2", "sp3", "sp4"));
+
+// Several prompts in one run: each prompt's file and JSON line are what a run
+// of its own writes (each starts from an empty cache), in the order given.
+TEST(LogitsCli, SeveralPromptsWriteWhatSeparateRunsWrite) {
+  const auto dir = test::temp_dir("hearth-logits-many");
+  const std::string model = test::repo_path("models/stories260K.gguf").string();
+  const std::vector<std::string> prompts = {"sp2", "sp1", "sp4"};
+  std::vector<std::string> args = {"logits", model, "--gen", "6", "--json"};
+  for (const auto& p : prompts) {
+    args.insert(args.end(), {"--prompt-file", test::data_path("logits/" + p + ".txt").string(), "--out",
+                             (dir / (p + ".many.f32")).string()});
+  }
+  const auto many = test::run_hearth(args);
+  ASSERT_EQ(many.exit_code, 0) << many.err;
+  std::istringstream lines(many.out);
+  for (const auto& p : prompts) {
+    const auto one = test::run_hearth({"logits", model, "--prompt-file", test::data_path("logits/" + p + ".txt").string(),
+                                       "--out", (dir / (p + ".one.f32")).string(), "--gen", "6", "--json"});
+    ASSERT_EQ(one.exit_code, 0) << one.err;
+    std::string line;
+    ASSERT_TRUE(std::getline(lines, line)) << "no JSON line for " << p;
+    EXPECT_EQ(line + "\n", one.out) << p;
+    EXPECT_EQ(test::read_text(dir / (p + ".many.f32")), test::read_text(dir / (p + ".one.f32"))) << p;
+  }
+  std::string extra;
+  EXPECT_FALSE(std::getline(lines, extra)) << "an extra line: " << extra;
+  std::filesystem::remove_all(dir);
+}
+
+// A prompt file that cannot be read fails before the model loads, and no
+// output is written; so does a count of --out that is not one per prompt.
+TEST(LogitsCliErrors, BadPromptListsAreClearErrorsThatWriteNothing) {
+  const auto dir = test::temp_dir("hearth-logits-bad");
+  const std::string model = test::repo_path("models/stories260K.gguf").string();
+  const std::string sp1 = test::data_path("logits/sp1.txt").string();
+  const auto missing = test::run_hearth({"logits", model, "--prompt-file", sp1, "--prompt-file", "/nonexistent/p.txt",
+                                         "--out", (dir / "a.f32").string(), "--out", (dir / "b.f32").string()});
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("/nonexistent/p.txt: cannot open the prompt file"), std::string::npos) << missing.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.f32"));
+
+  const auto counts = test::run_hearth({"logits", model, "--prompt-file", sp1, "--prompt-file", sp1, "--out",
+                                        (dir / "a.f32").string()});
+  EXPECT_EQ(counts.exit_code, 1);
+  EXPECT_NE(counts.err.find("2 --prompt-file and 1 --out"), std::string::npos) << counts.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "a.f32"));
+  std::filesystem::remove_all(dir);
+}
 
 TEST(LogitsCliErrors, MissingModelIsAClearError) {
   const auto r = test::run_hearth({"logits", "/nonexistent/model.gguf", "--prompt-file",

@@ -83,14 +83,19 @@ double rms_error(const std::vector<float>& a, const std::vector<float>& b) {
   return std::sqrt(s / static_cast<double>(a.size()));
 }
 
-// Logits of every position of every prompt, as `hearth logits` writes them.
+// Logits of every position of every prompt, as `hearth logits` writes them
+// (one run for all the prompts).
 std::vector<float> prompt_logits(const fs::path& model, const std::vector<std::string>& prompts, const fs::path& dir) {
-  std::vector<float> all;
+  std::vector<std::string> args = {"logits", model.string(), "--threads", "1"};
+  std::vector<fs::path> outs;
   for (const auto& p : prompts) {
-    const fs::path out = dir / (model.stem().string() + "." + p + ".logits.f32");
-    const auto r = test::run_hearth({"logits", model.string(), "--prompt-file", test::data_path("logits/" + p).string(),
-                                     "--out", out.string(), "--threads", "1"});
-    EXPECT_EQ(r.exit_code, 0) << r.err;
+    outs.push_back(dir / (model.stem().string() + "." + p + ".logits.f32"));
+    args.insert(args.end(), {"--prompt-file", test::data_path("logits/" + p).string(), "--out", outs.back().string()});
+  }
+  const auto r = test::run_hearth(args);
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  std::vector<float> all;
+  for (const fs::path& out : outs) {
     const std::vector<float> rows = test::read_f32(out);
     all.insert(all.end(), rows.begin(), rows.end());
   }
