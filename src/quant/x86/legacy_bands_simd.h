@@ -9,13 +9,19 @@
 // a convert, a multiply and an FMA per block and token (the formula of
 // quant/interleave.h).
 //
-// No software prefetch: a band is one stream, which the hardware
-// prefetchers follow. The row kernels' requests (avx2_common.h), 1 KB ahead
-// into L1 and 24 KB further into L2, cost more than they gave (Zen 4, make
-// bench, one core from memory: Q8_0 22.3-23.5 -> 26.0-26.2 GB/s, Q4_0
-// 25.5-27.5 -> 27.7-28.5 without them; Llama-3.2-1B Q8_0 decode, 2 threads,
-// in the fast bandwidth state: 64 -> 71-74 % of the read bandwidth). As the
-// Q4_K and Q6_K band kernels.
+// Decode (one-token tiles) requests each band's bytes 1 KB ahead into L1:
+// the hardware prefetchers alone left these kernels, the ones with the
+// fewest bytes per instruction in flight, short of the read probe where a
+// decode step streams four bands per thread. Llama-3.2-1B decode, 2 threads,
+// Zen 5, A/B interleaved: Q4_0 82.9-90.5 -> 88.6-91.6 % of the read
+// bandwidth (7 pairs, one even), Q8_0 75.8-90.6 -> 83.3-95.7 % (4 of 5
+// pairs; one lost 88.8 -> 83.4 at ~42 GB/s); the AVX2 tables Q8_0 74.0 /
+// 80.7 -> 81.0 / 87.9 %, Q4_0 63.5 / 82.1 -> 75.5 / 85.5 %. Farther lost:
+// 4 KB cost Q8_0 97-99 -> 85 % of a plain read (hearth_stream_bench), 2 KB
+// was mixed. On Zen 4, with one stream per core, the row kernels' requests
+// (avx2_common.h, 1 KB ahead into L1 and 24 KB further into L2) had cost
+// more than they gave here (make bench, one core from memory: Q8_0
+// 22.3-23.5 -> 26.0-26.2 GB/s without them).
 #pragma once
 
 #include <cstdint>
@@ -54,6 +60,8 @@ struct LegacyBands {
   // either way in the slow state). A plain read of 4 streams per thread ran
   // 68-70 GB/s against 62-66 for 2 and 56-59 for 1 (and 43-47 for 8).
   static constexpr int kDecodeStreams = 4;
+  // How far ahead one-token tiles request each band's bytes (see the top).
+  static constexpr uint64_t kDecodePrefetch = 1024;
 
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
 
@@ -71,6 +79,12 @@ struct LegacyBands {
     const uint64_t group = V::kBands * stride;
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
+      if constexpr (NT == 1) {
+        for (int g = 0; g < G; ++g) {
+          prefetch_bands<V>(band + g * group + static_cast<uint64_t>(b) * L::kBlockBytes + kDecodePrefetch, stride,
+                            2 * L::kBlockBytes);
+        }
+      }
       // unrolled: as a loop, the accumulators acc[g] lived on the stack
 #pragma GCC unroll 4
       for (int g = 0; g < G; ++g) {
