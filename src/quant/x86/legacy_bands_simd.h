@@ -9,19 +9,19 @@
 // a convert, a multiply and an FMA per block and token (the formula of
 // quant/interleave.h).
 //
-// Decode (one-token tiles) requests each band's bytes 1 KB ahead into L1:
-// the hardware prefetchers alone left these kernels, the ones with the
-// fewest bytes per instruction in flight, short of the read probe where a
-// decode step streams four bands per thread. Llama-3.2-1B decode, 2 threads,
-// Zen 5, A/B interleaved: Q4_0 82.9-90.5 -> 88.6-91.6 % of the read
-// bandwidth (7 pairs, one even), Q8_0 75.8-90.6 -> 83.3-95.7 % (4 of 5
-// pairs; one lost 88.8 -> 83.4 at ~42 GB/s); the AVX2 tables Q8_0 74.0 /
-// 80.7 -> 81.0 / 87.9 %, Q4_0 63.5 / 82.1 -> 75.5 / 85.5 %. Farther lost:
-// 4 KB cost Q8_0 97-99 -> 85 % of a plain read (hearth_stream_bench), 2 KB
-// was mixed. On Zen 4, with one stream per core, the row kernels' requests
-// (avx2_common.h, 1 KB ahead into L1 and 24 KB further into L2) had cost
-// more than they gave here (make bench, one core from memory: Q8_0
-// 22.3-23.5 -> 26.0-26.2 GB/s without them).
+// Decode (one-token tiles) requests each band's bytes 1 KB ahead into L1: the
+// hardware prefetchers alone left these kernels short of the read probe where a
+// decode step streams four bands per thread (Q4_0's kernel reads ~5 bytes per
+// instruction, Q8_0's ~10, so the out-of-order window reaches less far ahead in
+// Q4_0; why Q8_0 gains too is not known). Llama-3.2-1B decode, 2 threads, Zen
+// 5, A/B interleaved: Q4_0 82.9-90.5 -> 88.6-91.6 % of the read bandwidth (7
+// pairs, one even), Q8_0 75.8-90.6 -> 83.3-95.7 % (4 of 5 pairs; one lost 88.8
+// -> 83.4 at ~42 GB/s); the AVX2 tables Q8_0 74.0 / 80.7 -> 81.0 / 87.9 %, Q4_0
+// 63.5 / 82.1 -> 75.5 / 85.5 %. Farther lost: 4 KB cost Q8_0 97-99 -> 85 % of a
+// plain read (hearth_stream_bench), 2 KB was mixed. On Zen 4, with one stream
+// per core, the row kernels' requests (avx2_common.h, 1 KB ahead into L1 and 24
+// KB further into L2) had cost more than they gave here (make bench, one core
+// from memory: Q8_0 22.3-23.5 -> 26.0-26.2 GB/s without them).
 #pragma once
 
 #include <cstdint>
@@ -50,9 +50,8 @@ struct LegacyBands {
   // Tokens per register tile: a block's unpacked codes and a float
   // accumulator per token stay in the 16 registers.
   static constexpr int kTokens = 4;
-  // Bands a decode step streams at once (interleave.h): four. These formats
-  // read more bytes per instruction than the super-block ones, and two
-  // streams per thread left them short of the read probe where Q4_K's and
+  // Bands a decode step streams at once (interleave.h): four. Two streams
+  // per thread left these kernels short of the read probe where Q4_K's and
   // Q6_K's kernels matched it (hearth_stream_bench, 8192 x 2048, two
   // threads, Zen 5, the fast state; two streams -> four: AVX-512 Q8_0 85-91
   // -> 90-97 %, Q4_0 86-91 -> 90-98 %; AVX2 (one band per vector, which had
