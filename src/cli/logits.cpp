@@ -7,13 +7,13 @@
 // empty cache, as it would in a run of its own (one JSON line each, in order).
 #include <cstdio>
 #include <fstream>
-#include <iterator>
 #include <string>
 #include <vector>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/session.h"
@@ -37,12 +37,6 @@ int32_t argmax(const float* row, int64_t n) {
     if (row[i] > row[best]) best = i;
   }
   return static_cast<int32_t>(best);
-}
-
-std::string read_prompt(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open the prompt file");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
 }
 
 // One prompt: its rows to `out_path`, its summary to stdout (--json) or a
@@ -95,7 +89,7 @@ int run_logits(const LogitsOptions& o) {
   }
   // Every prompt read before the model loads: a wrong path fails at once.
   std::vector<std::string> prompts;
-  for (const std::string& f : o.prompt_files) prompts.push_back(read_prompt(f));
+  for (const std::string& f : o.prompt_files) prompts.push_back(read_text_file(f, "prompt file"));
 
   auto model = model::Model::load(o.model);
   const auto tok = tokenizer::Tokenizer::from_gguf(model->file());

@@ -10,10 +10,8 @@
 // one; special-token text parsed). Any other file is plain text: BOS/EOS added as the
 // vocabulary says, special-token text kept as text.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 #include <vector>
 
@@ -22,6 +20,7 @@
 #include "chat/chat_template.h"
 #include "chat/message_content.h"
 #include "cli/commands.h"
+#include "cli/text_file.h"
 #include "core/error.h"
 #include "engine/generation.h"
 #include "gguf/file.h"
@@ -48,14 +47,6 @@ struct Counter {
   std::optional<int64_t> ctx;
 };
 
-std::string read_file(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open the file");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
-
 bool is_json_path(const std::string& path) { return path.size() >= 5 && path.compare(path.size() - 5, 5, ".json") == 0; }
 
 // The messages of a chat file; throws FormatError naming the file.
@@ -68,7 +59,7 @@ Json chat_messages(const std::string& path, const std::string& text) {
 }
 
 plan::TokenCount count_file(const Counter& c, const std::string& path) {
-  const std::string text = read_file(path);
+  const std::string text = read_text_file(path, "file");
   if (!is_json_path(path)) {
     return {path, false, c.tok.encode(text, /*add_special=*/true, /*parse_special=*/false).size()};
   }

@@ -78,16 +78,11 @@ struct LegacyBands {
     const uint64_t group = V::kBands * stride;
     int64_t b = 0;
     for (; b + 2 <= nb; b += 2) {
-      if constexpr (NT == 1) {
-        for (int g = 0; g < G; ++g) {
-          prefetch_bands<V>(band + g * group + static_cast<uint64_t>(b) * L::kBlockBytes + kDecodePrefetch, stride,
-                            2 * L::kBlockBytes);
-        }
-      }
       // unrolled: as a loop, the accumulators acc[g] lived on the stack
 #pragma GCC unroll 4
       for (int g = 0; g < G; ++g) {
         const uint8_t* pair = band + g * group + static_cast<uint64_t>(b) * L::kBlockBytes;
+        if constexpr (NT == 1) prefetch_bands<V>(pair + kDecodePrefetch, stride, 2 * L::kBlockBytes);
         const uint8_t* codes = pair + 2 * L::kScaleBytes;
         Fmt::template block<NT>(codes, pair, stride, b, a, acc[g]);
         Fmt::template block<NT>(codes + L::kCodeBytes, pair + L::kScaleBytes, stride, b + 1, a, acc[g]);
