@@ -62,18 +62,24 @@ ThreadPool::~ThreadPool() {
   for (auto& t : workers_) t.join();
 }
 
-// Chunk c covers [c * chunk, (c + 1) * chunk). An exception ends the loop
-// early: chunks not yet started are skipped and the first exception is kept
-// for the caller.
+// Chunk c covers [c * chunk, (c + 1) * chunk). The owner takes half of what
+// is left of its share at a time (at least one chunk), so it makes few calls
+// and its last ones are one chunk each; others take one chunk at a time. An
+// exception ends the loop early: chunks not yet started are skipped and the
+// first exception is kept for the caller.
 void ThreadPool::run_share(int owner, int index) {
   Share& share = shares_[static_cast<size_t>(owner)];
   const int64_t n = job_n_, chunk = job_chunk_;
   for (;;) {
     if (failed_.load(std::memory_order_relaxed)) return;
-    const int64_t c = share.next.fetch_add(1, std::memory_order_relaxed);
+    const int64_t left = share.end - share.next.load(std::memory_order_relaxed);
+    const int64_t take = owner == index ? std::max<int64_t>(1, left / 2) : 1;
+    // Another thread may take chunks between the load and the add: the
+    // range is cut at the share's end, and never overlaps theirs.
+    const int64_t c = share.next.fetch_add(take, std::memory_order_relaxed);
     if (c >= share.end) return;
     try {
-      (*job_)(c * chunk, std::min(n, (c + 1) * chunk), index);
+      (*job_)(c * chunk, std::min(n, std::min(c + take, share.end) * chunk), index);
     } catch (...) {
       failed_.store(true, std::memory_order_relaxed);
       std::lock_guard lock(mu_);
@@ -96,10 +102,11 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
     fn(0, n, 0);
     return;
   }
-  // About 8 chunks per share: a thread's share is one stream whatever the
-  // chunk size, so chunks only need to be small enough that the last ones
-  // balance the threads, and large enough that taking one costs nothing.
-  const int64_t chunks_wanted = 8 * static_cast<int64_t>(n_threads_);
+  // About kChunksPerShare chunks per share: a thread's share is one stream
+  // whatever the chunk size, and its owner takes them in halving pieces
+  // (run_share), so chunks only need to be small enough that the last ones
+  // balance the threads.
+  const int64_t chunks_wanted = kChunksPerShare * static_cast<int64_t>(n_threads_);
   job_ = &fn;
   job_n_ = n;
   job_chunk_ = std::max(grain, (n + chunks_wanted - 1) / chunks_wanted);

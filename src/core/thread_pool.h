@@ -14,7 +14,13 @@
 // out round-robin from a shared counter made every thread jump every chunk).
 // A thread that runs out takes the next chunks of the others' shares, so a
 // thread that was descheduled (the machine is shared) leaves its remaining
-// chunks to the others and all threads finish together.
+// chunks to the others and all threads finish together. The owner takes
+// half of what is left of its share at a time: few calls, and last pieces
+// of 1/32 of a share, so that the threads finish within a small piece of
+// each other. Llama-3.2-1B Q4_0 decode, 2 threads (Zen 5): the threads'
+// idle time in the 2048-row matmuls 6.9-7.5 -> 3.6-4.0 % of the loop (one
+// chunk of 1/8 of a share at a time before), in the output matmul 3.3-4.4
+// -> 1.1-2.2 %.
 #pragma once
 
 #include <atomic>
@@ -49,6 +55,9 @@ class ThreadPool {
   // throws, the ranges not yet started are skipped and the first exception
   // is rethrown here once every thread has stopped.
   void parallel_for(int64_t n, const RangeFn& fn, int64_t grain = 1);
+
+  // Chunks per thread's share of a loop (fewer where `grain` is larger).
+  static constexpr int64_t kChunksPerShare = 32;
 
   // How long a worker spins for the next loop before it sleeps.
   static constexpr int kSpinMicros = 200;

@@ -4,11 +4,14 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <memory>
+#include <mutex>
 #include <stdexcept>
 #include <thread>
+#include <utility>
 #include <vector>
 
 namespace hearth {
@@ -75,6 +78,34 @@ TEST(ThreadPool, WaitsForTheSlowestRange) {
     done += static_cast<int>(e - b);
   });
   EXPECT_EQ(done.load(), 16);
+}
+
+// The owner of a share takes half of what is left at a time: no range is
+// longer than half a share, and each share ends in ranges of one chunk (the
+// pieces that let the threads finish together), whoever takes them.
+TEST(ThreadPool, SharesEndInSmallRanges) {
+  ThreadPool pool(2);
+  const int64_t n = 2 * ThreadPool::kChunksPerShare * 100;  // chunks of 100
+  std::mutex mu;
+  std::vector<std::pair<int64_t, int64_t>> ranges;
+  pool.parallel_for(n, [&](int64_t b, int64_t e, int) {
+    std::lock_guard lock(mu);
+    ranges.emplace_back(b, e);
+  });
+  std::sort(ranges.begin(), ranges.end());
+  int64_t covered = 0;
+  for (const auto& [b, e] : ranges) {
+    EXPECT_EQ(b, covered);
+    EXPECT_LE(e - b, n / 4);
+    EXPECT_EQ((e - b) % 100, 0);
+    covered = e;
+  }
+  EXPECT_EQ(covered, n);
+  for (const int64_t share_end : {n / 2, n}) {
+    const auto last = std::find_if(ranges.begin(), ranges.end(), [&](const auto& r) { return r.second == share_end; });
+    ASSERT_NE(last, ranges.end());
+    EXPECT_EQ(last->second - last->first, 100) << "the range ending share at " << share_end;
+  }
 }
 
 // An exception in one range reaches the caller, and the pool still works.
