@@ -72,14 +72,22 @@ void ThreadPool::run_share(int owner, int index) {
   const int64_t n = job_n_, chunk = job_chunk_;
   for (;;) {
     if (failed_.load(std::memory_order_relaxed)) return;
-    const int64_t left = share.end - share.next.load(std::memory_order_relaxed);
-    const int64_t take = owner == index ? std::max<int64_t>(1, left / 2) : 1;
-    // Another thread may take chunks between the load and the add: the
-    // range is cut at the share's end, and never overlaps theirs.
-    const int64_t c = share.next.fetch_add(take, std::memory_order_relaxed);
-    if (c >= share.end) return;
+    int64_t c = 0, take = 1;
+    if (owner == index) {
+      // Half of what is left from the chunk claimed, in one step: a piece
+      // never passes the share's end, and the share's last one is a single
+      // chunk, whatever the others took meanwhile.
+      c = share.next.load(std::memory_order_relaxed);
+      do {
+        if (c >= share.end) return;
+        take = std::max<int64_t>(1, (share.end - c) / 2);
+      } while (!share.next.compare_exchange_weak(c, c + take, std::memory_order_relaxed));
+    } else {
+      c = share.next.fetch_add(1, std::memory_order_relaxed);
+      if (c >= share.end) return;
+    }
     try {
-      (*job_)(c * chunk, std::min(n, std::min(c + take, share.end) * chunk), index);
+      (*job_)(c * chunk, std::min(n, (c + take) * chunk), index);
     } catch (...) {
       failed_.store(true, std::memory_order_relaxed);
       std::lock_guard lock(mu_);
