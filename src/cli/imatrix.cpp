@@ -16,7 +16,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/text_file.h"
+#include "core/file_text.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "model/imatrix_collect.h"
@@ -49,7 +49,7 @@ std::vector<int32_t> chunked_tokens(const tokenizer::Tokenizer& tok, const std::
 int run_imatrix(const ImatrixOptions& o) {
   const auto model = model::Model::load(o.model);
   const auto tok = tokenizer::Tokenizer::from_gguf(model->file());
-  const std::vector<int32_t> tokens = chunked_tokens(tok, read_text_file(o.text, "calibration text"), o.chunk);
+  const std::vector<int32_t> tokens = chunked_tokens(tok, read_file_text(o.text, "calibration text"), o.chunk);
   ThreadPool pool(o.threads);
   model::ImatrixProgress progress;
   if (isatty(STDERR_FILENO) != 0 && !o.json) {

@@ -13,7 +13,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "cli/text_file.h"
+#include "core/file_text.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/session.h"
@@ -89,7 +89,7 @@ int run_logits(const LogitsOptions& o) {
   }
   // Every prompt read before the model loads: a wrong path fails at once.
   std::vector<std::string> prompts;
-  for (const std::string& f : o.prompt_files) prompts.push_back(read_text_file(f, "prompt file"));
+  for (const std::string& f : o.prompt_files) prompts.push_back(read_file_text(f, "prompt file"));
 
   auto model = model::Model::load(o.model);
   const auto tok = tokenizer::Tokenizer::from_gguf(model->file());

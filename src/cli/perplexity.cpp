@@ -19,7 +19,7 @@
 
 #include "cli/commands.h"
 #include "cli/kl_json.h"
-#include "cli/text_file.h"
+#include "core/file_text.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/perplexity.h"
@@ -76,7 +76,7 @@ void print_kl(const engine::KlResult& r) {
 }
 
 int run_perplexity(const PerplexityCliOptions& o) {
-  const std::string text = read_text_file(o.text);
+  const std::string text = read_file_text(o.text, "text file");
   auto model = model::Model::load(o.model);
   const auto tok = tokenizer::Tokenizer::from_gguf(model->file());
   const auto [tokens, opt] = engine::perplexity_input(tok, text, o.ctx, o.batch);

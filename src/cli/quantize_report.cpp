@@ -11,7 +11,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/kl_json.h"
-#include "cli/text_file.h"
+#include "core/file_text.h"
 #include "core/error.h"
 #include "core/thread_pool.h"
 #include "engine/perplexity.h"
@@ -114,7 +114,7 @@ Json report_json(const QualityReportOptions& o, const engine::PerplexityResult& 
 int run_quality_report(const QualityReportOptions& o) {
   if (o.text.empty()) throw Error("--report needs --text F: the text the quantized models are scored on");
   const std::vector<model::FileType> types = parse_types(o.types.empty() ? kDefaultTypes : o.types);
-  const std::string text = read_text_file(o.text);
+  const std::string text = read_file_text(o.text, "text file");
   const auto base = model::Model::load(o.base);
   const auto tok = tokenizer::Tokenizer::from_gguf(base->file());
   const auto [tokens, opt] = engine::perplexity_input(tok, text, o.ctx, o.batch);

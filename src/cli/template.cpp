@@ -6,10 +6,8 @@
 // bos/eos tokens; otherwise they default to "<s>" / "</s>". A template that
 // calls raise_exception() makes the command fail with the template's message.
 #include <cstdio>
-#include <fstream>
 #include <memory>
 #include <optional>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
@@ -17,6 +15,7 @@
 #include "chat/chat_template.h"
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/file_text.h"
 #include "gguf/file.h"
 
 namespace hearth::cli {
@@ -29,14 +28,6 @@ struct TemplateOptions {
   std::optional<std::string> bos;
   std::optional<std::string> eos;
 };
-
-std::string read_file(const std::string& path, const char* what) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(std::string("cannot open ") + what + " '" + path + "'");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return ss.str();
-}
 
 // The text of token `id_key` (e.g. tokenizer.ggml.bos_token_id), if the model has it.
 std::optional<std::string> token_text(const gguf::File& file, std::string_view id_key) {
@@ -58,9 +49,9 @@ int run_template(const TemplateOptions& o) {
     if (!o.bos) bos = token_text(file, "tokenizer.ggml.bos_token_id").value_or(bos);
     if (!o.eos) eos = token_text(file, "tokenizer.ggml.eos_token_id").value_or(eos);
   } else {
-    source = read_file(o.template_file, "template file");
+    source = read_file_text(o.template_file, "template file");
   }
-  const auto request = nlohmann::ordered_json::parse(read_file(o.request_file, "request file"), nullptr,
+  const auto request = nlohmann::ordered_json::parse(read_file_text(o.request_file, "request file"), nullptr,
                                                      /*allow_exceptions=*/false);
   if (request.is_discarded()) throw FormatError(o.request_file + ": not valid JSON");
 

@@ -16,13 +16,13 @@
 #include <iostream>
 #include <iterator>
 #include <memory>
-#include <sstream>
 #include <string>
 
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
 #include "core/error.h"
+#include "core/file_text.h"
 #include "gguf/file.h"
 #include "tokenizer/tokenizer.h"
 
@@ -41,11 +41,7 @@ struct TokenizeOptions {
 
 std::string read_input(const TokenizeOptions& o) {
   if (!o.text_file.empty()) {
-    std::ifstream in(o.text_file, std::ios::binary);
-    if (!in) throw IoError("cannot open text file '" + o.text_file + "'");
-    std::ostringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return read_file_text(o.text_file, "text file");
   }
   if (o.text == "-") {
     return std::string(std::istreambuf_iterator<char>(std::cin), std::istreambuf_iterator<char>());
@@ -95,7 +91,7 @@ int run_tokenize(const TokenizeOptions& o) {
   }
   if (!o.text_file.empty()) {
     std::ifstream in(o.text_file, std::ios::binary);
-    if (!in) throw IoError("cannot open text file '" + o.text_file + "'");
+    if (!in) throw IoError(o.text_file + ": cannot open the text file");
     print_lines(tok, in, "'" + o.text_file + "'", o);
   } else {
     print_lines(tok, std::cin, "standard input", o);

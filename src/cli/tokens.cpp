@@ -20,7 +20,7 @@
 #include "chat/chat_template.h"
 #include "chat/message_content.h"
 #include "cli/commands.h"
-#include "cli/text_file.h"
+#include "core/file_text.h"
 #include "core/error.h"
 #include "engine/generation.h"
 #include "gguf/file.h"
@@ -59,7 +59,7 @@ Json chat_messages(const std::string& path, const std::string& text) {
 }
 
 plan::TokenCount count_file(const Counter& c, const std::string& path) {
-  const std::string text = read_text_file(path, "file");
+  const std::string text = read_file_text(path, "file");
   if (!is_json_path(path)) {
     return {path, false, c.tok.encode(text, /*add_special=*/true, /*parse_special=*/false).size()};
   }

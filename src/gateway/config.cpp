@@ -4,11 +4,11 @@
 #include <cstring>
 #include <fstream>
 #include <set>
-#include <sstream>
 
 #include <toml++/toml.h>
 
 #include "core/error.h"
+#include "core/file_text.h"
 #include "gateway/redis_url.h"
 
 namespace hearth::gateway {
@@ -381,11 +381,7 @@ GatewayConfig parse_config(const std::string& text, const std::string& source) {
 }
 
 GatewayConfig load_config(const std::string& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path + ": cannot open the gateway configuration");
-  std::ostringstream ss;
-  ss << in.rdbuf();
-  return parse_config(ss.str(), path);
+  return parse_config(read_file_text(path, "gateway configuration"), path);
 }
 
 void require_cloud_audit(const GatewayConfig& c, const std::string& source) {

@@ -1,9 +1,7 @@
 #include "model/convert/hf_config.h"
 
-#include <fstream>
-#include <iterator>
-
 #include "core/error.h"
+#include "core/file_text.h"
 
 namespace hearth::model::convert {
 
@@ -68,9 +66,7 @@ std::optional<HfRopeScaling> rope_scaling(const nlohmann::json& j, const std::st
 }  // namespace
 
 nlohmann::json read_json_file(const std::filesystem::path& path) {
-  std::ifstream in(path, std::ios::binary);
-  if (!in) throw IoError(path.string() + ": cannot open");
-  const std::string text((std::istreambuf_iterator<char>(in)), std::istreambuf_iterator<char>());
+  const std::string text = read_file_text(path, "JSON file");
   try {
     return nlohmann::json::parse(text);
   } catch (const nlohmann::json::exception& e) {

@@ -1,11 +1,10 @@
 #include "model/convert/hf_vocab.h"
 
-#include <fstream>
-#include <iterator>
 #include <map>
 #include <optional>
 
 #include "core/error.h"
+#include "core/file_text.h"
 #include "model/convert/hf_tokenizer_json.h"
 #include "model/convert/sentencepiece_proto.h"
 
@@ -17,14 +16,8 @@ using gguf::Value;
 using gguf::ValueType;
 using nlohmann::json;
 
-std::string read_file(const std::filesystem::path& p) {
-  std::ifstream in(p, std::ios::binary);
-  if (!in) throw IoError(p.string() + ": cannot open");
-  return {std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
-}
-
 void read_spm(VocabBuild& v, const std::filesystem::path& path) {
-  const std::string bytes = read_file(path);
+  const std::string bytes = read_file_text(path, "tokenizer model");
   const auto spm = parse_sentencepiece_model(
       {reinterpret_cast<const uint8_t*>(bytes.data()), bytes.size()}, path.string());
   v.model = "llama";
@@ -46,7 +39,7 @@ std::optional<std::string> token_text(const json& cfg, const char* key) {
 }
 
 std::optional<std::string> chat_template(const std::filesystem::path& dir, const json& cfg) {
-  if (std::filesystem::exists(dir / "chat_template.jinja")) return read_file(dir / "chat_template.jinja");
+  if (std::filesystem::exists(dir / "chat_template.jinja")) return read_file_text(dir / "chat_template.jinja", "chat template");
   if (!cfg.contains("chat_template")) return std::nullopt;
   const json& t = cfg["chat_template"];
   if (t.is_string()) return t.get<std::string>();
