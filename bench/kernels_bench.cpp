@@ -15,7 +15,9 @@
 // Attention/F16/N: compute::attend as one decode step runs it on one thread,
 // Llama-3.2-1B's heads (4 query heads per KV head, 64 dims) over N cells of
 // each of 16 layers x 8 KV heads, in bytes/s of keys and values read (N =
-// 4096: 268 MB, from memory).
+// 80, `hearth bench`'s decode context: 2.6 MB, in cache; 4096: 268 MB, from
+// memory); where the library picks the AVX-512 kernel, the AVX2 one beside
+// it (Attention/F16/N/avx2).
 #include <benchmark/benchmark.h>
 
 #include <cstring>
@@ -218,8 +220,10 @@ void BM_BandGemm(benchmark::State& state, TensorType type, const std::string& is
 
 // One decode step's attention, one thread: for each of 16 layers and 8 KV
 // heads, 4 query heads over n_cells cells of an F16 cache laid out as
-// model::KvStore's (a head's rows one after another).
-void BM_Attention(benchmark::State& state, int64_t n_cells) {
+// model::KvStore's (a head's rows one after another). `attend`: the kernel
+// the library picks, or the AVX2 one beside an AVX-512 pick.
+using AttendFn = void (*)(const hearth::compute::AttentionGroup&, std::vector<float>&);
+void BM_Attention(benchmark::State& state, int64_t n_cells, AttendFn attend) {
   constexpr int64_t kLayers = 16, kKvHeads = 8, kGroup = 4, kD = 64;
   const uint64_t head_bytes = kD * sizeof(uint16_t), region = head_bytes * static_cast<uint64_t>(n_cells);
   const uint64_t total = 2 * region * kLayers * kKvHeads;  // keys and values
@@ -246,7 +250,7 @@ void BM_Attention(benchmark::State& state, int64_t n_cells) {
     for (int64_t r = 0; r < kLayers * kKvHeads; ++r) {
       g.k = kv.get() + 2 * static_cast<uint64_t>(r) * region;
       g.v = g.k + region;
-      hearth::compute::attend(g, scratch);
+      attend(g, scratch);
     }
     benchmark::DoNotOptimize(out.data());
   }
@@ -294,9 +298,14 @@ int register_all() {
       benchmark::RegisterBenchmark(("BandGemm/" + type + suffix).c_str(), BM_BandGemm, types[i], isa);
     }
   }
-  for (const int64_t n_cells : {512, 4096}) {
-    benchmark::RegisterBenchmark(("Attention/F16/" + std::to_string(n_cells)).c_str(), BM_Attention, n_cells)
+  for (const int64_t n_cells : {80, 512, 4096}) {
+    const std::string name = "Attention/F16/" + std::to_string(n_cells);
+    benchmark::RegisterBenchmark(name.c_str(), BM_Attention, n_cells, hearth::compute::attend)
         ->Unit(benchmark::kMillisecond);
+    if (quant::avx512_kernels_in_use()) {
+      benchmark::RegisterBenchmark((name + "/avx2").c_str(), BM_Attention, n_cells, hearth::compute::avx2::attend)
+          ->Unit(benchmark::kMillisecond);
+    }
   }
   if (std::string(quant::kernel_isa()).starts_with("avx2+avx512")) {
     for (const TensorType t : quant::x86::kAvx512Dots) {

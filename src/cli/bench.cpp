@@ -44,7 +44,9 @@ namespace {
 using Json = nlohmann::ordered_json;
 using Clock = std::chrono::steady_clock;
 
-// Decode runs after a prompt of this many tokens (untimed), as a chat would.
+// Decode runs after a prompt of this many tokens (untimed), as a chat's
+// first turn would, unless --depth asks for more (llama-bench's -d): the
+// attention's share of a step grows with the context.
 constexpr int64_t kDecodePrompt = 16;
 
 struct BenchOptions {
@@ -53,6 +55,7 @@ struct BenchOptions {
   std::string type;
   int64_t n_prompt = 512;
   int64_t n_gen = 128;
+  int64_t depth = kDecodePrompt;
   int reps = 3;
   int threads = 0;
   int64_t bandwidth_mib = 1024;
@@ -139,14 +142,14 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   std::mt19937 rng(42);
   const int64_t n_vocab = m.hparams().n_vocab;
   const auto prompt = random_tokens(o.n_prompt, n_vocab, rng);
-  const auto short_prompt = random_tokens(kDecodePrompt, n_vocab, rng);
+  const auto short_prompt = random_tokens(o.depth, n_vocab, rng);
   const auto gen = random_tokens(o.n_gen, n_vocab, rng);
-  engine::Session session(m, pool, std::max(o.n_prompt, kDecodePrompt + o.n_gen));
+  engine::Session session(m, pool, std::max(o.n_prompt, o.depth + o.n_gen));
 
-  // Decode step k (0-based) sees kDecodePrompt + k + 1 cells; bytes read per
-  // token at the mean context of the steps [k0, k1).
+  // Decode step k (0-based) sees depth + k + 1 cells; bytes read per token
+  // at the mean context of the steps [k0, k1).
   const auto traffic = [&](int64_t k0, int64_t k1) {
-    const double ctx = static_cast<double>(kDecodePrompt) + static_cast<double>(k0 + k1 + 1) / 2.0;
+    const double ctx = static_cast<double>(o.depth) + static_cast<double>(k0 + k1 + 1) / 2.0;
     return model::decode_traffic(m, ctx, session.kv().type()).total();
   };
 
@@ -184,7 +187,7 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   r.pp = summarize(pp);
   r.tg = summarize(r.tg_reps);
   r.bw.gb_per_s = summarize(r.bw_reps).median;
-  r.mean_ctx = static_cast<double>(kDecodePrompt) + static_cast<double>(o.n_gen + 1) / 2.0;
+  r.mean_ctx = static_cast<double>(o.depth) + static_cast<double>(o.n_gen + 1) / 2.0;
   r.traffic = model::decode_traffic(m, r.mean_ctx, session.kv().type());
   return r;
 }
@@ -218,6 +221,7 @@ void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
       {"kernels", quant::kernel_isa()},
       {"n_prompt", o.n_prompt},
       {"n_gen", o.n_gen},
+      {"depth", o.depth},
       {"repetitions", o.reps},
       {"prefill_tok_s", r.pp.median},
       {"decode_tok_s", r.tg.median},
@@ -271,9 +275,10 @@ void print_text(const BenchOptions& o, const Subject& s, const Results& r) {
   std::printf("| %-8s | %10s | %21s | %8s | %s\n", "test", "tok/s", "min .. max", "stddev", "GB/s");
   std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f |\n", ("pp" + std::to_string(o.n_prompt)).c_str(),
               r.pp.median, r.pp.min, r.pp.max, r.pp.stddev);
-  std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f | %.1f (%.0f%% of read bandwidth)\n",
-              ("tg" + std::to_string(o.n_gen)).c_str(), r.tg.median, r.tg.min, r.tg.max, r.tg.stddev,
-              decode_gbs(r), 100.0 * bandwidth_fraction(r));
+  const std::string tg =
+      "tg" + std::to_string(o.n_gen) + (o.depth == kDecodePrompt ? "" : " @ d" + std::to_string(o.depth));
+  std::printf("| %-8s | %10.2f | %9.2f .. %8.2f | %8.2f | %.1f (%.0f%% of read bandwidth)\n", tg.c_str(),
+              r.tg.median, r.tg.min, r.tg.max, r.tg.stddev, decode_gbs(r), 100.0 * bandwidth_fraction(r));
   std::printf("(the median over the %zu decode chunks of their GB/s over the reads around them)\n",
               r.chunk_fractions.size());
   std::printf("\nbytes read per decoded token: %.2f MB (weights %.2f MB, embedding row %llu bytes, "
@@ -298,6 +303,9 @@ void register_bench(CLI::App& app, Handler& handler) {
       ->capture_default_str();
   cmd->add_option("-n,--n-gen", opt->n_gen, "Tokens to decode")
       ->check(CLI::PositiveNumber)
+      ->capture_default_str();
+  cmd->add_option("-d,--depth", opt->depth, "Context tokens before decode (untimed)")
+      ->check(CLI::Range(int64_t{1}, int64_t{1} << 24))
       ->capture_default_str();
   cmd->add_option("-r,--repetitions", opt->reps, "Repetitions of each test")
       ->check(CLI::PositiveNumber)

@@ -7,6 +7,7 @@
 #include "core/error.h"
 #include "core/fp16.h"
 #include "quant/blocks.h"
+#include "quant/type_traits.h"
 
 namespace hearth::compute {
 
@@ -55,10 +56,17 @@ void attend_generic(const AttentionGroup& g, std::vector<float>& scores) {
 }
 
 void attend(const AttentionGroup& g, std::vector<float>& scores) {
-  static const bool simd = cpu_features().has_avx2_kernels();
-  // The AVX2 kernel reads F16 / F32 rows; a Q8_0 cache uses the portable one.
-  if (simd && g.kv_type != TensorType::Q8_0 && g.d % 8 == 0 && g.dv % 8 == 0) {
-    check_kv_type(g.kv_type);
+  static const bool avx2 = cpu_features().has_avx2_kernels();
+  static const bool avx512 = quant::avx512_kernels_in_use();
+  check_kv_type(g.kv_type);
+  // A Q8_0 row is whole blocks (the cache's rows are): a vector never spans two.
+  if (!avx2 || (g.kv_type == TensorType::Q8_0 && (g.d % quant::kQK != 0 || g.dv % quant::kQK != 0))) {
+    attend_generic(g, scores);
+    return;
+  }
+  if (avx512 && g.d % 16 == 0 && g.dv % 16 == 0) {
+    avx512::attend(g, scores);
+  } else if (g.d % 8 == 0 && g.dv % 8 == 0) {
     avx2::attend(g, scores);
   } else {
     attend_generic(g, scores);

@@ -4,11 +4,15 @@
 //   p[h]    = softmax(s[h])
 //   out_h   = sum_j p[h][j] V[cell_j]
 // Keys and values are F16, Q8_0 or F32 (the KV cache types; Q8_0 rows are
-// whole 32-element blocks, so head offsets are block-aligned). Sharing the group
+// whole 32-element blocks, so head offsets are block-aligned; the SIMD
+// kernels read each 8 or 16 elements of a block as d * q, the reference's
+// dequantization, so a Q8_0 cache costs ~the same as an F16 one). Sharing the group
 // means each key and value row is read and converted once for all n_q heads.
 //
-// The AVX2 kernel (attention_avx2.cpp: F16C conversion, FMA dots, a
-// vectorised exp) is picked once from the CPU's features; the portable one
+// The SIMD kernel (attention_simd.h: F16C conversion, FMA dots, a vectorised
+// exp), on AVX-512 (attention_avx512.cpp) or AVX2 (attention_avx2.cpp)
+// vectors, is picked from the CPU's features as the quantized kernels are
+// (HEARTH_KERNELS=avx2 keeps the AVX-512 one out); the portable one
 // (attention.cpp) is the reference. They agree up to float rounding
 // (summation order and exp to within a few ulp).
 #pragma once
@@ -46,8 +50,14 @@ void attend(const AttentionGroup& g, std::vector<float>& scores);
 void attend_generic(const AttentionGroup& g, std::vector<float>& scores);
 
 namespace avx2 {
-// Same contract; needs d and dv multiples of 8. Call through attend().
+// Same contract; d and dv multiples of 8 (of 32 for Q8_0 rows). Call through attend().
 void attend(const AttentionGroup& g, std::vector<float>& scores);
 }  // namespace avx2
+
+namespace avx512 {
+// Same contract; d and dv multiples of 16 (of 32 for Q8_0 rows); an AVX-512 CPU
+// (CpuFeatures::has_avx512_kernels). Call through attend().
+void attend(const AttentionGroup& g, std::vector<float>& scores);
+}  // namespace avx512
 
 }  // namespace hearth::compute

@@ -264,6 +264,11 @@ const TensorType* types_with_kernels(int* count) {
 
 const char* kernel_isa() { return table().isa; }
 
+bool avx512_kernels_in_use() {
+  static const bool in_use = cpu_features().has_avx512_kernels() && avx512_allowed();
+  return in_use;
+}
+
 uint64_t activation_row_bytes(const TypeTraits& tr, int64_t n) {
   if (tr.act_extras) return tr.act_extras->row_bytes(n);
   return row_bytes(layout_of(tr.vec_dot_type), static_cast<uint64_t>(n));

@@ -53,6 +53,11 @@ const InterleavedKernels* avx512_vnni_band_kernels(TensorType type);
 // "avx2+avx512vnni" (and the AVX-512 VNNI dots).
 const char* kernel_isa();
 
+// Whether the table uses AVX-512 kernels: the CPU has them
+// (CpuFeatures::has_avx512_kernels) and HEARTH_KERNELS is not "avx2". The
+// compute layer's own kernels (attention) follow the same choice.
+bool avx512_kernels_in_use();
+
 // Activation rows as `tr`'s vec_dot and gemm read them: the row quantized to
 // tr.vec_dot_type, then the side data its kernels want (TypeTraits::act_extras).
 // Callers size rows with activation_row_bytes and fill them with

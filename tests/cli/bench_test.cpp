@@ -127,7 +127,25 @@ TEST(BenchCli, ModelFileReport) {
   EXPECT_EQ(j["n_prompt"], 16);
   EXPECT_EQ(j["n_gen"], 8);
   // Decode after a 16-token prompt: step k sees 16 + k + 1 cells, mean 16 + 4.5.
+  EXPECT_EQ(j["depth"], 16);
   EXPECT_EQ(j["bytes_per_token_detail"]["mean_context"], 20.5);
+}
+
+// --depth: decode after that many tokens of context, and the KV cache's bytes
+// per token counted at it (stories260K: 5 layers x 4 KV heads x 8 dims x 2
+// (K and V) x 2 bytes (F16) = 640 bytes a cell).
+TEST(BenchCli, DepthSetsTheDecodeContext) {
+  const Json shallow = bench_json({kStories, "-p", "8", "-n", "8"}, "1");
+  const Json deep = bench_json({kStories, "-p", "8", "-n", "8", "-d", "200"}, "1");
+  expect_consistent(deep);
+  EXPECT_EQ(deep["depth"], 200);
+  EXPECT_EQ(deep["bytes_per_token_detail"]["mean_context"], 204.5);
+  EXPECT_DOUBLE_EQ(deep["bytes_per_token_detail"]["kv"].get<double>() -
+                       shallow["bytes_per_token_detail"]["kv"].get<double>(),
+                   (204.5 - 20.5) * 640);
+  const auto r = run_hearth({"bench", kStories, "-d", "0"});
+  EXPECT_NE(r.exit_code, 0);  // refused by the parser
+  EXPECT_NE(r.err.find("--depth"), std::string::npos) << r.err;
 }
 
 // Three repetitions of 20 decode steps: three pairs of bracketing probes,

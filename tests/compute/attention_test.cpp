@@ -1,22 +1,44 @@
-// compute::attend (the kernel picked for this CPU) against the portable
-// reference, for F16 and F32 caches (Q8_0 against its dequantized values), group sizes that exercise every head
-// tile (4 and the 1..3 remainders), cell counts around the 8-wide vector
-// body, scattered cell lists and soft-capping.
+// compute::attend (the kernel picked for this CPU) and each SIMD kernel the
+// CPU can run (AVX2, AVX-512) against the portable reference, for F16, F32
+// and Q8_0 caches (and Q8_0 against its dequantized values), group sizes that exercise
+// every head tile (4 and the 1..3 remainders), cell counts around each cell
+// tile (8 / NH cells on AVX2, 16 / NH on AVX-512), head sizes that end in
+// every value pass, scattered cell lists and soft-capping.
 #include "compute/attention.h"
 
 #include <gtest/gtest.h>
 
 #include <random>
+#include <string_view>
 #include <utility>
 #include <vector>
 
+#include "core/cpu_features.h"
 #include "core/error.h"
 #include "quant/type_traits.h"
 
 namespace hearth::compute {
 namespace {
 
-void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int64_t kD = 64, int64_t kDv = 64) {
+using AttendFn = void (*)(const AttentionGroup&, std::vector<float>&);
+
+// A kernel and the multiple its head sizes must be (1: any).
+struct Kernel {
+  const char* name;
+  AttendFn fn;
+  int64_t multiple;
+};
+
+// attend() as the library picks, then every SIMD kernel this CPU runs.
+std::vector<Kernel> kernels() {
+  std::vector<Kernel> k{{"picked", attend, 1}};
+  if (cpu_features().has_avx2_kernels()) k.push_back({"avx2", avx2::attend, 8});
+  if (cpu_features().has_avx512_kernels()) k.push_back({"avx512", avx512::attend, 16});
+  return k;
+}
+
+void check_one(const Kernel& kernel, TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int64_t kD,
+               int64_t kDv) {
   constexpr int64_t kCacheCells = 80;
   std::mt19937 rng(static_cast<uint32_t>(n_q * 1000 + n_cells));
   std::normal_distribution<float> dist;
@@ -25,8 +47,8 @@ void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int6
   for (auto& x : q) x = dist(rng);
   for (auto& x : kf) x = dist(rng);
   for (auto& x : vf) x = dist(rng);
-  const uint64_t es = layout_of(kv_type).type_size;
-  std::vector<uint8_t> k(kf.size() * es), v(vf.size() * es);
+  const uint64_t k_row = row_bytes(layout_of(kv_type), kD), v_row = row_bytes(layout_of(kv_type), kDv);
+  std::vector<uint8_t> k(kCacheCells * k_row), v(kCacheCells * v_row);
   quant::quantize(kv_type, kf.data(), k.data(), kCacheCells, kD, nullptr);
   quant::quantize(kv_type, vf.data(), v.data(), kCacheCells, kDv, nullptr);
   std::vector<int64_t> cells;
@@ -40,15 +62,15 @@ void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int6
   g.d = kD;
   g.dv = kDv;
   g.k = k.data();
-  g.k_stride = kD * es;
+  g.k_stride = k_row;
   g.v = v.data();
-  g.v_stride = kDv * es;
+  g.v_stride = v_row;
   g.cells = cells.data();
   g.n_cells = n_cells;
   g.scale = 0.125f;
   g.softcap = softcap;
   g.out = out.data();
-  attend(g, scratch);
+  kernel.fn(g, scratch);
   g.out = ref.data();
   attend_generic(g, scratch);
   // Each output is a convex combination of values with |v| < 6; the kernels
@@ -56,27 +78,41 @@ void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int6
   // exp to a few ulp, both relative errors ~1e-6 of terms below 6: 2e-5 is
   // a bound with margin, far below any real error (wrong cell, head, scale).
   for (size_t i = 0; i < out.size(); ++i) {
-    ASSERT_NEAR(out[i], ref[i], 2e-5) << tensor_type_name(kv_type) << " n_q " << n_q << " cells " << n_cells
-                                      << " softcap " << softcap << " d " << kD << " dv " << kDv << " at " << i;
+    ASSERT_NEAR(out[i], ref[i], 2e-5) << kernel.name << " " << tensor_type_name(kv_type) << " n_q " << n_q
+                                      << " cells " << n_cells << " softcap " << softcap << " d " << kD << " dv "
+                                      << kDv << " at " << i;
+  }
+}
+
+// Every kernel that takes these head sizes (Q8_0 rows: whole blocks of 32).
+void check(TensorType kv_type, int64_t n_q, int64_t n_cells, float softcap, int64_t kD = 64, int64_t kDv = 64) {
+  if (kv_type == TensorType::Q8_0 && (kD % 32 != 0 || kDv % 32 != 0)) return;
+  for (const Kernel& k : kernels()) {
+    if (kD % k.multiple == 0 && kDv % k.multiple == 0) check_one(k, kv_type, n_q, n_cells, softcap, kD, kDv);
   }
 }
 
 TEST(Attention, MatchesReference) {
-  for (TensorType t : {TensorType::F16, TensorType::F32}) {
+  for (TensorType t : {TensorType::F16, TensorType::F32, TensorType::Q8_0}) {
     for (int64_t n_q : {1, 2, 3, 4, 5, 7}) {
-      for (int64_t n_cells : {1, 7, 8, 9, 33, 80}) check(t, n_q, n_cells, 0.0f);
+      for (int64_t n_cells : {1, 3, 4, 5, 7, 8, 9, 15, 16, 17, 33, 80}) check(t, n_q, n_cells, 0.0f);
     }
     check(t, 4, 33, 5.0f);
   }
 }
 
-// Other head sizes: the kernel's value passes cover 8 * (8 / group tile)
-// dimensions each, then 8 at a time (dv = 40 ends on one of those for every
-// tile); keys and values of different sizes.
+// Other head sizes: a value pass covers W * (C / group tile) dimensions (W
+// floats a vector, C chains: 8 and 8 on AVX2, 16 and 16 on AVX-512), then
+// passes of half as many vectors, down to one (dv = 40 ends on a one-vector
+// pass on AVX2, 48 on AVX-512); keys and values of different sizes.
 TEST(Attention, MatchesReferenceForOtherHeadSizes) {
-  for (const auto& [d, dv] : {std::pair<int64_t, int64_t>{128, 128}, {96, 40}, {40, 96}}) {
+  for (const auto& [d, dv] :
+       {std::pair<int64_t, int64_t>{128, 128}, {96, 40}, {40, 96}, {80, 48}, {48, 80}, {256, 256}}) {
     for (int64_t n_q : {1, 2, 3, 4, 7}) {
-      for (int64_t n_cells : {1, 9, 80}) check(TensorType::F16, n_q, n_cells, 0.0f, d, dv);
+      for (int64_t n_cells : {1, 9, 80}) {
+        check(TensorType::F16, n_q, n_cells, 0.0f, d, dv);
+        check(TensorType::Q8_0, n_q, n_cells, 0.0f, d, dv);
+      }
     }
   }
 }
@@ -140,6 +176,42 @@ TEST(Attention, Q8_0CacheMatchesItsDequantizedValues) {
   g.out = out32.data();
   attend_generic(g, scratch);
   for (size_t i = 0; i < out8.size(); ++i) ASSERT_NEAR(out8[i], out32[i], 2e-5) << i;
+}
+
+// The library runs the AVX-512 kernel exactly where the quantized kernels are
+// AVX-512 ones (HEARTH_KERNELS=avx2 keeps both out), on head sizes it takes;
+// else the AVX2 one where the CPU has it.
+TEST(Attention, PicksTheAvx512KernelWithTheQuantizedKernels) {
+  constexpr int64_t kD = 64, kCells = 33, kQ = 4;
+  std::mt19937 rng(5);
+  std::normal_distribution<float> dist;
+  std::vector<float> q(kQ * kD), kf(kCells * kD), vf(kCells * kD);
+  for (auto* vec : {&q, &kf, &vf}) for (auto& x : *vec) x = dist(rng);
+  std::vector<int64_t> cells;
+  for (int64_t j = 0; j < kCells; ++j) cells.push_back(j);
+  std::vector<float> picked(kQ * kD), simd(kQ * kD), scratch;
+  AttentionGroup g;
+  g.kv_type = TensorType::F32;
+  g.q = q.data();
+  g.n_q = kQ;
+  g.d = g.dv = kD;
+  g.k = reinterpret_cast<const uint8_t*>(kf.data());
+  g.v = reinterpret_cast<const uint8_t*>(vf.data());
+  g.k_stride = g.v_stride = kD * sizeof(float);
+  g.cells = cells.data();
+  g.n_cells = kCells;
+  g.scale = 0.125f;
+  g.out = picked.data();
+  attend(g, scratch);
+  g.out = simd.data();
+  const bool avx512 = quant::avx512_kernels_in_use();
+  EXPECT_EQ(avx512, cpu_features().has_avx512_kernels() && std::string_view(quant::kernel_isa()).find("avx512") !=
+                                                               std::string_view::npos);
+  const Kernel expected = avx512 ? Kernel{"avx512", avx512::attend, 16}
+                          : cpu_features().has_avx2_kernels() ? Kernel{"avx2", avx2::attend, 8}
+                                                              : Kernel{"generic", attend_generic, 1};
+  expected.fn(g, scratch);
+  for (size_t i = 0; i < picked.size(); ++i) ASSERT_EQ(picked[i], simd[i]) << expected.name << " " << i;
 }
 
 TEST(Attention, RejectsOtherQuantizedCaches) {

@@ -4,6 +4,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <fstream>
 #include <string>
@@ -21,7 +22,7 @@ std::filesystem::path temp_path(const std::string& name) {
 TEST(FileText, ReadsEveryByteOfARegularFile) {
   const auto p = temp_path("bytes");
   std::string bytes;
-  for (int i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>(i * 7919 % 256));  // NULs and high bytes too
+  for (uint32_t i = 0; i < 300000; ++i) bytes.push_back(static_cast<char>(i * 7919u % 256u));  // NULs, high bytes
   std::ofstream(p, std::ios::binary).write(bytes.data(), static_cast<std::streamsize>(bytes.size()));
   EXPECT_EQ(read_file_text(p, "test file"), bytes);
   std::ofstream(p, std::ios::binary | std::ios::trunc).flush();
