@@ -20,12 +20,7 @@
 #include "quant/x86/avx2_common.h"
 #include "quant/x86/avx512_common.h"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")
-#endif
+#include "quant/x86/avx512_region_begin.h"
 
 #include "compute/attention_simd.h"
 
@@ -75,8 +70,4 @@ void attend(const AttentionGroup& g, std::vector<float>& scores) { attend_simd<Z
 
 }  // namespace hearth::compute::avx512
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+#include "quant/x86/avx512_region_end.h"

@@ -138,43 +138,58 @@ TEST(Attention, OneCellReturnsItsValues) {
   for (int i = 0; i < 8; ++i) EXPECT_EQ(out[i], v[i]);
 }
 
+// n_q query heads over every step-th of n_cells cells of 64-dim F32 keys and
+// values, all random (normal).
+struct F32Heads {
+  static constexpr int64_t kD = 64;
+  int64_t n_q, n_cells;
+  std::vector<float> q, k, v;
+  std::vector<int64_t> cells;
+
+  F32Heads(int64_t queries, int64_t cache_cells, int64_t step, uint32_t seed)
+      : n_q(queries), n_cells(cache_cells), q(queries * kD), k(cache_cells * kD), v(cache_cells * kD) {
+    std::mt19937 rng(seed);
+    std::normal_distribution<float> dist;
+    for (auto* vec : {&q, &k, &v}) for (auto& x : *vec) x = dist(rng);
+    for (int64_t j = 0; j < cache_cells; j += step) cells.push_back(j);
+  }
+  AttentionGroup group(float* out) const {
+    AttentionGroup g;
+    g.kv_type = TensorType::F32;
+    g.q = q.data();
+    g.n_q = n_q;
+    g.d = g.dv = kD;
+    g.k = reinterpret_cast<const uint8_t*>(k.data());
+    g.v = reinterpret_cast<const uint8_t*>(v.data());
+    g.k_stride = g.v_stride = kD * sizeof(float);
+    g.cells = cells.data();
+    g.n_cells = static_cast<int64_t>(cells.size());
+    g.scale = 0.125f;
+    g.out = out;
+    return g;
+  }
+};
+
 // A Q8_0 cache attends exactly like an F32 cache holding its dequantized
 // values (same maths on the same numbers; only float summation order differs).
 TEST(Attention, Q8_0CacheMatchesItsDequantizedValues) {
-  constexpr int64_t kD = 64, kCells = 40, kQ = 3;
-  std::mt19937 rng(11);
-  std::normal_distribution<float> dist;
-  std::vector<float> q(kQ * kD), kf(kCells * kD), vf(kCells * kD);
-  for (auto* vec : {&q, &kf, &vf}) for (auto& x : *vec) x = dist(rng);
-  const uint64_t row = row_bytes(layout_of(TensorType::Q8_0), kD);
-  std::vector<uint8_t> k8(kCells * row), v8(kCells * row);
-  quant::quantize(TensorType::Q8_0, kf.data(), k8.data(), kCells, kD, nullptr);
-  quant::quantize(TensorType::Q8_0, vf.data(), v8.data(), kCells, kD, nullptr);
-  quant::dequantize(TensorType::Q8_0, k8.data(), kf.data(), kCells * kD);
-  quant::dequantize(TensorType::Q8_0, v8.data(), vf.data(), kCells * kD);
-  std::vector<int64_t> cells;
-  for (int64_t j = 0; j < kCells; j += 3) cells.push_back(j);
+  F32Heads h(3, 40, 3, 11);
+  const int64_t d = F32Heads::kD;
+  const uint64_t row = row_bytes(layout_of(TensorType::Q8_0), d);
+  std::vector<uint8_t> k8(h.n_cells * row), v8(h.n_cells * row);
+  quant::quantize(TensorType::Q8_0, h.k.data(), k8.data(), h.n_cells, d, nullptr);
+  quant::quantize(TensorType::Q8_0, h.v.data(), v8.data(), h.n_cells, d, nullptr);
+  quant::dequantize(TensorType::Q8_0, k8.data(), h.k.data(), h.n_cells * d);
+  quant::dequantize(TensorType::Q8_0, v8.data(), h.v.data(), h.n_cells * d);
 
-  std::vector<float> out8(kQ * kD), out32(kQ * kD), scratch;
-  AttentionGroup g;
-  g.q = q.data();
-  g.n_q = kQ;
-  g.d = g.dv = kD;
-  g.cells = cells.data();
-  g.n_cells = static_cast<int64_t>(cells.size());
-  g.scale = 0.125f;
+  std::vector<float> out8(h.n_q * d), out32(h.n_q * d), scratch;
+  AttentionGroup g = h.group(out8.data());
   g.kv_type = TensorType::Q8_0;
   g.k = k8.data();
   g.v = v8.data();
   g.k_stride = g.v_stride = row;
-  g.out = out8.data();
   attend(g, scratch);
-  g.kv_type = TensorType::F32;
-  g.k = reinterpret_cast<const uint8_t*>(kf.data());
-  g.v = reinterpret_cast<const uint8_t*>(vf.data());
-  g.k_stride = g.v_stride = kD * sizeof(float);
-  g.out = out32.data();
-  attend_generic(g, scratch);
+  attend_generic(h.group(out32.data()), scratch);
   for (size_t i = 0; i < out8.size(); ++i) ASSERT_NEAR(out8[i], out32[i], 2e-5) << i;
 }
 
@@ -182,35 +197,16 @@ TEST(Attention, Q8_0CacheMatchesItsDequantizedValues) {
 // AVX-512 ones (HEARTH_KERNELS=avx2 keeps both out), on head sizes it takes;
 // else the AVX2 one where the CPU has it.
 TEST(Attention, PicksTheAvx512KernelWithTheQuantizedKernels) {
-  constexpr int64_t kD = 64, kCells = 33, kQ = 4;
-  std::mt19937 rng(5);
-  std::normal_distribution<float> dist;
-  std::vector<float> q(kQ * kD), kf(kCells * kD), vf(kCells * kD);
-  for (auto* vec : {&q, &kf, &vf}) for (auto& x : *vec) x = dist(rng);
-  std::vector<int64_t> cells;
-  for (int64_t j = 0; j < kCells; ++j) cells.push_back(j);
-  std::vector<float> picked(kQ * kD), simd(kQ * kD), scratch;
-  AttentionGroup g;
-  g.kv_type = TensorType::F32;
-  g.q = q.data();
-  g.n_q = kQ;
-  g.d = g.dv = kD;
-  g.k = reinterpret_cast<const uint8_t*>(kf.data());
-  g.v = reinterpret_cast<const uint8_t*>(vf.data());
-  g.k_stride = g.v_stride = kD * sizeof(float);
-  g.cells = cells.data();
-  g.n_cells = kCells;
-  g.scale = 0.125f;
-  g.out = picked.data();
-  attend(g, scratch);
-  g.out = simd.data();
+  const F32Heads h(4, 33, 1, 5);
+  std::vector<float> picked(h.n_q * F32Heads::kD), simd(picked.size()), scratch;
+  attend(h.group(picked.data()), scratch);
   const bool avx512 = quant::avx512_kernels_in_use();
   EXPECT_EQ(avx512, cpu_features().has_avx512_kernels() && std::string_view(quant::kernel_isa()).find("avx512") !=
                                                                std::string_view::npos);
   const Kernel expected = avx512 ? Kernel{"avx512", avx512::attend, 16}
                           : cpu_features().has_avx2_kernels() ? Kernel{"avx2", avx2::attend, 8}
                                                               : Kernel{"generic", attend_generic, 1};
-  expected.fn(g, scratch);
+  expected.fn(h.group(simd.data()), scratch);
   for (size_t i = 0; i < picked.size(); ++i) ASSERT_EQ(picked[i], simd[i]) << expected.name << " " << i;
 }
 

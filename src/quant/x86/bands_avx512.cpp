@@ -29,12 +29,7 @@
 #include "quant/x86/avx512_common.h"
 #include "quant/x86/block_groups.h"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl"))), apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl")
-#endif
+#include "quant/x86/avx512_region_begin.h"
 
 #include "quant/x86/band_kernels.h"
 #include "quant/x86/legacy_bands_simd.h"
@@ -64,8 +59,4 @@ const InterleavedKernels q6_K_x8{bands::kRows, bands::q6k::pack, bands::q6k::unp
 
 }  // namespace hearth::quant::avx512
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+#include "quant/x86/avx512_region_end.h"
