@@ -16,8 +16,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "core/file_text.h"
 #include "core/error.h"
+#include "core/file_text.h"
 #include "core/thread_pool.h"
 #include "model/imatrix_collect.h"
 #include "model/model.h"

@@ -13,8 +13,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/commands.h"
-#include "core/file_text.h"
 #include "core/error.h"
+#include "core/file_text.h"
 #include "core/thread_pool.h"
 #include "engine/session.h"
 #include "tokenizer/tokenizer.h"

@@ -19,8 +19,8 @@
 
 #include "cli/commands.h"
 #include "cli/kl_json.h"
-#include "core/file_text.h"
 #include "core/error.h"
+#include "core/file_text.h"
 #include "core/thread_pool.h"
 #include "engine/perplexity.h"
 #include "tokenizer/tokenizer.h"

@@ -11,8 +11,8 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/kl_json.h"
-#include "core/file_text.h"
 #include "core/error.h"
+#include "core/file_text.h"
 #include "core/thread_pool.h"
 #include "engine/perplexity.h"
 #include "gguf/file.h"

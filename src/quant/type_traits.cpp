@@ -118,9 +118,11 @@ VnniKernels avx512_vnni_kernels(TT t) {
   }
 }
 
-// HEARTH_KERNELS=avx2 keeps the AVX-512 kernels out (to compare the two on
-// one machine). The AVX-512 kernels return the AVX2 bits (quant/kernels.h).
-bool avx512_allowed() {
+// Whether the table takes the AVX-512 kernels: the CPU has them, and
+// HEARTH_KERNELS=avx2 does not keep them out (to compare the two on one
+// machine). The AVX-512 kernels return the AVX2 bits (quant/kernels.h).
+bool avx512_wanted() {
+  if (!cpu_features().has_avx512_kernels()) return false;
   const char* want = std::getenv("HEARTH_KERNELS");
   return want == nullptr || std::string_view(want) != "avx2";
 }
@@ -150,7 +152,7 @@ struct Table {
         if (t.type == g) t.gemm = avx2_gemm(g);
       }
     }
-    if (!cpu_features().has_avx512_kernels() || !avx512_allowed()) return;
+    if (!avx512_wanted()) return;
     isa = "avx2+avx512";
     for (const TT g : x86::kAvx512Gemms) {
       for (auto& t : best) {
@@ -265,7 +267,7 @@ const TensorType* types_with_kernels(int* count) {
 const char* kernel_isa() { return table().isa; }
 
 bool avx512_kernels_in_use() {
-  static const bool in_use = cpu_features().has_avx512_kernels() && avx512_allowed();
+  static const bool in_use = avx512_wanted();
   return in_use;
 }
 
