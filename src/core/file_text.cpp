@@ -2,6 +2,7 @@
 
 #include <cerrno>
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 
@@ -14,6 +15,11 @@ namespace hearth {
 std::string read_file_text(const std::filesystem::path& path, std::string_view what) {
   std::ifstream in(path, std::ios::binary);
   if (!in) throw IoError(path.string() + ": cannot open the " + std::string(what) + ": " + std::strerror(errno));
+  // A directory opens, then claims a size of 2^63 - 1 bytes.
+  std::error_code ec;
+  if (std::filesystem::is_directory(path, ec)) {
+    throw IoError(path.string() + ": cannot read the " + std::string(what) + ": " + std::strerror(EISDIR));
+  }
   std::string text;
   in.seekg(0, std::ios::end);
   const std::streamoff size = in ? std::streamoff(in.tellg()) : -1;

@@ -10,7 +10,8 @@
 namespace hearth {
 
 // The bytes of the file at `path`. `what` names it in errors: IoError
-// "PATH: cannot open the WHAT: REASON", or "... cannot read the WHAT".
+// "PATH: cannot open the WHAT: REASON", or "... cannot read the WHAT" (a
+// directory: "...: Is a directory").
 std::string read_file_text(const std::filesystem::path& path, std::string_view what);
 
 }  // namespace hearth

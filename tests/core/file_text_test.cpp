@@ -49,6 +49,18 @@ TEST(FileText, ReadsAProcFile) {
   EXPECT_NE(status.find("Name:"), std::string::npos) << status;
 }
 
+// A directory opens as a stream and claims an enormous size: a clear error,
+// not an allocation of that size.
+TEST(FileText, ADirectoryIsAClearError) {
+  const auto dir = std::filesystem::temp_directory_path();
+  try {
+    read_file_text(dir, "gateway configuration");
+    FAIL() << "no error";
+  } catch (const IoError& e) {
+    EXPECT_EQ(std::string(e.what()), dir.string() + ": cannot read the gateway configuration: Is a directory");
+  }
+}
+
 TEST(FileText, AMissingFileNamesItselfWhatAndWhy) {
   try {
     read_file_text("/nonexistent/p.txt", "prompt file");
