@@ -18,6 +18,8 @@
 
 #include "core/cpu_features.h"
 #include "core/error.h"
+#include "core/fp16.h"
+#include "quant/bands.h"
 #include "quant/blocks.h"
 #include "quant/interleave.h"
 #include "quant/type_traits.h"
@@ -144,6 +146,65 @@ TEST(Interleave, EveryKernelIsExactlyTheReference) {
       }
     }
   }
+}
+
+// Q8_0 at the ends of its codes: weights of -128 (no quantizer writes it,
+// but a file may hold it: the VNNI kernels read x ^ 0x80, 0 there), 127 and
+// -127, against activations of -127..127 (the activation quantizer's range),
+// many pairings in every lane, with every ISA's kernels and the reference
+// giving the same bits.
+TEST(Interleave, Q8_0CodesAtTheirEndsAreExact) {
+  const int8_t ends[] = {-128, -127, 127, 0, 1, -1};
+  const int8_t y_ends[] = {-127, 127, 126, 0, 1, -1};
+  constexpr int64_t kN = 8 * kQK, kRowsOut = 2 * bands::kRows;
+  const TypeTraits& best = traits(TensorType::Q8_0);
+  Rows w;
+  w.row_bytes = sizeof(BlockQ8_0) * (kN / kQK);
+  w.bytes.resize(w.row_bytes * kRowsOut);
+  Rows plain;
+  plain.row_bytes = w.row_bytes;
+  plain.bytes.resize(plain.row_bytes);
+  auto* y = reinterpret_cast<BlockQ8_0*>(plain.bytes.data());
+  for (int64_t b = 0; b < kN / kQK; ++b) {
+    y[b].d = fp32_to_fp16(0.5f + static_cast<float>(b));
+    for (int e = 0; e < kQK; ++e) y[b].qs[e] = y_ends[static_cast<size_t>(b + e / 5) % std::size(y_ends)];
+  }
+  for (int64_t r = 0; r < kRowsOut; ++r) {
+    auto* x = reinterpret_cast<BlockQ8_0*>(w.bytes.data() + static_cast<uint64_t>(r) * w.row_bytes);
+    for (int64_t b = 0; b < kN / kQK; ++b) {
+      x[b].d = fp32_to_fp16(0.25f * static_cast<float>(r + 1));
+      // row 0: all -128 against y; the others cycle through the ends
+      for (int e = 0; e < kQK; ++e) {
+        x[b].qs[e] = r == 0 ? int8_t{-128} : ends[static_cast<size_t>(r + b + e) % std::size(ends)];
+      }
+    }
+  }
+  const auto a = test::as_read_by(best, plain.bytes, plain.row_bytes, 1, kN);
+  const TypeTraits& ref = generic_traits(TensorType::Q8_0);
+  std::vector<float> want(kRowsOut);
+  {
+    Rows banded = w;
+    interleave_rows(*ref.interleaved, kN, banded.bytes.data(), banded.bytes.data(), kRowsOut, banded.row_bytes);
+    ref.interleaved->gemm(kN, banded.bytes.data(), 2, plain.bytes.data(), plain.row_bytes, 1, want.data(), 0);
+  }
+  for (const auto& [isa, kernels] : runnable_kernels(TensorType::Q8_0)) {
+    Rows banded = w;
+    interleave_rows(*kernels, kN, banded.bytes.data(), banded.bytes.data(), kRowsOut, banded.row_bytes);
+    std::vector<float> got(kRowsOut, -1.0f);
+    kernels->gemm(kN, banded.bytes.data(), 2, a.data(), activation_row_bytes(best, kN), 1, got.data(), 0);
+    for (size_t i = 0; i < got.size(); ++i) {
+      ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i]))
+          << isa << ", row " << i << ": " << got[i] << " vs " << want[i];
+    }
+  }
+  // row 0 is -128 x sum(y) d_x d_y per block: the reference computes it
+  float row0 = 0;
+  for (int64_t b = 0; b < kN / kQK; ++b) {
+    int32_t sum = 0;
+    for (const int8_t q : y[b].qs) sum += q;
+    row0 += fp16_to_fp32(y[b].d) * 0.25f * static_cast<float>(-128 * sum);
+  }
+  EXPECT_NEAR(want[0], row0, 1e-3f * std::fabs(row0) + 1e-3f);
 }
 
 // Decode kernels (InterleavedKernels::decode) take S = decode_streams bands

@@ -54,6 +54,7 @@ struct Zmm {
   static I and_(I a, I b) { return _mm512_and_si512(a, b); }
   static I andnot(I a, I b) { return _mm512_andnot_si512(a, b); }
   static I or_(I a, I b) { return _mm512_or_si512(a, b); }
+  static I xor_(I a, I b) { return _mm512_xor_si512(a, b); }
   static I add16(I a, I b) { return _mm512_add_epi16(a, b); }
   static I add32(I a, I b) { return _mm512_add_epi32(a, b); }
   static I sub32(I a, I b) { return _mm512_sub_epi32(a, b); }

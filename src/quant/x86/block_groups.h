@@ -51,9 +51,12 @@ inline __m256 fold_group(__m256 d, __m256 sums, __m256 acc) { return _mm256_fmad
 //                  Codes::kTransposed (AVX-512 VNNI): vector j = 0..7, lane l:
 //                    elements 4j..4j+3 of block l, stored as four 64-byte
 //                    [j | j + 1] pairs;
-//   corrections: Q4_0 only: per block (the last nb % 8 included) -8 sum(y)
-//                as an int32, which the rows-interleaved Q4_0 kernels
-//                (quant/interleave.h) read too;
+//   corrections: per block (the last nb % 8 included) -c sum(y) as an
+//                int32, c the offset that makes the weight codes unsigned:
+//                8 for Q4_0 (codes 0..15 stand for -8..7), 128 for Q8_0
+//                (code x read as the byte x ^ 0x80 = x + 128, the AVX-512
+//                VNNI band kernels: quant/x86/legacy_bands_simd.h); the
+//                rows-interleaved kernels (quant/interleave.h) read them too;
 //   scales:      per block its d as a float (the last nb % 8 blocks included):
 //                8 at a time from fp16 cost the dot ~20 scalar ops per group.
 // kernels.h's avx2::q4_0_activation_extras (kPaired), q8_0_activation_extras
@@ -72,9 +75,8 @@ inline ExtrasLayout extras_layout(int64_t n, Codes codes) {
   const auto nb = static_cast<uint64_t>(legacy::block_count(n));
   ExtrasLayout l{};
   l.groups = round_up(nb * sizeof(BlockQ8_0), 64);
-  const bool q4_0 = codes != Codes::kWithout;
-  l.corrections = l.groups + (q4_0 ? nb / kGroup * kGroupBytes : 0);
-  l.scales = l.corrections + (q4_0 ? nb * sizeof(int32_t) : 0);
+  l.corrections = l.groups + (codes != Codes::kWithout ? nb / kGroup * kGroupBytes : 0);
+  l.scales = l.corrections + nb * sizeof(int32_t);
   l.row_bytes = round_up(l.scales + nb * sizeof(float), 64);
   return l;
 }
@@ -84,7 +86,7 @@ struct ActivationRow {
   const uint8_t* row;
   ExtrasLayout l;
   const uint8_t* group(int64_t g) const { return row + l.groups + static_cast<uint64_t>(g) * kGroupBytes; }
-  // the 8 blocks' -8 sum(y)
+  // the 8 blocks' -c sum(y) (c: 8 for Q4_0, 128 for Q8_0)
   const int32_t* corrections(int64_t g) const {
     return reinterpret_cast<const int32_t*>(row + l.corrections) + g * kGroup;
   }

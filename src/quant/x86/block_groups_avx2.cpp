@@ -8,11 +8,12 @@ namespace hearth::quant::groups {
 
 namespace {
 
-// -8 times the sum of a block's 32 activation codes.
-int32_t minus_8_sum(const BlockQ8_0& y) {
+// -c times the sum of a block's 32 activation codes: what a dot of codes
+// stored c above their values (unsigned bytes) owes (block_groups.h).
+int32_t minus_c_sum(const BlockQ8_0& y, int32_t c) {
   int32_t s = 0;
   for (const int8_t q : y.qs) s += q;
-  return -8 * s;
+  return -c * s;
 }
 
 void fill(int64_t n, uint8_t* row, Codes codes) {
@@ -33,10 +34,11 @@ void fill(int64_t n, uint8_t* row, Codes codes) {
         }
       }
     }
-    for (int64_t b = 0; b < nb; ++b) {
-      const int32_t c = minus_8_sum(y[b]);
-      std::memcpy(row + l.corrections + static_cast<uint64_t>(b) * sizeof(c), &c, sizeof(c));
-    }
+  }
+  const int32_t offset = codes == Codes::kWithout ? 128 : 8;  // Q8_0's codes, Q4_0's
+  for (int64_t b = 0; b < nb; ++b) {
+    const int32_t c = minus_c_sum(y[b], offset);
+    std::memcpy(row + l.corrections + static_cast<uint64_t>(b) * sizeof(c), &c, sizeof(c));
   }
   for (int64_t b = 0; b < nb; ++b) {
     const float d = avx2::fp16_scalar(y[b].d);
