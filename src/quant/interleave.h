@@ -88,9 +88,10 @@ extern const InterleavedKernels q4_0_x8;
 extern const InterleavedKernels q8_0_x8;
 extern const InterleavedKernels q4_K_x8;
 extern const InterleavedKernels q6_K_x8;
-// Q4_0 and Q8_0 with the VNNI dot instruction (x86/bands_vnni_avx512.cpp).
+// Q4_0, Q8_0 and Q4_K with the VNNI dot instruction (x86/bands_vnni_avx512.cpp).
 extern const InterleavedKernels q4_0_vnni_x8;
 extern const InterleavedKernels q8_0_vnni_x8;
+extern const InterleavedKernels q4_K_vnni_x8;
 }  // namespace avx512
 
 }  // namespace hearth::quant

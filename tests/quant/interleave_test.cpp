@@ -279,7 +279,7 @@ TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
   };
   const Expected expected[] = {{TensorType::Q4_0, &avx2::q4_0_x8, &avx512::q4_0_x8, &avx512::q4_0_vnni_x8},
                                {TensorType::Q8_0, &avx2::q8_0_x8, &avx512::q8_0_x8, &avx512::q8_0_vnni_x8},
-                               {TensorType::Q4_K, &avx2::q4_K_x8, &avx512::q4_K_x8, &avx512::q4_K_x8},
+                               {TensorType::Q4_K, &avx2::q4_K_x8, &avx512::q4_K_x8, &avx512::q4_K_vnni_x8},
                                {TensorType::Q6_K, &avx2::q6_K_x8, &avx512::q6_K_x8, &avx512::q6_K_x8}};
   for (const Expected& e : expected) {
     EXPECT_EQ(avx2_band_kernels(e.type), e.avx2) << tensor_type_name(e.type);
