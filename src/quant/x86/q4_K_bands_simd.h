@@ -73,6 +73,18 @@ struct Q4KStep {
     }
   }
 
+  // Vector v of a chunk's codes (at `codes`): its low nibbles (sub-block 2c)
+  // and high ones (2c + 1); y_bytes: the 4 activation bytes of sub-block 2c
+  // that the low nibbles meet (the high ones meet those 32 further).
+  struct Nibbles {
+    I lo, hi;
+  };
+  [[gnu::always_inline]] static inline Nibbles nibbles(const uint8_t* codes, uint64_t stride, int v, I low4) {
+    const I x = V::load(codes + 32 * v, stride);
+    return {V::and_(x, low4), V::and_(V::template srli16<4>(x), low4)};
+  }
+  static const int8_t* y_bytes(const BlockQ8_K& y, int c, int v) { return y.qs + 64 * c + 4 * v; }
+
   // With vpdpbusd: chunk c (sub-blocks 2c, 2c + 1; scales: pair c % 2 of
   // sc) into sumi, each sub-block's products summed in int32 by one
   // vpdpbusd per vector (a sub-block reaches 32 * 15 * 128: no int16 sum
@@ -89,13 +101,11 @@ struct Q4KStep {
     }
 #pragma GCC unroll 8
     for (int v = 0; v < 8; ++v) {
-      const I x = V::load(codes + 32 * v, stride);
-      const I lo = V::and_(x, low4);
-      const I hi = V::and_(V::template srli16<4>(x), low4);
+      const Nibbles x = nibbles(codes, stride, v, low4);
       for (int t = 0; t < NT; ++t) {
-        const int8_t* yq = y[t][s].qs + 64 * c + 4 * v;
-        lo32[v % 2][t] = V::dpbusd(lo32[v % 2][t], lo, V::bcast4(yq));
-        hi32[v % 2][t] = V::dpbusd(hi32[v % 2][t], hi, V::bcast4(yq + 32));
+        const int8_t* yq = y_bytes(y[t][s], c, v);
+        lo32[v % 2][t] = V::dpbusd(lo32[v % 2][t], x.lo, V::bcast4(yq));
+        hi32[v % 2][t] = V::dpbusd(hi32[v % 2][t], x.hi, V::bcast4(yq + 32));
       }
     }
     // lane r of the pair: (sc_2c,r, sc_2c+1,r) as int16, both below 64
@@ -146,13 +156,11 @@ struct Q4KStep {
       const uint8_t* codes = sb + q4k::kCodes + 256 * c;
 #pragma GCC unroll 2
       for (int v = 0; v < 8; ++v) {
-        const I x = V::load(codes + 32 * v, stride);
-        const I lo = V::and_(x, low4);
-        const I hi = V::and_(V::template srli16<4>(x), low4);
+        const Nibbles x = nibbles(codes, stride, v, low4);
         for (int t = 0; t < NT; ++t) {
-          const int8_t* yq = y[t][s].qs + 64 * c + 4 * v;
-          lo16[t] = V::add16(lo16[t], V::maddubs(lo, V::bcast4(yq)));
-          hi16[t] = V::add16(hi16[t], V::maddubs(hi, V::bcast4(yq + 32)));
+          const int8_t* yq = y_bytes(y[t][s], c, v);
+          lo16[t] = V::add16(lo16[t], V::maddubs(x.lo, V::bcast4(yq)));
+          hi16[t] = V::add16(hi16[t], V::maddubs(x.hi, V::bcast4(yq + 32)));
         }
       }
       // sub-blocks 2c and 2c + 1: pair c % 2 of sc0 (c < 2) or sc1
