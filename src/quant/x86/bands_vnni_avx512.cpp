@@ -24,13 +24,8 @@
 #include "quant/x86/avx512_common.h"
 #include "quant/x86/block_groups.h"
 
-#if defined(__clang__)
-#pragma clang attribute push(__attribute__((target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni"))), \
-                             apply_to = function)
-#else
-#pragma GCC push_options
-#pragma GCC target("avx2,fma,f16c,avx512f,avx512bw,avx512vl,avx512vnni")
-#endif
+#define HEARTH_AVX512_REGION_VNNI
+#include "quant/x86/avx512_region_begin.h"
 
 #include "quant/x86/band_kernels.h"
 #include "quant/x86/legacy_bands_simd.h"
@@ -60,8 +55,4 @@ const InterleavedKernels q4_K_vnni_x8{bands::kRows, bands::q4k::pack, bands::q4k
 
 }  // namespace hearth::quant::avx512
 
-#if defined(__clang__)
-#pragma clang attribute pop
-#else
-#pragma GCC pop_options
-#endif
+#include "quant/x86/avx512_region_end.h"
