@@ -88,10 +88,15 @@ extern const InterleavedKernels q4_0_x8;
 extern const InterleavedKernels q8_0_x8;
 extern const InterleavedKernels q4_K_x8;
 extern const InterleavedKernels q6_K_x8;
-// Q4_0, Q8_0 and Q4_K with the VNNI dot instruction (x86/bands_vnni_avx512.cpp).
+// The same with the VNNI dot instruction (x86/bands_vnni_avx512.cpp).
 extern const InterleavedKernels q4_0_vnni_x8;
 extern const InterleavedKernels q8_0_vnni_x8;
 extern const InterleavedKernels q4_K_vnni_x8;
+extern const InterleavedKernels q6_K_vnni_x8;
+// The AVX-512 decode kernels of Q4_K and Q6_K, which their VNNI tables take
+// too (x86/bands_vnni_avx512.cpp says why).
+void q4_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y);
+void q6_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y);
 }  // namespace avx512
 
 }  // namespace hearth::quant

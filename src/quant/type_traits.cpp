@@ -235,13 +235,14 @@ const InterleavedKernels* avx512_band_kernels(TensorType t) {
   }
 }
 
-// With AVX-512 VNNI: Q4_0's, Q8_0's and Q4_K's on vpdpbusd, Q6_K's AVX-512 one.
+// With AVX-512 VNNI: the same on vpdpbusd.
 const InterleavedKernels* avx512_vnni_band_kernels(TensorType t) {
   switch (t) {
     case TensorType::Q4_0: return &avx512::q4_0_vnni_x8;
     case TensorType::Q8_0: return &avx512::q8_0_vnni_x8;
     case TensorType::Q4_K: return &avx512::q4_K_vnni_x8;
-    default: return avx512_band_kernels(t);
+    case TensorType::Q6_K: return &avx512::q6_K_vnni_x8;
+    default: return nullptr;
   }
 }
 

@@ -100,8 +100,8 @@ TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
 
 // The band kernels of `type` this CPU can run: the best table's, and each
 // ISA's below it (on an AVX-512 CPU the table takes the AVX-512 ones, whose
-// odd last band is the AVX2 kernel's; with VNNI, Q4_0's and Q8_0's VNNI
-// ones; all are checked whole here).
+// odd last band is the AVX2 kernel's; with VNNI, the VNNI tables, whose
+// Q4_K and Q6_K decode is the AVX-512 one; all are checked whole here).
 std::vector<std::pair<std::string, const InterleavedKernels*>> runnable_kernels(TensorType type) {
   std::vector<std::pair<std::string, const InterleavedKernels*>> out = {
       {std::string("table: ") + kernel_isa(), traits(type).interleaved}};
@@ -264,7 +264,7 @@ TEST(Interleave, DecodeKernelsAreExactlyTheReference) {
 
 // Where the CPU has AVX-512 (F, BW, VL), the table takes the AVX-512 band
 // kernels, and nowhere else (an AVX2-only CPU must never reach them); with
-// VNNI too, Q4_0's and Q8_0's VNNI ones.
+// VNNI too, the VNNI ones.
 TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
   const bool avx512 = std::string(kernel_isa()).starts_with("avx2+avx512");
   const bool vnni = std::string(kernel_isa()) == "avx2+avx512vnni";
@@ -280,7 +280,7 @@ TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
   const Expected expected[] = {{TensorType::Q4_0, &avx2::q4_0_x8, &avx512::q4_0_x8, &avx512::q4_0_vnni_x8},
                                {TensorType::Q8_0, &avx2::q8_0_x8, &avx512::q8_0_x8, &avx512::q8_0_vnni_x8},
                                {TensorType::Q4_K, &avx2::q4_K_x8, &avx512::q4_K_x8, &avx512::q4_K_vnni_x8},
-                               {TensorType::Q6_K, &avx2::q6_K_x8, &avx512::q6_K_x8, &avx512::q6_K_x8}};
+                               {TensorType::Q6_K, &avx2::q6_K_x8, &avx512::q6_K_x8, &avx512::q6_K_vnni_x8}};
   for (const Expected& e : expected) {
     EXPECT_EQ(avx2_band_kernels(e.type), e.avx2) << tensor_type_name(e.type);
     EXPECT_EQ(avx512_band_kernels(e.type), e.avx512) << tensor_type_name(e.type);

@@ -1,11 +1,24 @@
-// The AVX-512 VNNI tables of Q4_0, Q8_0 and Q4_K in bands
+// The AVX-512 VNNI tables of Q4_0, Q8_0, Q4_K and Q6_K in bands
 // (quant/interleave.h): the AVX-512 band kernels (x86/bands_avx512.cpp,
 // policy x86/bands_zmm.h) with each block's byte products per lane summed by
-// vpdpbusd chains (band_kernels.h: dot_block; q4_K_bands_simd.h: chunk_vnni)
-// instead of maddubs, int16 adds and a madd. Integer sums, exact either way:
-// the same bits as the AVX2 kernels (tests/quant/interleave_test.cpp). The
-// table picks them where the CPU has AVX-512 VNNI
-// (CpuFeatures::has_avx512_vnni_kernels); Q6_K keeps the AVX-512 kernel.
+// vpdpbusd chains (band_kernels.h: dot_block; q4_K_bands_simd.h: chunk_vnni;
+// q6_K_bands_simd.h: quarter_vnni) instead of maddubs, int16 adds and a madd.
+// Integer sums, exact either way: the same bits as the AVX2 kernels
+// (tests/quant/interleave_test.cpp). The table picks them where the CPU has
+// AVX-512 VNNI (CpuFeatures::has_avx512_vnni_kernels).
+//
+// Q4_K's and Q6_K's tables decode with the plain AVX-512 kernels
+// (avx512::q4_K_decode, q6_K_decode): from memory, two threads streamed
+// their bands faster with them than with the VNNI ones, though these are the
+// faster in cache (hearth_stream_bench, 20 passes each, Zen 5, 2026-12-01,
+// medians of the fast state; VNNI against plain, pairs run in turn):
+//   Q4_K 2048 rows 80 / 84 / 88 against 86 / 85 / 90 %, 8192 rows 87 / 90 /
+//   98 against 93 / 97 / 97 % of the read probe;
+//   Q6_K 2048 rows 83 / 83 / 83 against 90 / 89 / 89 %, 8192 rows 92 / 92 /
+//   91 against 98 / 100 / 96 %;
+// Q4_0's and Q8_0's VNNI kernels stream as fast or faster (Q8_0 2048 rows:
+// 95-97 against 89-92 %), and keep them. The gemms, bound by arithmetic, take
+// the VNNI kernels: BandGemm Q6_K 291-297 against 265-270 GFLOP/s.
 //
 // Its own file, its own target region: the plain AVX-512 kernels must stay
 // free of VNNI instructions for the CPUs without them, and each file compiles
@@ -21,6 +34,7 @@
 #include "quant/legacy_bands.h"
 #include "quant/legacy_common.h"
 #include "quant/q4_K_bands.h"
+#include "quant/q6_K_bands.h"
 #include "quant/x86/avx512_common.h"
 #include "quant/x86/block_groups.h"
 
@@ -30,6 +44,7 @@
 #include "quant/x86/band_kernels.h"
 #include "quant/x86/legacy_bands_simd.h"
 #include "quant/x86/q4_K_bands_simd.h"
+#include "quant/x86/q6_K_bands_simd.h"
 #include "quant/x86/bands_zmm.h"
 
 namespace hearth::quant::avx512 {
@@ -43,6 +58,7 @@ struct ZmmVnni : Zmm {
 using Q4_0 = bandsimd::Q4_0Bands<ZmmVnni>;
 using Q8_0 = bandsimd::Q8_0Bands<ZmmVnni>;
 using Q4K = bandsimd::Q4KBands<ZmmVnni>;
+using Q6K = bandsimd::Q6KBands<ZmmVnni>;
 
 }  // namespace
 
@@ -51,7 +67,9 @@ const InterleavedKernels q4_0_vnni_x8{bands::kRows, bands::pack<BlockQ4_0>, band
 const InterleavedKernels q8_0_vnni_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
                                       gemm<Q8_0, avx2::q8_0_x8>, bandsimd::decode<Q8_0>, Q8_0::kDecodeStreams};
 const InterleavedKernels q4_K_vnni_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack, gemm<Q4K, avx2::q4_K_x8>,
-                                      bandsimd::decode<Q4K>, Q4K::kDecodeStreams};
+                                      q4_K_decode, Q4K::kDecodeStreams};
+const InterleavedKernels q6_K_vnni_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack, gemm<Q6K, avx2::q6_K_x8>,
+                                      q6_K_decode, Q6K::kDecodeStreams};
 
 }  // namespace hearth::quant::avx512
 

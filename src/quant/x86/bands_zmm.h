@@ -70,6 +70,10 @@ struct Zmm {
   static I srli32(I a) {
     return _mm512_srli_epi32(a, N);
   }
+  template <int N>
+  static I srai32(I a) {
+    return _mm512_srai_epi32(a, N);
+  }
   static I mullo32(I a, I b) { return _mm512_mullo_epi32(a, b); }
   static I srl16(I a, int n) { return _mm512_srl_epi16(a, _mm_cvtsi32_si128(n)); }
   static I sll16(I a, int n) { return _mm512_sll_epi16(a, _mm_cvtsi32_si128(n)); }

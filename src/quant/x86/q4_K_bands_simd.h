@@ -30,6 +30,9 @@
 // sub-block (55-61 with one: the chain's latency), BandGemm 349-361 against
 // 342-349 GFLOP/s; Llama-3.2-1B Q4_K_M pp512 256-258 -> 264-270 tok/s, decode
 // 90.2-96.0 -> 95.7-98.0 % of the read probe (3 pairs, reads 57-60 GB/s).
+// That decode figure did not hold: the stream benchmark, which compares each
+// pass with probes around it, finds the plain kernel streams faster from
+// memory, and decode takes it (x86/bands_vnni_avx512.cpp).
 #pragma once
 
 #include <immintrin.h>

@@ -22,6 +22,11 @@
 //     on the sums) spills less: 29.5 -> 32 GB/s in L2, gemm 92 -> 98, but
 //     22.5 against 23-24.5 from memory, the case decode runs: the loads
 //     issued early keep more of the stream in flight.
+// With VNNI (quarter_vnni), one core, Zen 5, against the AVX-512 kernel in
+// the same runs: BandGemm 291-297 against 265-270 GFLOP/s, 73-74 against
+// 65-66 GB/s in L2 (the gemm's one-token tile); from memory, two threads, it
+// streams slower, and decode keeps the AVX-512 kernel
+// (x86/bands_vnni_avx512.cpp).
 #pragma once
 
 #include <cstdint>
@@ -46,6 +51,21 @@ struct Q6KStep {
     return V::load_i8_i16(sb + bands::q6k::kScales + 16 * p, stride);
   }
 
+  // Group w (0..15) of a super-block's indices: a, b, c and d (q6_K_bands.h)
+  // of 4 elements of each row. a, b, c: the low 6 bits; d: the top 2 bits of
+  // each, masked before the shifts, so no bit crosses into the other byte of
+  // a 16-bit lane (one mask register for all).
+  struct Codes {
+    I a, b, c, d;
+  };
+  [[gnu::always_inline]] static inline Codes codes(const uint8_t* sb, uint64_t stride, int w, I top2) {
+    const uint8_t* group = sb + bands::q6k::kCodes + bands::q6k::kGroupBytes * static_cast<uint64_t>(w);
+    const I v0 = V::load(group, stride), v1 = V::load(group + 32, stride), v2 = V::load(group + 64, stride);
+    const I d = V::or_(V::or_(V::template srli16<6>(V::and_(v0, top2)), V::template srli16<4>(V::and_(v1, top2))),
+                       V::template srli16<2>(V::and_(v2, top2)));
+    return {V::andnot(top2, v0), V::andnot(top2, v1), V::andnot(top2, v2), d};
+  }
+
   // Quarter hk of a super-block: half h = hk / 2, rows l = 0..15 (k = 0) or
   // 16..31 (k = 1) of it: sub-blocks 8h + k + 0, 2, 4, 6 (scale pairs 4h + m,
   // element k). Inlined into loops unrolled so that hk, and with it every
@@ -53,7 +73,6 @@ struct Q6KStep {
   template <int NT>
   [[gnu::always_inline]] static inline void quarter(const uint8_t* sb, uint64_t stride, const BlockQ8_K* const (&y)[NT],
                                                     int64_t s, int hk, I (&sumi)[NT]) {
-    namespace q6k = bands::q6k;
     const I top2 = V::set1_8(static_cast<char>(0xc0));
     const int h = hk / 2, k = hk % 2;
     const I sa = one_of_pair<V>(scale_pair(sb, stride, 4 * h), k);
@@ -66,21 +85,13 @@ struct Q6KStep {
       for (int t = 0; t < NT; ++t) a16[t] = b16[t] = c16[t] = d16[t] = V::zero();
       for (int i = 0; i < 2; ++i) {
         const int wl = 4 * k + 2 * w2 + i;  // w % 8
-        const uint8_t* group = sb + q6k::kCodes + q6k::kGroupBytes * static_cast<uint64_t>(8 * h + wl);
-        const I v0 = V::load(group, stride), v1 = V::load(group + 32, stride), v2 = V::load(group + 64, stride);
-        // a, b, c: the low 6 bits; d: the top 2 bits of each, masked
-        // before the shifts, so no bit crosses into the other byte of
-        // a 16-bit lane (one mask register for all).
-        const I qa = V::andnot(top2, v0), qb = V::andnot(top2, v1);
-        const I qc = V::andnot(top2, v2);
-        const I qd = V::or_(V::or_(V::template srli16<6>(V::and_(v0, top2)), V::template srli16<4>(V::and_(v1, top2))),
-                            V::template srli16<2>(V::and_(v2, top2)));
+        const Codes q = codes(sb, stride, 8 * h + wl, top2);
         for (int t = 0; t < NT; ++t) {
           const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
-          a16[t] = V::add16(a16[t], V::maddubs(qa, V::bcast4(yq)));
-          b16[t] = V::add16(b16[t], V::maddubs(qb, V::bcast4(yq + 32)));
-          c16[t] = V::add16(c16[t], V::maddubs(qc, V::bcast4(yq + 64)));
-          d16[t] = V::add16(d16[t], V::maddubs(qd, V::bcast4(yq + 96)));
+          a16[t] = V::add16(a16[t], V::maddubs(q.a, V::bcast4(yq)));
+          b16[t] = V::add16(b16[t], V::maddubs(q.b, V::bcast4(yq + 32)));
+          c16[t] = V::add16(c16[t], V::maddubs(q.c, V::bcast4(yq + 64)));
+          d16[t] = V::add16(d16[t], V::maddubs(q.d, V::bcast4(yq + 96)));
         }
       }
       for (int t = 0; t < NT; ++t) {
@@ -88,6 +99,44 @@ struct Q6KStep {
         const I cd = V::add32(V::madd(c16[t], sc), V::madd(d16[t], sd));
         sumi[t] = V::add32(sumi[t], V::add32(ab, cd));
       }
+    }
+  }
+
+  // With vpdpbusd: quarter hk as above, each sub-block's products summed in
+  // int32 over its 16 elements (a sub-block reaches 16 * 63 * 128: no int16
+  // sum holds it), then multiplied by its scale in int32 (vpmulld, once per
+  // sub-block): where maddubs and an int16 add were per 4 elements and a madd
+  // per 8.
+  template <int NT>
+  [[gnu::always_inline]] static inline void quarter_vnni(const uint8_t* sb, uint64_t stride,
+                                                         const BlockQ8_K* const (&y)[NT], int64_t s, int hk,
+                                                         I (&sumi)[NT]) {
+    const I top2 = V::set1_8(static_cast<char>(0xc0));
+    const int h = hk / 2, k = hk % 2;
+    I a[NT], b[NT], c[NT], d[NT];
+    for (int t = 0; t < NT; ++t) a[t] = b[t] = c[t] = d[t] = V::zero();
+#pragma GCC unroll 1
+    for (int w = 0; w < 4; ++w) {
+      const int wl = 4 * k + w;  // w % 8
+      const Codes q = codes(sb, stride, 8 * h + wl, top2);
+      for (int t = 0; t < NT; ++t) {
+        const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
+        a[t] = V::dpbusd(a[t], q.a, V::bcast4(yq));
+        b[t] = V::dpbusd(b[t], q.b, V::bcast4(yq + 32));
+        c[t] = V::dpbusd(c[t], q.c, V::bcast4(yq + 64));
+        d[t] = V::dpbusd(d[t], q.d, V::bcast4(yq + 96));
+      }
+    }
+    // element k of scale pairs 4h .. 4h + 3 as int32 lanes (signed)
+    I sc[4];
+    for (int m = 0; m < 4; ++m) {
+      const I pair = scale_pair(sb, stride, 4 * h + m);
+      sc[m] = V::template srai32<16>(k ? pair : V::template slli32<16>(pair));
+    }
+    for (int t = 0; t < NT; ++t) {
+      const I ab = V::add32(V::mullo32(a[t], sc[0]), V::mullo32(b[t], sc[1]));
+      const I cd = V::add32(V::mullo32(c[t], sc[2]), V::mullo32(d[t], sc[3]));
+      sumi[t] = V::add32(sumi[t], V::add32(ab, cd));
     }
   }
 
@@ -110,8 +159,13 @@ struct Q6KStep {
     // In ascending order two is faster there too: one core from memory
     // 24.8-25.2 -> 26.6-27.4 GB/s, two threads in the host's fast state 80 ->
     // 83 % of the read probe (medians of ~80 passes, 2026-11-30).
+    if constexpr (HasDpbusd<V>) {
+#pragma GCC unroll 4
+      for (int hk = 0; hk < 4; ++hk) quarter_vnni<NT>(sb, stride, y, s, hk, sumi);
+    } else {
 #pragma GCC unroll 2
-    for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, stride, y, s, hk, sumi);
+      for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, stride, y, s, hk, sumi);
+    }
     const F d = V::load_ph(sb + q6k::kD, stride);
     for (int t = 0; t < NT; ++t) {
       const I total = V::sub32(sumi[t], V::template slli32<5>(offs[t]));
