@@ -12,8 +12,9 @@
 // their bands faster with them than with the VNNI ones, though these are the
 // faster in cache (hearth_stream_bench, 20 passes each, Zen 5, 2026-12-01,
 // medians of the fast state; VNNI against plain, pairs run in turn):
-//   Q4_K 2048 rows 80 / 84 / 88 against 86 / 85 / 90 %, 8192 rows 87 / 90 /
-//   98 against 93 / 97 / 97 % of the read probe;
+//   Q4_K 2048 rows 80 / 84 / 88 against 86 / 85 / 90 % of the read probe,
+//   an hour later 81 / 85 / 83 against 85 / 77 / 80 % (mixed); 8192 rows 87 /
+//   90 / 98 against 93 / 97 / 97 %, later 93 / 90 against 97 / 98 %;
 //   Q6_K 2048 rows 83 / 83 / 83 against 90 / 89 / 89 %, 8192 rows 92 / 92 /
 //   91 against 98 / 100 / 96 %;
 // Q4_0's and Q8_0's VNNI kernels stream as fast or faster (Q8_0 2048 rows:
