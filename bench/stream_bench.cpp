@@ -12,7 +12,11 @@
 // for a plain read of the same bands with the same split (what the kernel
 // would stream if its arithmetic were free). At the end: the medians over the
 // passes whose reads were both fast (> 50 GB/s) and both slow (< 42 GB/s):
-// this host's two bandwidth states (README, Performance).
+// this host's two bandwidth states (README, Performance). Each pass also
+// reads the state's two other signs: one thread's read rate (a 256 MiB
+// probe; the same ~31 GB/s in both states: a core's own limit) and the
+// pool's round trip (an empty two-thread loop: ~290 ns in the slow state,
+// ~940 ns in the fast one, where the two vCPUs no longer share a cache).
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -88,6 +92,15 @@ int main(int argc, char** argv) {
 
   hearth::ThreadPool pool(threads);
   hearth::ReadProbe probe(pool, uint64_t{512} << 20);
+  hearth::ThreadPool single(1);
+  hearth::ReadProbe probe_one(single, uint64_t{256} << 20);
+  // The mean time of an empty loop on all the pool's threads, ns.
+  const auto round_trip_ns = [&pool] {
+    constexpr int kLoops = 20000;
+    const auto t0 = Clock::now();
+    for (int i = 0; i < kLoops; ++i) pool.parallel_for(pool.size(), [](int64_t, int64_t, int) {});
+    return std::chrono::duration<double>(Clock::now() - t0).count() / kLoops * 1e9;
+  };
   hearth::compute::MatmulScratch scratch;
   const double total = static_cast<double>(matrix) * copies;
   std::printf("%s: %d matrices of %lld x %lld (%.1f MB each), %d threads\n", argv[1], copies,
@@ -114,8 +127,10 @@ int main(int argc, char** argv) {
     const double plain = total / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9;
     const double after = probe.best_of(2);
     const double limit = (before + after) / 2;
-    std::printf("reads %5.1f %5.1f GB/s | kernel %5.1f GB/s (%3.0f %%) | plain read of the bands %5.1f (%3.0f %%)\n",
-                before, after, kernel, 100 * kernel / limit, plain, 100 * plain / limit);
+    std::printf("reads %5.1f %5.1f GB/s | kernel %5.1f GB/s (%3.0f %%) | plain read of the bands %5.1f (%3.0f %%) | "
+                "one thread %4.1f GB/s, round trip %4.0f ns\n",
+                before, after, kernel, 100 * kernel / limit, plain, 100 * plain / limit, probe_one.best_of(2),
+                round_trip_ns());
     if (std::min(before, after) > 50) {
       fast_kernel.push_back(kernel / limit);
       fast_read.push_back(plain / limit);

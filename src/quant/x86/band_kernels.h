@@ -63,16 +63,6 @@ void decode(int64_t n, const void* band_data, int64_t n_groups, int64_t partner,
   }
 }
 
-// Software prefetch into L1 of the lines of [p, p + bytes) in each of the
-// V::kBands bands (`stride` bytes apart).
-template <typename V>
-[[gnu::always_inline]] inline void prefetch_bands(const uint8_t* p, uint64_t stride, uint64_t bytes) {
-  for (int k = 0; k < V::kBands; ++k) {
-    const char* at = reinterpret_cast<const char*>(p) + k * stride;
-    for (uint64_t o = 0; o < bytes; o += 64) _mm_prefetch(at + o, _MM_HINT_T0);
-  }
-}
-
 // A policy with vpdpbusd (V::dpbusd(acc, u, s): acc + in each 32-bit lane
 // the sum of the 4 products of u's unsigned and s's signed bytes there).
 template <typename V>

@@ -10,19 +10,16 @@
 // a convert, a multiply and an FMA per block and token (the formula of
 // quant/interleave.h).
 //
-// Decode (one-token tiles) requests each band's bytes 1 KB ahead into L1: the
-// hardware prefetchers alone left these kernels short of the read probe where a
-// decode step streams four bands per thread (Q4_0's kernel reads ~5 bytes per
-// instruction, Q8_0's ~10, so the out-of-order window reaches less far ahead in
-// Q4_0; why Q8_0 gains too is not known). Llama-3.2-1B decode, 2 threads, Zen
-// 5, A/B interleaved: Q4_0 82.9-90.5 -> 88.6-91.6 % of the read bandwidth (7
-// pairs, one even), Q8_0 75.8-90.6 -> 83.3-95.7 % (4 of 5 pairs; one lost 88.8
-// -> 83.4 at ~42 GB/s); the AVX2 tables Q8_0 74.0 / 80.7 -> 81.0 / 87.9 %, Q4_0
-// 63.5 / 82.1 -> 75.5 / 85.5 %. Farther lost: 4 KB cost Q8_0 97-99 -> 85 % of a
-// plain read (hearth_stream_bench), 2 KB was mixed. On Zen 4, with one stream
-// per core, the row kernels' requests (avx2_common.h, 1 KB ahead into L1 and 24
-// KB further into L2) had cost more than they gave here (make bench, one core
-// from memory: Q8_0 22.3-23.5 -> 26.0-26.2 GB/s without them).
+// Decode (one-token tiles) leaves the streams to the hardware prefetchers. A
+// request of each band's bytes 1 KB ahead into L1 had won an A/B of whole
+// runs (Llama-3.2-1B, 2 threads, Zen 5: Q4_0 82.9-90.5 -> 88.6-91.6 %), but
+// with each decode chunk sorted by the host's bandwidth state (the reads
+// around it: > 50 GB/s fast, < 42 slow) it lost in both: Q8_0 fast 84.2 ->
+// 92.8 %, slow 94.6 -> 97.2 % without it (medians of ~70 chunks each), Q4_0
+// fast 78.4 -> 86.5 %, slow 94.9 -> 96.6 %; into L2 instead of L1 was in
+// between. One core from memory (hearth_stream_bench T 2048 6 1, the state
+// does not move it): Q8_0 82-92 -> 94-103 %, Q4_0 79-85 -> 93-98 %, and the
+// AVX2 tables (HEARTH_KERNELS=avx2) Q8_0 64-96 -> 88-101 %, Q4_0 53-94 -> 75-90 %.
 #pragma once
 
 #include <cstdint>
@@ -60,9 +57,6 @@ struct LegacyBands {
   // either way in the slow state). A plain read of 4 streams per thread ran
   // 68-70 GB/s against 62-66 for 2 and 56-59 for 1 (and 43-47 for 8).
   static constexpr int kDecodeStreams = 4;
-  // How far ahead one-token tiles request each band's bytes (see the top).
-  static constexpr uint64_t kDecodePrefetch = 1024;
-
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
 
   // The float step of a block: acc += (d_x,r d_y) * sums_r.
@@ -83,7 +77,6 @@ struct LegacyBands {
 #pragma GCC unroll 4
       for (int g = 0; g < G; ++g) {
         const uint8_t* pair = band + g * group + static_cast<uint64_t>(b) * L::kBlockBytes;
-        if constexpr (NT == 1) prefetch_bands<V>(pair + kDecodePrefetch, stride, 2 * L::kBlockBytes);
         const uint8_t* codes = pair + 2 * L::kScaleBytes;
         Fmt::template block<NT>(codes, pair, stride, b, a, acc[g]);
         Fmt::template block<NT>(codes + L::kCodeBytes, pair + L::kScaleBytes, stride, b + 1, a, acc[g]);
