@@ -56,6 +56,10 @@ struct LegacyBands {
   // taken one stream) Q8_0 80-82 -> 87-98 %, Q4_0 73-83 -> 83-92 %; ~100 %
   // either way in the slow state). A plain read of 4 streams per thread ran
   // 68-70 GB/s against 62-66 for 2 and 56-59 for 1 (and 43-47 for 8).
+  // Once the software prefetch was gone (session 25), two streams again:
+  // from memory 2-6 points ahead in both states (2048 rows), but in the
+  // model Q8_0 fast 92.8 -> 90.9 %, slow 96.8 -> 96.6, Q4_0 slow 96.2 ->
+  // 94.8 (2 rounds): four stay.
   static constexpr int kDecodeStreams = 4;
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
 
