@@ -128,9 +128,7 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 
 // Bands/*: the same decode step over the matrix interleaved in bands
 // (quant/interleave.h), as compute::matmul runs a model's matrices on one
-// thread: through the kernels' decode entry where they have one (bands k and
-// k + n_bands / S streamed together, the last n_bands % S by the gemm), else
-// their gemm with one token.
+// thread (quant::decode_rows over all the rows).
 // `isa`: "" for the table's, or the kernels of one ISA below it ("avx2",
 // "avx512": the same layout and activation side data) to compare them.
 const quant::InterleavedKernels& band_kernels(TensorType type, const std::string& isa) {
@@ -145,15 +143,8 @@ void BM_Bands(benchmark::State& state, TensorType type, const std::string& isa, 
   DecodeShape d = decode_shape(tr, matrix_bytes);
   quant::interleave_rows(k, kRowLen, d.w.get(), d.w.get(), d.rows, d.row_bytes);
   std::vector<float> y(static_cast<size_t>(d.rows));
-  const int64_t n_bands = d.rows / k.rows;
-  const int64_t streams = k.decode ? k.decode_streams : 1, part = n_bands / streams;
-  const uint64_t band_bytes = d.row_bytes * static_cast<uint64_t>(k.rows);
   for (auto _ : state) {
-    if (k.decode) k.decode(kRowLen, d.w.get(), part, part, d.act.data(), y.data());
-    if (const int64_t done = k.decode ? streams * part : 0; done < n_bands) {
-      k.gemm(kRowLen, d.w.get() + done * band_bytes, n_bands - done, d.act.data(), 0, 1, y.data() + done * k.rows,
-             d.rows);
-    }
+    quant::decode_rows(k, kRowLen, d.w.get(), d.row_bytes, d.rows, d.act.data(), 0, d.rows, y.data());
     benchmark::DoNotOptimize(y.data());
   }
   count_decode(state, d);

@@ -52,13 +52,8 @@ inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row,
 // loop of a decode step, bound by memory: the dot kernels request the weight
 // bytes ahead of the ones they multiply (quant/x86/avx2_common.h,
 // prefetch_stream), so consecutive rows stream in during the arithmetic.
-// Interleaved weights: the bands whose first row lies in [ob, oe), so that
-// ranges splitting [0, n_out) anywhere split it into whole bands. Kernels
-// that stream S bands at once (InterleavedKernels::decode, S =
-// decode_streams) get bands k + j p (p = n_bands / S, j < S) for the k in
-// [ceil(bb / S), ceil(be / S)) of [0, p): the ranges still split the work
-// exactly, and a thread's consecutive chunks continue each of its S streams.
-// The last n_bands % S bands go together, in the chunk that ends the matrix.
+// Interleaved weights: quant::decode_rows, whose kernels stream S bands at
+// once and a thread's consecutive chunks continue each of its S streams.
 // Llama-3.2-1B decode on Zen 5, 2 threads, against each chunk's bands split
 // in two runs: Q4_K_M 79-84 -> 91.5-93 %, Q4_0 78-90 -> 86-87.5 %, Q8_0
 // 80-88 -> 87-91.5 % of the read bandwidth (S = 2). S = 4 for the legacy
@@ -68,21 +63,7 @@ inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row,
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
   if (w.interleaved) {
-    const quant::InterleavedKernels& k = *tr.interleaved;
-    const int64_t rows = k.rows;
-    const int64_t bb = (ob + rows - 1) / rows, be = (oe + rows - 1) / rows;
-    const auto band = [&](int64_t b) { return w.data + static_cast<uint64_t>(b * rows) * w.row_bytes; };
-    if (be <= bb) return;
-    if (k.decode == nullptr) {
-      k.gemm(w.n_in, band(bb), be - bb, act, 0, 1, y + bb * rows, w.n_out);
-      return;
-    }
-    const int64_t streams = k.decode_streams, n_bands = w.n_out / rows, part = n_bands / streams;
-    const int64_t gb = std::min((bb + streams - 1) / streams, part), ge = std::min((be + streams - 1) / streams, part);
-    if (ge > gb) k.decode(w.n_in, band(gb), ge - gb, part, act, y + gb * rows);
-    if (n_bands % streams != 0 && bb < n_bands && n_bands <= be) {
-      k.gemm(w.n_in, band(streams * part), n_bands - streams * part, act, 0, 1, y + streams * part * rows, w.n_out);
-    }
+    quant::decode_rows(*tr.interleaved, w.n_in, w.data, w.row_bytes, w.n_out, act, ob, oe, y);
     return;
   }
   for (int64_t o = ob; o < oe; ++o) y[o] = row_dot(tr, w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);

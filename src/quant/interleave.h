@@ -53,6 +53,19 @@ struct InterleavedKernels {
   int decode_streams = 0;         // the bands decode takes at once
 };
 
+// A decode step's share of a matrix in bands (n_out rows of n elements,
+// row_bytes each; n_out a multiple of k.rows): y[o] = row o . the activation
+// row `a`, for the bands whose first row lies in [ob, oe), so that ranges
+// splitting [0, n_out) anywhere split it into whole bands. Kernels that
+// stream S bands at once (k.decode, S = k.decode_streams) get bands k + j p
+// (p = n_bands / S, j < S) for the k in [ceil(bb / S), ceil(be / S)) of
+// [0, p): the ranges still split the work exactly, and a thread's
+// consecutive ranges continue each of its S streams. The last n_bands % S
+// bands go to the gemm, in the range that ends the matrix. Without
+// k.decode: the gemm on one token.
+void decode_rows(const InterleavedKernels& k, int64_t n, const uint8_t* bands, uint64_t row_bytes, int64_t n_out,
+                 const void* a, int64_t ob, int64_t oe, float* y);
+
 // Writes n_rows rows (a multiple of k.rows) of row_bytes each, from `rows`,
 // as bands at `bands` (the same bytes in all; `bands` may be `rows`: in
 // place). Throws Error when n_rows is not a whole number of bands.
