@@ -4,6 +4,7 @@
 #include <string>
 
 #include "core/error.h"
+#include "core/loop_prologue.h"
 
 #include "quant/gemm.h"
 #include "quant/type_traits.h"
@@ -69,17 +70,13 @@ void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* a
   for (int64_t o = ob; o < oe; ++o) y[o] = row_dot(tr, w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
 }
 
-// One token (decode), or a batch of a type without a gemm kernel: rows are
-// the parallel dimension; a batch runs one vec_dot per (row, token).
+// A batch of a type without a gemm kernel: rows are the parallel dimension,
+// one vec_dot per (row, token).
 void matmul_by_vec_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act,
                        uint64_t act_row, int64_t n_tokens, float* y, ThreadPool& pool) {
   pool.parallel_for(
       w.n_out,
       [&](int64_t ob, int64_t oe, int) {
-        if (n_tokens == 1) {
-          rows_dot(tr, w, act, ob, oe, y);
-          return;
-        }
         quant::generic::gemm_by_vec_dot(tr.vec_dot, w.n_in, w.data + static_cast<uint64_t>(ob) * w.row_bytes,
                                         w.row_bytes, oe - ob, act, act_row, n_tokens, y + ob, w.n_out);
       },
@@ -118,23 +115,68 @@ void matmul_by_gemm(const quant::TypeTraits& tr, const WeightView& w, const uint
 
 // Quantizes the n_tokens rows of x into scratch as `tr`'s kernels read them
 // (its vec_dot_type, plus any side data: quant::quantize_activation), once
-// for all weight rows; returns them, act_row bytes apart.
+// for all weight rows, each row filled first if asked; returns them, act_row
+// bytes apart.
 const uint8_t* quantize_activations(const quant::TypeTraits& tr, const float* x, int64_t n_in, int64_t n_tokens,
-                                    uint64_t act_row, ThreadPool& pool, MatmulScratch& scratch) {
+                                    uint64_t act_row, const InputFill& fill, ThreadPool& pool,
+                                    MatmulScratch& scratch) {
   scratch.act.resize(act_row * static_cast<uint64_t>(n_tokens));
   uint8_t* act = scratch.act.data();
   pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
-    for (int64_t t = b; t < e; ++t) quant::quantize_activation(tr, x + t * n_in, act + t * act_row, n_in);
+    for (int64_t t = b; t < e; ++t) {
+      if (fill) fill(t * n_in, (t + 1) * n_in);
+      quant::quantize_activation(tr, x + t * n_in, act + t * act_row, n_in);
+    }
   });
   return act;
 }
 
-// y = W act for quantized activations: the gemm path for batches of a type
-// with a gemm kernel, else the vec_dot path.
+// Elements of one token's activation row per piece of its loop prologue:
+// ~1 µs of quantizing, so that both threads of a 2048-element row get one.
+constexpr int64_t kRowPiece = 1024;
+
+// One token (decode): the rows of all the matrices, one after the other, are
+// the parallel dimension of a single loop, a single streaming pass over the
+// weights, bound by memory. The loop's threads first fill and quantize the
+// token's row in pieces (core/loop_prologue.h), then each multiplies its
+// rows by the whole row.
+void decode(std::span<const MatmulOutput> outs, const quant::TypeTraits& tr, const float* x, const InputFill& fill,
+            ThreadPool& pool, MatmulScratch& scratch) {
+  const int64_t n_in = outs[0].w.n_in;
+  scratch.act.resize(quant::activation_row_bytes(tr, n_in));
+  uint8_t* act = scratch.act.data();
+  const int64_t block = quant::activation_block_size(tr);
+  const int64_t piece = std::max(block, kRowPiece / block * block);
+  LoopPrologue row(
+      (n_in + piece - 1) / piece,
+      [&](int64_t p) {
+        const int64_t b = p * piece, e = std::min(n_in, b + piece);
+        if (fill) fill(b, e);
+        quant::quantize_activation_blocks(tr, x, act, b, e);
+      },
+      [&] { quant::add_activation_extras(tr, act, n_in); });
+  int64_t total = 0;
+  for (const MatmulOutput& o : outs) total += o.w.n_out;
+  pool.parallel_for(
+      total,
+      [&](int64_t b, int64_t e, int) {
+        row.wait();
+        int64_t first = 0;  // index of matrix o's row 0 in [0, total)
+        for (const MatmulOutput& o : outs) {
+          const int64_t ob = std::max<int64_t>(b - first, 0), oe = std::min(e - first, o.w.n_out);
+          if (ob < oe) rows_dot(quant::traits(o.w.type), o.w, act, ob, oe, o.y);
+          first += o.w.n_out;
+        }
+      },
+      kDecodeRowGrain);
+}
+
+// y = W act for a batch of quantized activations: the gemm path for a type
+// with a gemm kernel or weights in bands, else the vec_dot path.
 void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t n_tokens, float* y,
               ThreadPool& pool) {
   const auto& tr = quant::traits(w.type);
-  if (n_tokens > 1 && (tr.gemm || w.interleaved)) {
+  if (tr.gemm || w.interleaved) {
     matmul_by_gemm(tr, w, act, act_row, n_tokens, y, pool);
   } else {
     matmul_by_vec_dot(tr, w, act, act_row, n_tokens, y, pool);
@@ -166,17 +208,13 @@ void dequantize_row(const WeightView& w, int64_t row, float* out) {
 }
 
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
-            MatmulScratch& scratch) {
-  if (n_tokens <= 0) return;
-  const auto& tr = quant::traits(w.type);
-  check_bands(tr, w);
-  const uint64_t act_row = quant::activation_row_bytes(tr, w.n_in);
-  const uint8_t* act = quantize_activations(tr, x, w.n_in, n_tokens, act_row, pool, scratch);
-  multiply(w, act, act_row, n_tokens, y, pool);
+            MatmulScratch& scratch, const InputFill& fill) {
+  const MatmulOutput out[] = {{w, y}};
+  matmul_group(out, x, n_tokens, pool, scratch, fill);
 }
 
 void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
-                  MatmulScratch& scratch) {
+                  MatmulScratch& scratch, const InputFill& fill) {
   if (outs.empty() || n_tokens <= 0) return;
   const int64_t n_in = outs[0].w.n_in;
   const auto& tr0 = quant::traits(outs[0].w.type);
@@ -191,30 +229,22 @@ void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_
     shared = shared && tr.vec_dot_type == tr0.vec_dot_type && tr.act_extras == tr0.act_extras;
   }
   if (!shared) {
-    for (const MatmulOutput& o : outs) matmul(o.w, x, n_tokens, o.y, pool, scratch);
+    // The input made final once, then one product per matrix.
+    if (fill) {
+      pool.parallel_for(n_tokens, [&](int64_t b, int64_t e, int) {
+        for (int64_t t = b; t < e; ++t) fill(t * n_in, (t + 1) * n_in);
+      });
+    }
+    for (const MatmulOutput& o : outs) matmul_group({&o, 1}, x, n_tokens, pool, scratch, {});
+    return;
+  }
+  if (n_tokens == 1) {
+    decode(outs, tr0, x, fill, pool, scratch);
     return;
   }
   const uint64_t act_row = quant::activation_row_bytes(tr0, n_in);
-  const uint8_t* act = quantize_activations(tr0, x, n_in, n_tokens, act_row, pool, scratch);
-  if (n_tokens > 1) {
-    for (const MatmulOutput& o : outs) multiply(o.w, act, act_row, n_tokens, o.y, pool);
-    return;
-  }
-  // One token: the rows of all matrices, one after the other, are the
-  // parallel dimension of a single loop.
-  int64_t total = 0;
-  for (const MatmulOutput& o : outs) total += o.w.n_out;
-  pool.parallel_for(
-      total,
-      [&](int64_t b, int64_t e, int) {
-        int64_t first = 0;  // index of matrix o's row 0 in [0, total)
-        for (const MatmulOutput& o : outs) {
-          const int64_t ob = std::max<int64_t>(b - first, 0), oe = std::min(e - first, o.w.n_out);
-          if (ob < oe) rows_dot(quant::traits(o.w.type), o.w, act, ob, oe, o.y);
-          first += o.w.n_out;
-        }
-      },
-      kDecodeRowGrain);
+  const uint8_t* act = quantize_activations(tr0, x, n_in, n_tokens, act_row, fill, pool, scratch);
+  for (const MatmulOutput& o : outs) multiply(o.w, act, act_row, n_tokens, o.y, pool);
 }
 
 }  // namespace hearth::compute

@@ -7,7 +7,9 @@
 // intend), with any side data W's kernels read (quant::quantize_activation).
 // Then:
 //   one token (decode): every weight row is one vec_dot call, rows split
-//     across the pool: a single streaming pass over W, bound by memory;
+//     across the pool: a single streaming pass over W, bound by memory; the
+//     loop's threads quantize the token's row first, in pieces they share
+//     (core/loop_prologue.h), so the caller does not do it alone before;
 //   interleaved weights (WeightView::interleaved): the same two paths over
 //     the type's band kernels, which multiply 8 rows at once;
 //   several tokens with a gemm kernel (prompts): bands of weight rows in
@@ -21,6 +23,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <vector>
 
@@ -51,8 +54,16 @@ struct MatmulScratch {
   HugePageVector<uint8_t> act;  // a prompt's rows: megabytes (core/huge_pages.h says why huge pages)
 };
 
+// Makes elements [begin, end) of a product's input final, in place (the
+// FFN's SwiGLU of gate and up, into gate): the product's threads run it on
+// pieces of the input just before they quantize them, instead of the caller
+// on the whole input before the product (one token: pieces of its row, shared
+// by the loop's threads; a batch: a token's row at a time). Indices into the
+// [n_tokens][n_in] input; a range never spans two tokens. Empty: x is final.
+using InputFill = std::function<void(int64_t begin, int64_t end)>;
+
 void matmul(const WeightView& w, const float* x, int64_t n_tokens, float* y, ThreadPool& pool,
-            MatmulScratch& scratch);
+            MatmulScratch& scratch, const InputFill& fill = {});
 
 // One input, several weight matrices (q/k/v, gate/up): o.y = o.w x for each o,
 // the same values as one matmul call per matrix. All must have the same n_in
@@ -66,6 +77,6 @@ struct MatmulOutput {
   float* y = nullptr;  // [n_tokens][w.n_out]
 };
 void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_tokens, ThreadPool& pool,
-                  MatmulScratch& scratch);
+                  MatmulScratch& scratch, const InputFill& fill = {});
 
 }  // namespace hearth::compute

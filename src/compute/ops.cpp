@@ -15,17 +15,33 @@ bool simd() {
 }  // namespace
 
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  rms_apply(x, rms_scale(x, n, eps), w, y, n);
+}
+
+float rms_scale(const float* x, int64_t n, float eps) {
+  return simd() ? avx2::rms_scale(x, n, eps) : rms_scale_generic(x, n, eps);
+}
+
+void rms_apply(const float* x, float s, const float* w, float* y, int64_t n) {
   if (simd()) {
-    avx2::rms_norm(x, w, y, n, eps);
+    avx2::rms_apply(x, s, w, y, n);
     return;
   }
-  rms_norm_generic(x, w, y, n, eps);
+  if (w) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s * w[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s;
+  }
+}
+
+float rms_scale_generic(const float* x, int64_t n, float eps) {
+  double ss = 0;
+  for (int64_t i = 0; i < n; ++i) ss += double(x[i]) * x[i];
+  return 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
 }
 
 void rms_norm_generic(const float* x, const float* w, float* y, int64_t n, float eps) {
-  double ss = 0;
-  for (int64_t i = 0; i < n; ++i) ss += double(x[i]) * x[i];
-  const float s = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+  const float s = rms_scale_generic(x, n, eps);
   if (w) {
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s * w[i];
   } else {

@@ -15,6 +15,12 @@ namespace hearth::compute {
 // order: the same float scale but in the rarest ties), rms_norm_generic in one.
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);
 void rms_norm_generic(const float* x, const float* w, float* y, int64_t n, float eps);
+// rms_norm in two steps, the same bits: the scale 1 / sqrt(mean(x^2) + eps)
+// of the whole row, then y = x * s * w on any part of it (threads sharing
+// a row: model/forward.cpp).
+float rms_scale(const float* x, int64_t n, float eps);
+float rms_scale_generic(const float* x, int64_t n, float eps);
+void rms_apply(const float* x, float s, const float* w, float* y, int64_t n);
 
 // x += y
 void add(float* x, const float* y, int64_t n);
@@ -52,6 +58,8 @@ void rope_rotate(float* head, int64_t rope_dim, const float* cos_sin, RopeStyle 
 namespace avx2 {
 // Same contracts as their namesakes above; call through those.
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);
+float rms_scale(const float* x, int64_t n, float eps);
+void rms_apply(const float* x, float s, const float* w, float* y, int64_t n);
 void silu_mul(float* gate, const float* up, int64_t n);
 void gelu_mul(float* gate, const float* up, int64_t n);
 }  // namespace avx2

@@ -49,9 +49,8 @@ void gelu_mul(float* gate, const float* up, int64_t n) {
   });
 }
 
-// Sum of squares in 4 double lanes (the reference sums in double too), then
-// y = x * s * w in the reference's order.
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+// Sum of squares in 4 double lanes (the reference sums in double too).
+float rms_scale(const float* x, int64_t n, float eps) {
   __m256d acc0 = _mm256_setzero_pd(), acc1 = _mm256_setzero_pd();
   int64_t i = 0;
   for (; i + 8 <= n; i += 8) {
@@ -64,13 +63,22 @@ void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
   _mm256_store_pd(lanes, _mm256_add_pd(acc0, acc1));
   double ss = (lanes[0] + lanes[1]) + (lanes[2] + lanes[3]);
   for (int64_t k = i; k < n; ++k) ss += double(x[k]) * x[k];
-  const float s = 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+  return 1.0f / std::sqrt(static_cast<float>(ss / static_cast<double>(n)) + eps);
+}
+
+// y = x * s * w in the reference's order.
+void rms_apply(const float* x, float s, const float* w, float* y, int64_t n) {
   const __m256 vs = _mm256_set1_ps(s);
-  for (i = 0; i + 8 <= n; i += 8) {
+  int64_t i = 0;
+  for (; i + 8 <= n; i += 8) {
     const __m256 xs = _mm256_mul_ps(_mm256_loadu_ps(x + i), vs);
     _mm256_storeu_ps(y + i, w ? _mm256_mul_ps(xs, _mm256_loadu_ps(w + i)) : xs);
   }
   for (; i < n; ++i) y[i] = w ? x[i] * s * w[i] : x[i] * s;
+}
+
+void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
+  rms_apply(x, rms_scale(x, n, eps), w, y, n);
 }
 
 }  // namespace hearth::compute::avx2

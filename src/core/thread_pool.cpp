@@ -1,49 +1,11 @@
 #include "core/thread_pool.h"
 
 #include <algorithm>
-#include <chrono>
 #include <utility>
 
-#if defined(__x86_64__) || defined(__i386__)
-#include <immintrin.h>
-#endif
+#include "core/spin.h"
 
 namespace hearth {
-
-namespace {
-
-// Tells the core we are in a spin loop (frees the sibling hyper-thread, saves power).
-inline void cpu_relax() {
-#if defined(__x86_64__) || defined(__i386__)
-  _mm_pause();
-#else
-  std::this_thread::yield();
-#endif
-}
-
-// Waits until done() or kSpinMicros have passed; returns done(). First a
-// few µs of pause-polls (the common case: the other side is running and
-// about to finish), then polls that yield the core between checks, so that
-// on an oversubscribed machine the thread we wait for can run in our place.
-// The clock is read only every 64 polls: a poll is a few ns, the clock ~20 ns.
-template <typename Done>
-bool spin_until(Done done) {
-  for (int i = 0; i < 256; ++i) {
-    if (done()) return true;
-    cpu_relax();
-  }
-  const auto deadline =
-      std::chrono::steady_clock::now() + std::chrono::microseconds(ThreadPool::kSpinMicros);
-  for (;;) {
-    for (int i = 0; i < 64; ++i) {
-      if (done()) return true;
-      std::this_thread::yield();
-    }
-    if (std::chrono::steady_clock::now() > deadline) return done();
-  }
-}
-
-}  // namespace
 
 ThreadPool::ThreadPool(int n_threads)
     : n_threads_(n_threads > 0 ? n_threads
@@ -141,7 +103,7 @@ void ThreadPool::parallel_for(int64_t n, const RangeFn& fn, int64_t grain) {
 
 void ThreadPool::wait_for_workers() {
   const auto done = [this] { return pending_.load(std::memory_order_acquire) == 0; };
-  if (spin_until(done)) return;
+  if (spin_until(done, kSpinMicros)) return;
   std::unique_lock lock(mu_);
   caller_sleeping_.store(true);
   done_cv_.wait(lock, done);
@@ -152,7 +114,7 @@ void ThreadPool::worker(int index) {
   uint64_t seen = 0;
   const auto started = [&] { return generation_.load(std::memory_order_acquire) != seen; };
   for (;;) {
-    if (!spin_until(started)) {
+    if (!spin_until(started, kSpinMicros)) {
       std::unique_lock lock(mu_);
       sleepers_.fetch_add(1);
       start_cv_.wait(lock, [&] { return generation_.load() != seen; });

@@ -57,7 +57,7 @@ void Forward::resize(int64_t n) {
 uint64_t Forward::scratch_bytes() const {
   uint64_t total = mm_.act.capacity();
   const auto floats = [](const auto&... v) { return ((v.capacity() * sizeof(float)) + ...); };
-  total += floats(x_, h_, q_, k_, v_, attn_, o_, gate_, up_, logits_, norm_rows_);
+  total += floats(x_, h_, q_, k_, v_, attn_, o_, gate_, up_, rope_angles_, row_scales_, logits_, norm_rows_);
   for (const auto& s : scratch_) total += s.scores.capacity() * sizeof(float);
   total += (visible_.capacity() + visible_swa_.capacity()) * sizeof(std::span<const int64_t>);
   total += seq_ids_.capacity() * sizeof(int32_t) + seq_cells_.capacity() * sizeof(std::vector<int64_t>);
@@ -66,11 +66,6 @@ uint64_t Forward::scratch_bytes() const {
 }
 
 namespace {
-
-void add_bias(float* rows, const float* bias, int64_t n_rows, int64_t width) {
-  if (!bias) return;
-  for (int64_t r = 0; r < n_rows; ++r) compute::add(rows + r * width, bias, width);
-}
 
 void norm_rows(float* rows, const float* w, int64_t n_rows, int64_t width, float eps) {
   for (int64_t r = 0; r < n_rows; ++r) compute::rms_norm(rows + r * width, w, rows + r * width, width, eps);
@@ -99,60 +94,48 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   if (hp_.scale_embeddings) compute::scale(x_.data(), std::sqrt(static_cast<float>(E)), n * E);
 
   find_visible(b, kv);
+  angles_of_ = nullptr;
 
-  const auto& kv_tr = quant::traits(kv.type());
   for (int64_t l = 0; l < hp_.n_layer; ++l) {
     const LayerWeights& L = w.layers[static_cast<size_t>(l)];
 
     // --- attention block
-    for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.attn_norm, h_.data() + t * E, E, hp_.norm_eps);
+    compute::InputFill attn_in = normed(L.attn_norm, n);
     const compute::MatmulOutput qkv[] = {{L.wq, q_.data()}, {L.wk, k_.data()}, {L.wv, v_.data()}};
-    observe(l, {"attn_q", "attn_k", "attn_v"}, h_.data(), n, E);
-    compute::matmul_group(qkv, h_.data(), n, pool_, mm_);
-    add_bias(q_.data(), L.bq, n, hp_.n_embd_q());
-    add_bias(k_.data(), L.bk, n, hp_.n_embd_k());
-    add_bias(v_.data(), L.bv, n, hp_.n_embd_v());
-    if (hp_.qk_norm) {
-      norm_rows(q_.data(), L.q_norm, n * hp_.n_head, hp_.head_dim, hp_.norm_eps);
-      norm_rows(k_.data(), L.k_norm, n * hp_.n_head_kv, hp_.head_dim, hp_.norm_eps);
-    }
-    const float* freqs = model_.rope_freqs(l).data();
-    rope_angles_.resize(static_cast<size_t>(hp_.rope_dim));
-    for (int64_t t = 0; t < n; ++t) {
-      compute::rope_angles(hp_.rope_dim, b.pos[static_cast<size_t>(t)], freqs, rope_angles_.data());
-      for (int64_t h = 0; h < hp_.n_head; ++h) {
-        compute::rope_rotate(q_.data() + t * hp_.n_embd_q() + h * hp_.head_dim, hp_.rope_dim, rope_angles_.data(),
-                             hp_.rope_style);
-      }
-      for (int64_t h = 0; h < hp_.n_head_kv; ++h) {
-        compute::rope_rotate(k_.data() + t * hp_.n_embd_k() + h * hp_.head_dim, hp_.rope_dim, rope_angles_.data(),
-                             hp_.rope_style);
-      }
-      const int64_t c = b.cell[static_cast<size_t>(t)];
-      for (int64_t h = 0; h < hp_.n_head_kv; ++h) {
-        kv_tr.quantize(k_.data() + t * hp_.n_embd_k() + h * hp_.head_dim, kv.k_head(l, h, c), hp_.head_dim, nullptr);
-        kv_tr.quantize(v_.data() + t * hp_.n_embd_v() + h * hp_.head_dim_v, kv.v_head(l, h, c), hp_.head_dim_v,
-                       nullptr);
+    observe_input(l, {"attn_q", "attn_k", "attn_v"}, attn_in, h_.data(), n, E);
+    compute::matmul_group(qkv, h_.data(), n, pool_, mm_, attn_in);
+    // The tokens' rotary angles: once a step, again only where a layer's
+    // frequencies differ from the last layer's (Gemma 3's sliding layers).
+    if (const std::vector<float>& freqs = model_.rope_freqs(l); &freqs != angles_of_) {
+      angles_of_ = &freqs;
+      rope_angles_.resize(static_cast<size_t>(n * hp_.rope_dim));
+      for (int64_t t = 0; t < n; ++t) {
+        compute::rope_angles(hp_.rope_dim, b.pos[static_cast<size_t>(t)], freqs.data(),
+                             rope_angles_.data() + t * hp_.rope_dim);
       }
     }
-    attention(l, b, kv);
+    attention(l, L, b, kv);
     observe(l, {"attn_output"}, attn_.data(), n, L.wo.n_in);
     compute::matmul(L.wo, attn_.data(), n, o_.data(), pool_, mm_);
     if (L.post_attn_norm) norm_rows(o_.data(), L.post_attn_norm, n, E, hp_.norm_eps);
     compute::add(x_.data(), o_.data(), n * E);
 
     // --- feed-forward block
-    for (int64_t t = 0; t < n; ++t) compute::rms_norm(x_.data() + t * E, L.ffn_norm, h_.data() + t * E, E, hp_.norm_eps);
+    compute::InputFill ffn_in = normed(L.ffn_norm, n);
     const compute::MatmulOutput gate_up[] = {{L.gate, gate_.data()}, {L.up, up_.data()}};
-    observe(l, {"ffn_gate", "ffn_up"}, h_.data(), n, E);
-    compute::matmul_group(gate_up, h_.data(), n, pool_, mm_);
-    if (hp_.ffn_act == FfnActivation::SiLU) {
-      compute::silu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
-    } else {
-      compute::gelu_mul(gate_.data(), up_.data(), n * hp_.n_ff);
-    }
-    observe(l, {"ffn_down"}, gate_.data(), n, L.down.n_in);
-    compute::matmul(L.down, gate_.data(), n, o_.data(), pool_, mm_);
+    observe_input(l, {"ffn_gate", "ffn_up"}, ffn_in, h_.data(), n, E);
+    compute::matmul_group(gate_up, h_.data(), n, pool_, mm_, ffn_in);
+    // The gate's activation times up, into gate: made by the down product's
+    // threads as they quantize its input (compute::InputFill).
+    compute::InputFill gated = [this](int64_t begin, int64_t end) {
+      if (hp_.ffn_act == FfnActivation::SiLU) {
+        compute::silu_mul(gate_.data() + begin, up_.data() + begin, end - begin);
+      } else {
+        compute::gelu_mul(gate_.data() + begin, up_.data() + begin, end - begin);
+      }
+    };
+    observe_input(l, {"ffn_down"}, gated, gate_.data(), n, L.down.n_in);
+    compute::matmul(L.down, gate_.data(), n, o_.data(), pool_, mm_, gated);
     if (L.post_ffn_norm) norm_rows(o_.data(), L.post_ffn_norm, n, E, hp_.norm_eps);
     compute::add(x_.data(), o_.data(), n * E);
   }
@@ -179,6 +162,32 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     if (hp_.final_softcap > 0) compute::softcap(logits_.data(), n_out * hp_.n_vocab, hp_.final_softcap);
   }
   return logits_;
+}
+
+// h = rms_norm(x) * w, the input of a block's first products: each token's
+// scale here (the sum over its row), the rest (a pass over the row) by the
+// product's threads as they quantize it (compute::InputFill).
+compute::InputFill Forward::normed(const float* w, int64_t n) {
+  const int64_t E = hp_.n_embd;
+  row_scales_.resize(static_cast<size_t>(n));
+  for (int64_t t = 0; t < n; ++t) row_scales_[static_cast<size_t>(t)] = compute::rms_scale(x_.data() + t * E, E, hp_.norm_eps);
+  return [this, w, E](int64_t begin, int64_t end) {
+    const int64_t t = begin / E;
+    compute::rms_apply(x_.data() + begin, row_scales_[static_cast<size_t>(t)], w ? w + (begin - t * E) : nullptr,
+                       h_.data() + begin, end - begin);
+  };
+}
+
+// The observer sees a product's input final: made here, token by token, and
+// no longer by the product.
+void Forward::observe_input(int64_t layer, std::initializer_list<const char*> names, compute::InputFill& fill,
+                            const float* x, int64_t n, int64_t n_cols) const {
+  if (!observer_) return;
+  if (fill) {
+    for (int64_t t = 0; t < n; ++t) fill(t * n_cols, (t + 1) * n_cols);
+    fill = {};
+  }
+  observe(layer, names, x, n, n_cols);
 }
 
 void Forward::observe(int64_t layer, std::initializer_list<const char*> names, const float* x, int64_t n,
@@ -257,21 +266,77 @@ void Forward::find_visible(const Batch& b, const KvStore& kv) {
     visible_[t] = all;
     if (window > 0) visible_swa_[t] = all.subspan(swa_first);
   }
+  tokens_apart_ = tokens_apart(b);
+}
+
+// Whether no token of the batch sees another one's cell (each sequence has
+// one token in it: a decode step). With histories, checked pair by pair for
+// small batches (a token sees cell c of an earlier position p iff its history
+// holds c at p); large ones are prompts.
+bool Forward::tokens_apart(const Batch& b) const {
+  const size_t n = b.size();
+  if (b.history.empty()) return seq_ids_.size() == n;
+  constexpr size_t kMaxChecked = 64;
+  if (n > kMaxChecked) return false;
+  for (size_t t = 0; t < n; ++t) {
+    for (size_t u = 0; u < n; ++u) {
+      if (u == t || b.pos[u] > b.pos[t]) continue;
+      if (b.history[t][static_cast<size_t>(b.pos[u])] == b.cell[u]) return false;
+    }
+  }
+  return true;
+}
+
+// The attention inputs of token t's KV head kvh, made final as attention
+// reads them: the q/k/v biases, q/k norms and RoPE of the query heads that
+// share the KV head and of its key; then its key and value into the token's
+// cell. Per head, the same operations as on whole rows.
+void Forward::prepare_head(int64_t layer, const LayerWeights& L, const Batch& b, KvStore& kv, int64_t t,
+                           int64_t kvh) {
+  const int64_t group = hp_.n_head / hp_.n_head_kv, d = hp_.head_dim, dv = hp_.head_dim_v;
+  float* q = q_.data() + t * hp_.n_embd_q() + kvh * group * d;
+  float* k = k_.data() + t * hp_.n_embd_k() + kvh * d;
+  float* v = v_.data() + t * hp_.n_embd_v() + kvh * dv;
+  if (L.bq) compute::add(q, L.bq + kvh * group * d, group * d);
+  if (L.bk) compute::add(k, L.bk + kvh * d, d);
+  if (L.bv) compute::add(v, L.bv + kvh * dv, dv);
+  const float* angles = rope_angles_.data() + t * hp_.rope_dim;
+  for (int64_t h = 0; h <= group; ++h) {  // the group's query heads, then the key
+    float* head = h < group ? q + h * d : k;
+    if (hp_.qk_norm) compute::rms_norm(head, h < group ? L.q_norm : L.k_norm, head, d, hp_.norm_eps);
+    compute::rope_rotate(head, hp_.rope_dim, angles, hp_.rope_style);
+  }
+  const int64_t c = b.cell[static_cast<size_t>(t)];
+  const auto& tr = quant::traits(kv.type());
+  tr.quantize(k, kv.k_head(layer, kvh, c), d, nullptr);
+  tr.quantize(v, kv.v_head(layer, kvh, c), dv, nullptr);
 }
 
 // Attention of every (token, KV head) pair over the token's visible cells:
 // the group of query heads sharing the KV head goes through one
 // compute::attend call, so each key/value row is read and converted once for
-// the whole group (compute/attention.h).
-void Forward::attention(int64_t layer, const Batch& b, KvStore& kv) {
+// the whole group (compute/attention.h). Each pair's inputs are made first
+// (prepare_head): in the same task when no token sees another token of the
+// batch (a decode step: each task reads only its own token's new cell), else
+// in a loop of their own before, so that every new cell is in before any
+// token attends.
+void Forward::attention(int64_t layer, const LayerWeights& L, const Batch& b, KvStore& kv) {
   const int64_t n = static_cast<int64_t>(b.size());
   const int64_t group = hp_.n_head / hp_.n_head_kv;
   const float scale = hp_.attn_scale > 0 ? hp_.attn_scale : 1.0f / std::sqrt(static_cast<float>(hp_.head_dim));
   const bool swa = hp_.is_swa(layer);
   const int64_t dv = hp_.head_dim_v;
-  pool_.parallel_for(n * hp_.n_head_kv, [&](int64_t begin, int64_t end, int thread) {
+  const int64_t n_tasks = n * hp_.n_head_kv;
+  const auto prepare = [&](int64_t task) { prepare_head(layer, L, b, kv, task / hp_.n_head_kv, task % hp_.n_head_kv); };
+  if (!tokens_apart_) {
+    pool_.parallel_for(n_tasks, [&](int64_t begin, int64_t end, int) {
+      for (int64_t task = begin; task < end; ++task) prepare(task);
+    });
+  }
+  pool_.parallel_for(n_tasks, [&](int64_t begin, int64_t end, int thread) {
     ThreadScratch& s = scratch_[static_cast<size_t>(thread)];
     for (int64_t task = begin; task < end; ++task) {
+      if (tokens_apart_) prepare(task);
       const int64_t t = task / hp_.n_head_kv, kvh = task % hp_.n_head_kv;
       const auto& cells = (swa ? visible_swa_ : visible_)[static_cast<size_t>(t)];
       float* out = attn_.data() + t * hp_.n_head * dv + kvh * group * dv;

@@ -73,12 +73,19 @@ class Forward {
   void set_matmul_observer(MatmulObserver fn) { observer_ = std::move(fn); }
 
  private:
-  void attention(int64_t layer, const Batch& batch, KvStore& kv);
+  void attention(int64_t layer, const LayerWeights& L, const Batch& batch, KvStore& kv);
+  void prepare_head(int64_t layer, const LayerWeights& L, const Batch& batch, KvStore& kv, int64_t t, int64_t kvh);
+  bool tokens_apart(const Batch& batch) const;
   void resize(int64_t n_tokens);
   void find_visible(const Batch& batch, const KvStore& kv);
   // Tells the observer (if any) that x [n][n_cols] enters blk.<layer>.<names>.weight
   // (layer < 0: the non-layer tensor named <names>.weight).
   void observe(int64_t layer, std::initializer_list<const char*> names, const float* x, int64_t n, int64_t n_cols) const;
+  // The same for a product's input that `fill` makes final (compute::InputFill): made
+  // now if there is an observer (then fill is emptied).
+  void observe_input(int64_t layer, std::initializer_list<const char*> names, compute::InputFill& fill,
+                     const float* x, int64_t n, int64_t n_cols) const;
+  compute::InputFill normed(const float* w, int64_t n_tokens);
 
   const Model& model_;
   const HParams& hp_;
@@ -89,8 +96,15 @@ class Forward {
   HugePageVector<float> x_, h_, q_, k_, v_, attn_, o_, gate_, up_;
   // The rows that want logits or hidden states: few.
   std::vector<float> logits_, norm_rows_, hidden_;
-  // One position's rotary cos/sin (compute::rope_angles), shared by the heads.
+  // Each token's rotary cos/sin (compute::rope_angles), shared by its heads:
+  // [n_tokens][rope_dim].
   std::vector<float> rope_angles_;
+  const std::vector<float>* angles_of_ = nullptr;  // the frequencies rope_angles_ holds this step's angles of
+  // No token of the batch sees another's cell (find_visible): attention makes
+  // each head's inputs in the task that attends with them.
+  bool tokens_apart_ = false;
+  // Each token's RMS norm scale (compute::rms_scale) for normed().
+  std::vector<float> row_scales_;
   // Per-thread attention scratch.
   struct ThreadScratch {
     std::vector<float> scores;

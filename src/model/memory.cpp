@@ -107,9 +107,10 @@ ScratchBytes forward_scratch_bytes(const ModelDims& m, int64_t n_tokens, int64_t
   const HParams& hp = m.hp;
   const auto n = static_cast<uint64_t>(n_tokens);
   ScratchBytes s;
-  // Forward::resize: x, h, o [n_embd]; q, k, v; attn [n_head x head_dim_v]; gate, up [n_ff].
+  // Forward::resize: x, h, o [n_embd]; q, k, v; attn [n_head x head_dim_v]; gate, up [n_ff];
+  // and each token's rotary angles [rope_dim] and RMS norm scale.
   const int64_t widths = 3 * hp.n_embd + hp.n_embd_q() + hp.n_embd_k() + hp.n_embd_v() + hp.n_head * hp.head_dim_v +
-                         2 * hp.n_ff;
+                         2 * hp.n_ff + hp.rope_dim + 1;
   s.activations = n * static_cast<uint64_t>(widths) * sizeof(float);
 
   // compute::matmul quantizes the input rows once per call into one buffer

@@ -287,6 +287,17 @@ void add_activation_extras(const TypeTraits& tr, uint8_t* row, int64_t n) {
   if (tr.act_extras) tr.act_extras->fill(n, row);
 }
 
+int64_t activation_block_size(const TypeTraits& tr) { return layout_of(tr.vec_dot_type).block_size; }
+
+void quantize_activation_blocks(const TypeTraits& tr, const float* x, uint8_t* row, int64_t begin, int64_t end) {
+  const auto& l = layout_of(tr.vec_dot_type);
+  if (begin % l.block_size != 0 || end % l.block_size != 0 || end < begin) {
+    throw Error("quantize_activation_blocks: [" + std::to_string(begin) + ", " + std::to_string(end) +
+                ") is not a range of whole blocks");
+  }
+  traits(tr.vec_dot_type).quantize(x + begin, row + row_bytes(l, static_cast<uint64_t>(begin)), end - begin, nullptr);
+}
+
 void dequantize(TensorType type, const void* src, float* dst, int64_t n) {
   traits(type).dequantize(src, dst, n);
 }

@@ -6,10 +6,13 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <random>
+#include <string>
 #include <utility>
 #include <vector>
 
+#include "compute/ops.h"
 #include "core/error.h"
 #include "quant/interleave.h"
 #include "quant/type_traits.h"
@@ -224,6 +227,83 @@ TEST(Matmul, ATokensRowDoesNotDependOnItsBatch) {
         ASSERT_EQ(alone[static_cast<size_t>(o)], batched[static_cast<size_t>(t * kOut + o)])
             << tensor_type_name(c.type) << (bands ? " in bands" : "") << " token " << t << " out " << o
             << ": exact equality, not a bound";
+      }
+    }
+  }
+}
+
+// An input made final by the product's threads (InputFill: one token's row
+// in pieces shared by the loop's threads, a batch token by token) gives
+// exactly the product of the input made final first, and every element is
+// made once: rows of 4096 (4 pieces of 1024) and 1280 (a short last piece),
+// one token and a batch, pools of 1-3 threads, a matrix alone and in a group
+// that shares its activation type and in one that does not.
+TEST(MatmulInput, AFillMakesTheSameProductAsTheFilledInput) {
+  std::vector<std::pair<Case, bool>> cases;
+  for (const int64_t n_in : {4096, 1280}) {
+    for (const TensorType type : {TensorType::Q4_0, TensorType::Q8_0, TensorType::Q4_K, TensorType::Q6_K}) {
+      cases.emplace_back(Case{type, n_in}, false);
+      cases.emplace_back(Case{type, n_in}, true);
+    }
+    cases.emplace_back(Case{TensorType::F16, n_in}, false);
+  }
+  constexpr int64_t kOut = 24;
+  const auto other = random_rows(TensorType::Q5_K, kOut, 4096, 8);  // Q8_K activations
+  const auto other_q4_0 = random_rows(TensorType::Q4_0, kOut, 4096, 9);  // Q8_0 activations
+  for (const auto& entry : cases) {
+    const Case c = entry.first;  // not a structured binding: the lambdas below capture it
+    const bool bands = entry.second;
+    const auto w = random_rows(c.type, kOut, c.n_in, 4);
+    std::vector<uint8_t> storage;
+    const WeightView view = view_of(c.type, w, c.n_in, kOut, bands, storage);
+    std::mt19937 rng(6);
+    std::normal_distribution<float> dist;
+    for (const int threads : {1, 2, 3}) {
+      ThreadPool pool(threads);
+      for (const int64_t n_tok : {1, 3}) {
+        const auto n = static_cast<size_t>(n_tok * c.n_in);
+        std::vector<float> gate(n), up(n);
+        for (size_t i = 0; i < n; ++i) gate[i] = dist(rng), up[i] = dist(rng);
+        std::vector<float> filled = gate;
+        silu_mul(filled.data(), up.data(), static_cast<int64_t>(n));
+        MatmulScratch scratch;
+        std::vector<float> want(static_cast<size_t>(n_tok * kOut)), got(want.size(), -1.0f);
+        matmul(view, filled.data(), n_tok, want.data(), pool, scratch);
+
+        std::vector<float> x = gate;
+        std::vector<int> times(n, 0);  // each range is filled by one thread: no two touch an element
+        const InputFill fill = [&](int64_t b, int64_t e) {
+          ASSERT_EQ(b / c.n_in, (e - 1) / c.n_in) << "a range across two tokens";
+          silu_mul(x.data() + b, up.data() + b, e - b);
+          for (int64_t i = b; i < e; ++i) ++times[static_cast<size_t>(i)];
+        };
+        const auto where = [&] {
+          return std::string(tensor_type_name(c.type)) + (bands ? " in bands" : "") + ", n_in " +
+                 std::to_string(c.n_in) + ", " + std::to_string(n_tok) + " tokens, " + std::to_string(threads) +
+                 " threads";
+        };
+        matmul(view, x.data(), n_tok, got.data(), pool, scratch, fill);
+        EXPECT_EQ(got, want) << where();
+        EXPECT_EQ(x, filled) << where();
+        EXPECT_EQ(std::count(times.begin(), times.end(), 1), static_cast<ptrdiff_t>(n)) << where();
+        if (c.n_in != 4096) continue;
+
+        // In groups: with a Q5_K matrix (Q8_K rows), with a Q4_0 one (Q8_0 rows).
+        for (const auto* o : {&other, &other_q4_0}) {
+          const TensorType ot = o == &other ? TensorType::Q5_K : TensorType::Q4_0;
+          std::vector<float> want_o(static_cast<size_t>(n_tok * kOut)), got_o(want_o.size(), -1.0f);
+          const WeightView ov{ot, o->data(), 4096, kOut, row_bytes(layout_of(ot), 4096)};
+          matmul(ov, filled.data(), n_tok, want_o.data(), pool, scratch);
+          x = gate;
+          std::fill(times.begin(), times.end(), 0);
+          std::fill(got.begin(), got.end(), -1.0f);
+          const MatmulOutput outs[] = {{view, got.data()}, {ov, got_o.data()}};
+          matmul_group(outs, x.data(), n_tok, pool, scratch, fill);
+          EXPECT_EQ(got, want) << where() << ", grouped with " << tensor_type_name(ot);
+          EXPECT_EQ(got_o, want_o) << where() << ", grouped with " << tensor_type_name(ot);
+          EXPECT_EQ(std::count(times.begin(), times.end(), 1), static_cast<ptrdiff_t>(n))
+              << where() << ", grouped with " << tensor_type_name(ot);
+        }
       }
     }
   }
