@@ -12,6 +12,16 @@ bool simd() {
   static const bool has = cpu_features().has_avx2_kernels();
   return has;
 }
+
+// y = x * s * w, the portable step of rms_apply and rms_norm_generic.
+void rms_apply_generic(const float* x, float s, const float* w, float* y, int64_t n) {
+  if (w) {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s * w[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s;
+  }
+}
+
 }  // namespace
 
 void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
@@ -27,11 +37,7 @@ void rms_apply(const float* x, float s, const float* w, float* y, int64_t n) {
     avx2::rms_apply(x, s, w, y, n);
     return;
   }
-  if (w) {
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s * w[i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s;
-  }
+  rms_apply_generic(x, s, w, y, n);
 }
 
 float rms_scale_generic(const float* x, int64_t n, float eps) {
@@ -41,12 +47,7 @@ float rms_scale_generic(const float* x, int64_t n, float eps) {
 }
 
 void rms_norm_generic(const float* x, const float* w, float* y, int64_t n, float eps) {
-  const float s = rms_scale_generic(x, n, eps);
-  if (w) {
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s * w[i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) y[i] = x[i] * s;
-  }
+  rms_apply_generic(x, rms_scale_generic(x, n, eps), w, y, n);
 }
 
 void add(float* x, const float* y, int64_t n) {

@@ -57,7 +57,6 @@ void rope_rotate(float* head, int64_t rope_dim, const float* cos_sin, RopeStyle 
 
 namespace avx2 {
 // Same contracts as their namesakes above; call through those.
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps);
 float rms_scale(const float* x, int64_t n, float eps);
 void rms_apply(const float* x, float s, const float* w, float* y, int64_t n);
 void silu_mul(float* gate, const float* up, int64_t n);

@@ -77,8 +77,4 @@ void rms_apply(const float* x, float s, const float* w, float* y, int64_t n) {
   for (; i < n; ++i) y[i] = w ? x[i] * s * w[i] : x[i] * s;
 }
 
-void rms_norm(const float* x, const float* w, float* y, int64_t n, float eps) {
-  rms_apply(x, rms_scale(x, n, eps), w, y, n);
-}
-
 }  // namespace hearth::compute::avx2
