@@ -22,7 +22,7 @@ namespace hearth::gateway {
 using Json = nlohmann::json;
 using server::HttpReply;
 using server::HttpRequest;
-using Clock = std::chrono::steady_clock;
+using SteadyClock = std::chrono::steady_clock;
 
 namespace {
 
@@ -64,7 +64,7 @@ struct Gateway::Job {
   RouteConfig route;
   std::vector<std::pair<std::string, std::string>> forward;
   std::function<void(HttpReply)> deliver;
-  Clock::time_point arrived;
+  SteadyClock::time_point arrived;
 };
 
 namespace {
@@ -156,7 +156,7 @@ HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
   Caller caller = keys_.identify(request);
   if (caller.refused()) return refused(path, caller);
   auto job = std::make_shared<Job>();
-  job->arrived = Clock::now();
+  job->arrived = SteadyClock::now();
   job->path = path;
   job->body_text = request.body;
   job->body = Json::parse(request.body, nullptr, false);
@@ -186,7 +186,7 @@ HttpReply Gateway::proxy(const HttpRequest& request, const std::string& path) {
       if (text) {
         metrics_.cache(true);
         metrics_.decision(Decision::cache);
-        metrics_.latency(std::chrono::duration<double>(Clock::now() - job->arrived).count());
+        metrics_.latency(std::chrono::duration<double>(SteadyClock::now() - job->arrived).count());
         HttpReply r;
         if (job->stream) {
           auto relay = std::make_shared<RelayStream>();
@@ -239,7 +239,7 @@ void Gateway::run_job(const std::shared_ptr<Job>& job) {
   }
   const std::vector<Target> targets = plan_targets(in);
 
-  auto first_byte = [&] { metrics_.latency(std::chrono::duration<double>(Clock::now() - job->arrived).count()); };
+  auto first_byte = [&] { metrics_.latency(std::chrono::duration<double>(SteadyClock::now() - job->arrived).count()); };
   auto with_headers = [&](HttpReply r, const std::string& upstream) {
     if (job->key) r.headers.emplace_back("x-hearth-cache", "miss");
     r.headers.emplace_back("x-hearth-upstream", upstream);

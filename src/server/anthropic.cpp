@@ -168,9 +168,7 @@ HttpReply count_tokens(ModelService& model, const HttpRequest& req) {
   const Json b = parse_body(req.body);
   check_model(b, "model", model, /*required=*/true);
   reject_unsupported(Fields(b));
-  HttpReply r;
-  r.body = Json{{"input_tokens", model.chat_prompt(chat_messages(b)).size()}}.dump();
-  return r;
+  return json_reply({{"input_tokens", model.chat_prompt(chat_messages(b)).size()}});
 }
 
 std::string error_body(const ApiError& e) {

@@ -10,6 +10,12 @@ std::string json_text(const nlohmann::ordered_json& j) {
   return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
+HttpReply json_reply(const nlohmann::ordered_json& j) {
+  HttpReply r;
+  r.body = json_text(j);
+  return r;
+}
+
 ApiError bad_request(const std::string& message, const std::string& param) {
   return ApiError(400, "invalid_request_error", message, param);
 }

@@ -38,6 +38,10 @@ ApiError bad_request(const std::string& message, const std::string& param = {});
 // written as U+FFFD instead of making dump() throw. Every error body uses it.
 std::string json_text(const nlohmann::ordered_json& j);
 
+// A 200 reply of JSON: json_text(j) (decoded text may end inside a
+// character: its bytes become U+FFFD rather than failing the reply).
+HttpReply json_reply(const nlohmann::ordered_json& j);
+
 // The JSON text of the error body (OpenAI's shape).
 std::string error_body(const ApiError& e);
 

@@ -77,12 +77,6 @@ Json metadata_json(const gguf::Value& v, bool arrays) {
   return v.as_uint();
 }
 
-HttpReply json_reply(const Json& j) {
-  HttpReply r;
-  r.body = json_text(j);
-  return r;
-}
-
 }  // namespace
 
 HttpReply tags(const std::vector<ModelFile>& files) {

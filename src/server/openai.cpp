@@ -246,9 +246,7 @@ HttpReply list_models(const std::vector<ModelFile>& models) {
   for (const auto& m : models) {
     data.push_back({{"id", m.name}, {"object", "model"}, {"created", m.modified}, {"owned_by", "hearth"}});
   }
-  HttpReply r;
-  r.body = json_text(json{{"object", "list"}, {"data", data}});
-  return r;
+  return json_reply({{"object", "list"}, {"data", data}});
 }
 
 }  // namespace hearth::server::openai

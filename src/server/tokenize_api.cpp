@@ -30,14 +30,6 @@ json piece_json(const std::string& piece) {
   return bytes;
 }
 
-HttpReply json_reply(const json& j) {
-  HttpReply r;
-  // Decoded text may end inside a character: invalid bytes become U+FFFD
-  // rather than failing the reply.
-  r.body = j.dump(-1, ' ', false, json::error_handler_t::replace);
-  return r;
-}
-
 }  // namespace
 
 HttpReply tokenize(const ModelService& model, const HttpRequest& req) {

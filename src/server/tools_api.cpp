@@ -28,12 +28,6 @@ plan::Hardware hardware(std::string_view name, int gpus) {
   return plan::resolve_hardware(name, gpus, [] { return this_machine(); });
 }
 
-HttpReply json_reply(const Json& j) {
-  HttpReply r;
-  r.body = json_text(j);
-  return r;
-}
-
 // The GGUF path of a served model, by the name clients use; 400 listing the
 // served names otherwise.
 std::string served_path(const std::string& name, const std::vector<ModelFile>& served) {
