@@ -26,9 +26,9 @@
 
 namespace hearth::cli {
 
-using Json = nlohmann::ordered_json;
-
 namespace {
+
+using Json = nlohmann::ordered_json;
 
 struct CostOptions {
   plan::CostQuery query;
