@@ -37,4 +37,7 @@ std::filesystem::path temp_dir(const std::string& prefix);
 namespace hearth::test {
 // <repo root>/<rel>, e.g. repo_path("models/stories260K.gguf") (the built-in model).
 std::filesystem::path repo_path(const std::string& rel);
+// The built-in model's path, as the CLI takes it (initialised before any
+// later namespace-scope variable of a file that includes this header).
+inline const std::string kStories = repo_path("models/stories260K.gguf").string();
 }  // namespace hearth::test

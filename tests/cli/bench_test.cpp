@@ -15,7 +15,7 @@ namespace {
 using hearth::test::run_hearth;
 using Json = nlohmann::json;
 
-const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
+using hearth::test::kStories;
 
 Json bench_json(std::vector<std::string> args, const char* reps = "1") {
   args.insert(args.begin(), "bench");

@@ -24,7 +24,7 @@ using Json = nlohmann::json;
 
 const std::string kF32Model = "models/stories260K.gguf";
 
-std::string model_path(const std::string& golden_name) {
+std::string golden_model_path(const std::string& golden_name) {
   // The golden names the files as the reference's tree holds them.
   const std::string quant_dir = "models/stories260K-quant/";
   if (golden_name.rfind(quant_dir, 0) == 0) {
@@ -62,7 +62,7 @@ TEST(PerplexityCli, EveryGoldenRowMatchesTheReference) {
     const bool f32 = name == kF32Model;
     const double ppl_tol = f32 ? 0.001 : 0.005;
     const double stderr_tol = f32 ? 0.001 : 0.01;
-    const Json got = run_json(model_path(name), n_ctx);
+    const Json got = run_json(golden_model_path(name), n_ctx);
     EXPECT_LE(relative_error(got["ppl"], row["ppl"]), ppl_tol) << got["ppl"] << " vs " << row["ppl"];
     EXPECT_LE(relative_error(got["stderr"], row["stderr"]), stderr_tol) << got["stderr"] << " vs " << row["stderr"];
     EXPECT_EQ(got["n_ctx"], n_ctx);

@@ -9,7 +9,7 @@ namespace {
 
 using hearth::test::run_hearth;
 
-const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
+using hearth::test::kStories;
 
 // Fails (1 for hearth's own errors, CLI11's code for a bad option) with `message` on stderr.
 void expect_error(const std::vector<std::string>& args, const std::string& message) {

@@ -16,7 +16,7 @@ namespace fs = std::filesystem;
 using hearth::test::run_hearth;
 using Json = nlohmann::ordered_json;
 
-const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
+using hearth::test::kStories;
 
 Json show_json(const std::vector<std::string>& args) {
   const auto r = run_hearth(args);

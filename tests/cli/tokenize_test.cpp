@@ -19,7 +19,7 @@ namespace {
 
 using hearth::test::run_hearth;
 
-const std::string kStories = hearth::test::repo_path("models/stories260K.gguf").string();
+using hearth::test::kStories;
 const std::string kTinyLlama = hearth::test::data_path("tiny/tiny-llama-F32.gguf").string();
 const std::string kLlama3 = hearth::test::data_path("vocab/ggml-vocab-llama-bpe.gguf").string();
 const std::string kBert = hearth::test::data_path("vocab/ggml-vocab-bert-bge.gguf").string();
@@ -104,10 +104,10 @@ TEST(TokenizeCli, JsonlTokenizesEveryLineAsASingleRunWould) {
   // SPM and WordPiece here; BPE: ConvertBpe (tests/convert) runs the
   // reference's strings through --jsonl
   for (const std::string& model : {kStories, kBert}) {
-    for (const bool json : {false, true}) {
-      if (json && model == kBert) continue;  // the pieces: stories260K's run shows them
+    for (const bool as_json : {false, true}) {
+      if (as_json && model == kBert) continue;  // the pieces: stories260K's run shows them
       std::vector<std::string> args = {"tokenize", model, "-", "--jsonl", "--no-bos"};
-      if (json) args.push_back("--json");
+      if (as_json) args.push_back("--json");
       const auto r = run_hearth(args, input);
       ASSERT_EQ(r.exit_code, 0) << r.err;
       std::istringstream lines(r.out);
@@ -115,7 +115,7 @@ TEST(TokenizeCli, JsonlTokenizesEveryLineAsASingleRunWould) {
       for (const std::string& t : texts) {
         ASSERT_TRUE(std::getline(lines, line)) << "no line for " << t;
         std::vector<std::string> one = {"tokenize", model, "-", "--no-bos"};
-        if (json) one.push_back("--json");
+        if (as_json) one.push_back("--json");
         const auto single = run_hearth(one, t);
         ASSERT_EQ(single.exit_code, 0) << single.err;
         EXPECT_EQ(line + "\n", single.out) << model << ": " << t;

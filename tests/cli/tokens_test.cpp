@@ -18,7 +18,7 @@ namespace {
 using test::run_hearth;
 using Json = nlohmann::ordered_json;
 
-const std::string kStories = test::repo_path("models/stories260K.gguf").string();
+using hearth::test::kStories;
 // A vocabulary with a chat template (ChatML) and a trained context.
 const std::string kQwen2 = test::data_path("vocab/ggml-vocab-qwen2.gguf").string();
 

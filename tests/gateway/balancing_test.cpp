@@ -9,12 +9,12 @@
 namespace hearth::gateway {
 namespace {
 
-using Clock = CircuitBreaker::Clock;
+using BreakerClock = CircuitBreaker::Clock;
 using std::chrono::seconds;
 
 TEST(GatewayBreaker, OpensAfterKFailuresThenLetsOneProbeThrough) {
   CircuitBreaker b(3, seconds(5));
-  const Clock::time_point t0{};
+  const BreakerClock::time_point t0{};
   b.record_failure(t0);
   b.record_failure(t0);
   EXPECT_TRUE(b.allow(t0));

@@ -30,17 +30,11 @@ struct RedisCacheTest : ::testing::Test {
   RedisPool probe{parse_redis_url(redis.url(3)), Seconds(1), "test probe", "the test fails"};
 };
 
-CachedAnswer json(const std::string& s) {
-  CachedAnswer a;
-  a.json = s;
-  return a;
-}
-
 TEST_F(RedisCacheTest, MissThenHitUnderThePrefixWithTheTtl) {
   config.ttl = Seconds(600);
   RedisCache cache(config);
   EXPECT_FALSE(cache.get("abc"));
-  cache.put("abc", json(R"({"x":1})"));
+  cache.put("abc", CachedAnswer{.json = R"({"x":1})"});
   const auto hit = cache.get("abc");
   ASSERT_TRUE(hit);
   EXPECT_EQ(hit->json, R"({"x":1})");
@@ -57,7 +51,7 @@ TEST_F(RedisCacheTest, MissThenHitUnderThePrefixWithTheTtl) {
 
 TEST_F(RedisCacheTest, HalvesMergeAndBytesAreKeptExactly) {
   RedisCache cache(config);
-  cache.put("k", json("{}"));
+  cache.put("k", CachedAnswer{.json = "{}"});
   CachedAnswer s;
   s.content_type = "text/event-stream";
   s.sse = std::string("data: x\0y\n\ndata: [DONE]\n\n", 25);  // binary-safe, NUL included
@@ -71,7 +65,7 @@ TEST_F(RedisCacheTest, HalvesMergeAndBytesAreKeptExactly) {
 
 TEST_F(RedisCacheTest, TwoInstancesShareOneCache) {
   RedisCache a(config), b(config);
-  a.put("shared", json("from a"));
+  a.put("shared", CachedAnswer{.json = "from a"});
   const auto hit = b.get("shared");
   ASSERT_TRUE(hit);
   EXPECT_EQ(hit->json, "from a");
@@ -80,7 +74,7 @@ TEST_F(RedisCacheTest, TwoInstancesShareOneCache) {
 TEST_F(RedisCacheTest, EntriesExpireAfterTheTtl) {
   config.ttl = Seconds(1);
   RedisCache cache(config);
-  cache.put("short", json("{}"));
+  cache.put("short", CachedAnswer{.json = "{}"});
   EXPECT_TRUE(cache.get("short"));
   std::this_thread::sleep_for(std::chrono::milliseconds(1300));
   EXPECT_FALSE(cache.get("short"));
@@ -90,10 +84,10 @@ TEST_F(RedisCacheTest, EntriesExpireAfterTheTtl) {
 TEST_F(RedisCacheTest, AnEntryLargerThanMaxBytesIsNotStored) {
   config.max_bytes = 1024;
   RedisCache cache(config);
-  cache.put("big", json(std::string(1100, 'x')));
+  cache.put("big", CachedAnswer{.json = std::string(1100, 'x')});
   EXPECT_FALSE(cache.get("big"));
   // Counted after the merge: a half that fits alone but not with the other.
-  cache.put("pair", json(std::string(600, 'j')));
+  cache.put("pair", CachedAnswer{.json = std::string(600, 'j')});
   CachedAnswer s;
   s.sse = std::string(600, 's');
   cache.put("pair", s);
@@ -105,18 +99,18 @@ TEST_F(RedisCacheTest, AnEntryLargerThanMaxBytesIsNotStored) {
 
 TEST_F(RedisCacheTest, EntriesCountsOnlyTheCachesKeys) {
   RedisCache cache(config);
-  for (const char* k : {"a", "b", "c"}) cache.put(k, json("{}"));
+  for (const char* k : {"a", "b", "c"}) cache.put(k, CachedAnswer{.json = "{}"});
   raw({"SET", "someone-else", "1"});
   EXPECT_EQ(cache.entries(), 3u);
 }
 
 TEST_F(RedisCacheTest, RedisDownIsAMissNotAnExceptionAndItRecovers) {
   RedisCache cache(config);
-  cache.put("k", json("{}"));
+  cache.put("k", CachedAnswer{.json = "{}"});
   ASSERT_TRUE(cache.get("k"));
   redis.stop();
   EXPECT_FALSE(cache.get("k"));       // the outage: a miss
-  EXPECT_NO_THROW(cache.put("k2", json("{}")));  // and a skipped store
+  EXPECT_NO_THROW(cache.put("k2", CachedAnswer{.json = "{}"}));  // and a skipped store
   EXPECT_FALSE(cache.get("k2"));
   EXPECT_EQ(cache.entries(), 0u);
   EXPECT_EQ(cache.bytes(), 0u);
@@ -125,7 +119,7 @@ TEST_F(RedisCacheTest, RedisDownIsAMissNotAnExceptionAndItRecovers) {
   // few of those the cache stores and hits again.
   bool back = false;
   for (int i = 0; i < 40 && !back; ++i) {
-    cache.put("k3", json("again"));
+    cache.put("k3", CachedAnswer{.json = "again"});
     back = cache.get("k3").has_value();
     if (!back) std::this_thread::sleep_for(std::chrono::milliseconds(100));
   }

@@ -7,20 +7,14 @@
 namespace hearth::gateway {
 namespace {
 
-using Clock = MemoryCache::Clock;
+using CacheClock = MemoryCache::Clock;
 
 struct FakeClock {
-  Clock::time_point t{};
-  std::function<Clock::time_point()> fn() {
+  CacheClock::time_point t{};
+  std::function<CacheClock::time_point()> fn() {
     return [this] { return t; };
   }
 };
-
-CachedAnswer json(const std::string& s) {
-  CachedAnswer a;
-  a.json = s;
-  return a;
-}
 
 TEST(GatewayCache, HitMissAndTtl) {
   FakeClock clock;
@@ -28,7 +22,7 @@ TEST(GatewayCache, HitMissAndTtl) {
   c.ttl = Seconds(10);
   MemoryCache cache(c, clock.fn());
   EXPECT_FALSE(cache.get("k"));
-  cache.put("k", json("{\"a\":1}"));
+  cache.put("k", CachedAnswer{.json = "{\"a\":1}"});
   ASSERT_TRUE(cache.get("k"));
   EXPECT_EQ(*cache.get("k")->json, "{\"a\":1}");
   clock.t += std::chrono::seconds(9);
@@ -43,10 +37,10 @@ TEST(GatewayCache, EvictsLeastRecentlyUsedByEntries) {
   CacheConfig c;
   c.max_entries = 2;
   MemoryCache cache(c);
-  cache.put("a", json("1"));
-  cache.put("b", json("2"));
+  cache.put("a", CachedAnswer{.json = "1"});
+  cache.put("b", CachedAnswer{.json = "2"});
   ASSERT_TRUE(cache.get("a"));  // a is now the most recent
-  cache.put("c", json("3"));
+  cache.put("c", CachedAnswer{.json = "3"});
   EXPECT_TRUE(cache.get("a"));
   EXPECT_FALSE(cache.get("b"));
   EXPECT_TRUE(cache.get("c"));
@@ -57,22 +51,22 @@ TEST(GatewayCache, EvictsByBytesAndNeverStoresWhatCannotFit) {
   CacheConfig c;
   c.max_bytes = 1024;
   MemoryCache cache(c);
-  cache.put("a", json(std::string(500, 'x')));
-  cache.put("b", json(std::string(500, 'y')));
+  cache.put("a", CachedAnswer{.json = std::string(500, 'x')});
+  cache.put("b", CachedAnswer{.json = std::string(500, 'y')});
   EXPECT_EQ(cache.bytes(), 1002u);  // key + body bytes
-  cache.put("c", json(std::string(100, 'z')));
+  cache.put("c", CachedAnswer{.json = std::string(100, 'z')});
   EXPECT_FALSE(cache.get("a"));
   EXPECT_TRUE(cache.get("b"));
   EXPECT_TRUE(cache.get("c"));
   EXPECT_LE(cache.bytes(), 1024u);
-  cache.put("huge", json(std::string(2000, 'h')));
+  cache.put("huge", CachedAnswer{.json = std::string(2000, 'h')});
   EXPECT_FALSE(cache.get("huge"));
   EXPECT_TRUE(cache.get("b"));  // a too-large answer evicts nothing
 }
 
 TEST(GatewayCache, JsonAndStreamHalvesMergeIntoOneEntry) {
   MemoryCache cache(CacheConfig{});
-  cache.put("k", json("{}"));
+  cache.put("k", CachedAnswer{.json = "{}"});
   CachedAnswer s;
   s.sse = "data: [DONE]\n\n";
   cache.put("k", s);

@@ -22,8 +22,8 @@ using Json = nlohmann::json;
 using server::HttpReply;
 using server::HttpRequest;
 
-const std::string kAlice = "hk-alice-0123456789abcdefABCDEF";
-const std::string kBob = "hk-bob-fedcba9876543210xyzXYZ";
+const std::string kGateAlice = "hk-alice-0123456789abcdefABCDEF";
+const std::string kGateBob = "hk-bob-fedcba9876543210xyzXYZ";
 
 HttpRequest request(const std::string& method, const std::string& path, std::map<std::string, std::string> headers = {},
                     std::string body = {}) {
@@ -39,14 +39,14 @@ std::map<std::string, std::string> bearer(const std::string& key) { return {{"au
 
 std::shared_ptr<const KeyStore> two_keys() {
   return std::make_shared<const KeyStore>(
-      std::vector<KeyRecord>{make_key_record("alice", kAlice, {"llama-*"}), make_key_record("bob", kBob)});
+      std::vector<KeyRecord>{make_key_record("alice", kGateAlice, {"llama-*"}), make_key_record("bob", kGateBob)});
 }
 
 TEST(KeyGate, PresentedKeyFromEitherDialectsHeader) {
-  EXPECT_EQ(presented_key(request("POST", "/", bearer(kAlice))), kAlice);
-  EXPECT_EQ(presented_key(request("POST", "/", {{"x-api-key", kBob}})), kBob);
+  EXPECT_EQ(presented_key(request("POST", "/", bearer(kGateAlice))), kGateAlice);
+  EXPECT_EQ(presented_key(request("POST", "/", {{"x-api-key", kGateBob}})), kGateBob);
   // Authorization wins when both are sent.
-  EXPECT_EQ(presented_key(request("POST", "/", {{"authorization", "Bearer " + kAlice}, {"x-api-key", kBob}})), kAlice);
+  EXPECT_EQ(presented_key(request("POST", "/", {{"authorization", "Bearer " + kGateAlice}, {"x-api-key", kGateBob}})), kGateAlice);
   // Not a bearer token: the x-api-key (here none) is used.
   EXPECT_EQ(presented_key(request("POST", "/", {{"authorization", "Basic abc"}})), "");
   EXPECT_EQ(presented_key(request("POST", "/", {{"authorization", "Bearer "}})), "");
@@ -64,14 +64,14 @@ TEST(KeyGate, IdentifiesTheCallerOrSaysWhyNot) {
   EXPECT_EQ(none.status, 401);
   EXPECT_EQ(none.code, "missing_api_key");
   EXPECT_NE(none.message.find("Authorization: Bearer KEY"), std::string::npos) << none.message;
-  const Caller wrong = gate.identify(request("POST", "/", bearer(kAlice + "x")));
+  const Caller wrong = gate.identify(request("POST", "/", bearer(kGateAlice + "x")));
   EXPECT_EQ(wrong.status, 401);
   EXPECT_EQ(wrong.code, "invalid_api_key");
-  EXPECT_EQ(wrong.message.find(kAlice), std::string::npos);  // the key is never echoed
-  const Caller alice = gate.identify(request("POST", "/", bearer(kAlice)));
+  EXPECT_EQ(wrong.message.find(kGateAlice), std::string::npos);  // the key is never echoed
+  const Caller alice = gate.identify(request("POST", "/", bearer(kGateAlice)));
   ASSERT_FALSE(alice.refused());
   EXPECT_EQ(alice.id(), "alice");
-  EXPECT_EQ(gate.identify(request("POST", "/", {{"x-api-key", kBob}})).id(), "bob");
+  EXPECT_EQ(gate.identify(request("POST", "/", {{"x-api-key", kGateBob}})).id(), "bob");
 
   // Optional keys: none passes as "", a wrong one is still refused.
   const KeyGate optional(two_keys(), false);
@@ -83,7 +83,7 @@ TEST(KeyGate, IdentifiesTheCallerOrSaysWhyNot) {
 
 TEST(KeyGate, RoutesLimitTheModels) {
   const KeyGate gate(two_keys(), true);
-  const Caller alice = gate.identify(request("POST", "/", bearer(kAlice)));
+  const Caller alice = gate.identify(request("POST", "/", bearer(kGateAlice)));
   EXPECT_FALSE(gate.may_use(alice, "llama-3").refused());
   const Caller denied = gate.may_use(alice, "gpt-5");
   EXPECT_EQ(denied.status, 403);
@@ -91,7 +91,7 @@ TEST(KeyGate, RoutesLimitTheModels) {
   EXPECT_NE(denied.message.find("\"alice\""), std::string::npos) << denied.message;
   EXPECT_NE(denied.message.find("\"gpt-5\""), std::string::npos) << denied.message;
   EXPECT_NE(denied.message.find("llama-*"), std::string::npos) << denied.message;
-  EXPECT_TRUE(gate.allows(gate.identify(request("POST", "/", bearer(kBob))), "gpt-5"));  // no routes: every model
+  EXPECT_TRUE(gate.allows(gate.identify(request("POST", "/", bearer(kGateBob))), "gpt-5"));  // no routes: every model
   EXPECT_TRUE(gate.allows(Caller{}, "gpt-5"));
 }
 
@@ -101,7 +101,7 @@ class GatewayKeysTest : public ::testing::Test {
  protected:
   void SetUp() override {
     dir_ = hearth::test::temp_dir("gw-keys");
-    KeyStore({make_key_record("alice", kAlice, {"llama-*"}), make_key_record("bob", kBob)}).save(dir_ / "keys.json");
+    KeyStore({make_key_record("alice", kGateAlice, {"llama-*"}), make_key_record("bob", kGateBob)}).save(dir_ / "keys.json");
     GatewayConfig c;
     NodeConfig n;
     n.name = "n";
@@ -161,11 +161,11 @@ TEST_F(GatewayKeysTest, NoOrAWrongKeyIs401InTheDialectsShape) {
 
   // The key is checked before the body: a caller without one learns nothing of it.
   EXPECT_EQ(call(request("POST", "/v1/embeddings", {}, "not json")).status, 401);
-  EXPECT_EQ(call(request("POST", "/v1/embeddings", bearer(kBob), "not json")).status, 400);
+  EXPECT_EQ(call(request("POST", "/v1/embeddings", bearer(kGateBob), "not json")).status, 400);
 }
 
 TEST_F(GatewayKeysTest, AModelOutsideTheKeysRoutesIs403NamingBoth) {
-  const HttpReply r = call(request("POST", "/v1/chat/completions", bearer(kAlice), chat("gpt-y")));
+  const HttpReply r = call(request("POST", "/v1/chat/completions", bearer(kGateAlice), chat("gpt-y")));
   EXPECT_EQ(r.status, 403);
   const Json oai = Json::parse(r.body);
   EXPECT_EQ(oai["error"]["type"], "permission_error");
@@ -173,12 +173,12 @@ TEST_F(GatewayKeysTest, AModelOutsideTheKeysRoutesIs403NamingBoth) {
   const std::string message = oai["error"]["message"];
   EXPECT_NE(message.find("\"gpt-y\""), std::string::npos) << message;
   EXPECT_NE(message.find("\"alice\""), std::string::npos) << message;
-  const HttpReply a = call(request("POST", "/v1/messages", {{"x-api-key", kAlice}},
+  const HttpReply a = call(request("POST", "/v1/messages", {{"x-api-key", kGateAlice}},
                                    R"({"model":"gpt-y","max_tokens":4,"messages":[]})"));
   EXPECT_EQ(a.status, 403);
   EXPECT_EQ(Json::parse(a.body)["error"]["type"], "permission_error");
   // A model it may use gets past the check (and fails upstream: nothing listens).
-  const int passed = call(request("POST", "/v1/chat/completions", bearer(kAlice), chat("llama-x"))).status;
+  const int passed = call(request("POST", "/v1/chat/completions", bearer(kGateAlice), chat("llama-x"))).status;
   EXPECT_TRUE(passed == 502 || passed == 503) << passed;
 }
 
@@ -190,17 +190,17 @@ TEST_F(GatewayKeysTest, ModelsListsWhatTheKeyMayUseHealthAndMetricsAreOpen) {
     return out;
   };
   EXPECT_EQ(call(request("GET", "/v1/models")).status, 401);
-  EXPECT_EQ(ids(call(request("GET", "/v1/models", bearer(kAlice)))), std::vector<std::string>{"llama-x"});
-  EXPECT_EQ(ids(call(request("GET", "/v1/models", {{"x-api-key", kBob}}))), (std::vector<std::string>{"gpt-y", "llama-x"}));
+  EXPECT_EQ(ids(call(request("GET", "/v1/models", bearer(kGateAlice)))), std::vector<std::string>{"llama-x"});
+  EXPECT_EQ(ids(call(request("GET", "/v1/models", {{"x-api-key", kGateBob}}))), (std::vector<std::string>{"gpt-y", "llama-x"}));
   EXPECT_EQ(call(request("GET", "/health")).status, 200);
   EXPECT_EQ(call(request("GET", "/metrics")).status, 200);
 }
 
 TEST_F(GatewayKeysTest, MetricsCountRequestsPerKeyAndRefusals) {
-  call(request("POST", "/v1/chat/completions", bearer(kAlice), chat("llama-x")));
-  call(request("POST", "/v1/chat/completions", bearer(kAlice), chat("llama-x")));
-  call(request("POST", "/v1/chat/completions", bearer(kBob), chat("gpt-y")));
-  call(request("POST", "/v1/chat/completions", bearer(kAlice), chat("gpt-y")));  // 403
+  call(request("POST", "/v1/chat/completions", bearer(kGateAlice), chat("llama-x")));
+  call(request("POST", "/v1/chat/completions", bearer(kGateAlice), chat("llama-x")));
+  call(request("POST", "/v1/chat/completions", bearer(kGateBob), chat("gpt-y")));
+  call(request("POST", "/v1/chat/completions", bearer(kGateAlice), chat("gpt-y")));  // 403
   call(request("POST", "/v1/chat/completions", {}, chat("gpt-y")));              // 401
   call(request("GET", "/v1/models"));                                           // 401
   const std::string m = metrics();
