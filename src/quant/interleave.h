@@ -106,9 +106,8 @@ extern const InterleavedKernels q4_0_vnni_x8;
 extern const InterleavedKernels q8_0_vnni_x8;
 extern const InterleavedKernels q4_K_vnni_x8;
 extern const InterleavedKernels q6_K_vnni_x8;
-// The AVX-512 decode kernels of Q4_K and Q6_K, which their VNNI tables take
-// too (x86/bands_vnni_avx512.cpp says why).
-void q4_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y);
+// The AVX-512 decode kernel of Q6_K, which its VNNI table takes too
+// (x86/bands_vnni_avx512.cpp says why).
 void q6_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y);
 }  // namespace avx512
 

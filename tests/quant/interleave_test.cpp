@@ -101,7 +101,7 @@ TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
 // The band kernels of `type` this CPU can run: the best table's, and each
 // ISA's below it (on an AVX-512 CPU the table takes the AVX-512 ones, whose
 // odd last band is the AVX2 kernel's; with VNNI, the VNNI tables, whose
-// Q4_K and Q6_K decode is the AVX-512 one; all are checked whole here).
+// Q6_K decode is the AVX-512 one; all are checked whole here).
 std::vector<std::pair<std::string, const InterleavedKernels*>> runnable_kernels(TensorType type) {
   std::vector<std::pair<std::string, const InterleavedKernels*>> out = {
       {std::string("table: ") + kernel_isa(), traits(type).interleaved}};

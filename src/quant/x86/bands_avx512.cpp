@@ -52,15 +52,12 @@ const InterleavedKernels q4_0_x8{bands::kRows, bands::pack<BlockQ4_0>, bands::un
                                  gemm<Q4_0, avx2::q4_0_x8>, bandsimd::decode<Q4_0>, Q4_0::kDecodeStreams};
 const InterleavedKernels q8_0_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
                                  gemm<Q8_0, avx2::q8_0_x8>, bandsimd::decode<Q8_0>, Q8_0::kDecodeStreams};
-void q4_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y) {
-  bandsimd::decode<Q4K>(n, bands, n_groups, partner, a, y);
-}
 void q6_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y) {
   bandsimd::decode<Q6K>(n, bands, n_groups, partner, a, y);
 }
 
 const InterleavedKernels q4_K_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack, gemm<Q4K, avx2::q4_K_x8>,
-                                 q4_K_decode, Q4K::kDecodeStreams};
+                                 bandsimd::decode<Q4K>, Q4K::kDecodeStreams};
 const InterleavedKernels q6_K_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack, gemm<Q6K, avx2::q6_K_x8>,
                                  q6_K_decode, Q6K::kDecodeStreams};
 

@@ -7,16 +7,22 @@
 // (tests/quant/interleave_test.cpp). The table picks them where the CPU has
 // AVX-512 VNNI (CpuFeatures::has_avx512_vnni_kernels).
 //
-// Q4_K's and Q6_K's tables decode with the plain AVX-512 kernels
-// (avx512::q4_K_decode, q6_K_decode): from memory, two threads streamed
-// their bands faster with them than with the VNNI ones, though these are the
-// faster in cache (hearth_stream_bench, 20 passes each, Zen 5, 2026-12-01,
-// medians of the fast state; VNNI against plain, pairs run in turn):
-//   Q4_K 2048 rows 80 / 84 / 88 against 86 / 85 / 90 % of the read probe,
-//   an hour later 81 / 85 / 83 against 85 / 77 / 80 % (mixed); 8192 rows 87 /
-//   90 / 98 against 93 / 97 / 97 %, later 93 / 90 against 97 / 98 %;
-//   Q6_K 2048 rows 83 / 83 / 83 against 90 / 89 / 89 %, 8192 rows 92 / 92 /
-//   91 against 98 / 100 / 96 %;
+// Q6_K's table decodes with the plain AVX-512 kernel (avx512::q6_K_decode):
+// from memory, two threads streamed its bands faster with it than with the
+// VNNI one, though this is the faster in cache (hearth_stream_bench, 20
+// passes each, Zen 5, medians of the fast state; VNNI against plain, pairs
+// run in turn): 2026-12-01, 2048 rows 83 / 83 / 83 against 90 / 89 / 89 %,
+// 8192 rows 92 / 92 / 91 against 98 / 100 / 96 %; 2026-12-02, 8192 rows 89 /
+// 92 / 89 against 93 / 93 / 92 % (one core in L2, BandsInL2/Q6_K: 141-182
+// against 160-164 GFLOP/s).
+// Q4_K's table decoded that way too until its VNNI kernel lost two of its
+// operations per code vector (q4_K_bands_simd.h, chunk_vnni: the high
+// nibbles in place): one core in L2 (BandsInL2/Q4_K, GFLOP/s) 293-306
+// against 223-242 for the plain kernel, from memory even (8192 rows 93 / 88 /
+// 90 against 87 / 92 / 90 %, 2048 rows 78 / 78 / 81 against 82 / 79 / 82 %),
+// Llama-3.2-1B Q4_K_M decode (5 pairs) 85.0-93.7 against 85.4-95.1 % of the
+// read probe (2026-12-02): it takes the VNNI kernel, even from memory and
+// with a quarter more room in cache where the host's cores are shared.
 // Q4_0's and Q8_0's VNNI kernels stream as fast or faster (Q8_0 2048 rows:
 // 95-97 against 89-92 %), and keep them. The gemms, bound by arithmetic, take
 // the VNNI kernels: BandGemm Q6_K 291-297 against 265-270 GFLOP/s.
@@ -68,7 +74,7 @@ const InterleavedKernels q4_0_vnni_x8{bands::kRows, bands::pack<BlockQ4_0>, band
 const InterleavedKernels q8_0_vnni_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
                                       gemm<Q8_0, avx2::q8_0_x8>, bandsimd::decode<Q8_0>, Q8_0::kDecodeStreams};
 const InterleavedKernels q4_K_vnni_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack, gemm<Q4K, avx2::q4_K_x8>,
-                                      q4_K_decode, Q4K::kDecodeStreams};
+                                      bandsimd::decode<Q4K>, Q4K::kDecodeStreams};
 const InterleavedKernels q6_K_vnni_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack, gemm<Q6K, avx2::q6_K_x8>,
                                       q6_K_decode, Q6K::kDecodeStreams};
 

@@ -134,6 +134,15 @@ struct LegacyBands {
 
 // Q4_0: the codes stay unsigned (0..15), the - 8 is the activation side
 // data's -8 sum(y), the start of each row's sum.
+//
+// With vpdpbusd the high nibbles stay where they are: c & 0xf0 is 16 times
+// the code, its int32 sums (4 vectors, 16 products of at most 240 * 127 per
+// lane) are exactly 16 times the high nibbles' sums, and one arithmetic shift
+// per block and token brings them back: an and-not per vector where a shift
+// and an and were (maddubs could not take them: a product pair reaches
+// 2 * 240 * 127 > 2^15). Zen 5, 3 pairs in turn (2026-12-02): one core in L2
+// (BandsInL2/Q4_0) 246-292 -> 342-355 GFLOP/s; two threads from memory
+// (hearth_stream_bench Q4_0 8192 20) 84-86 -> 86-89 % of the read probe.
 template <typename Vec>
 struct Q4_0Step {
   using V = Vec;
@@ -146,20 +155,34 @@ struct Q4_0Step {
   [[gnu::always_inline]] static void block(const uint8_t* code_bytes, const uint8_t* scales, uint64_t stride,
                                            int64_t b, const groups::ActivationRow (&a)[NT], F (&acc)[NT]) {
     const I low4 = V::set1_8(0x0f);
-    I codes[8];  // lo nibbles of vectors 0..3, then the high ones
+    I codes[8];  // lo nibbles of vectors 0..3, then the high ones (16 times theirs with vpdpbusd)
     for (int v = 0; v < 4; ++v) {
       const I c = V::load(code_bytes + 32 * v, stride);
       codes[v] = V::and_(c, low4);
-      codes[4 + v] = V::and_(V::template srli16<4>(c), low4);
+      if constexpr (HasDpbusd<V>) {
+        codes[4 + v] = V::andnot(low4, c);
+      } else {
+        codes[4 + v] = V::and_(V::template srli16<4>(c), low4);
+      }
     }
     const F dx = V::load_ph(scales, stride);
     for (int t = 0; t < NT; ++t) {
       const int8_t* y = a[t].blocks()[b].qs;
       // the low nibbles of vector v meet bytes 4v.., the high ones 16 + 4v..
-      const I sums = dot_block<V, true>(V::set1_32(a[t].corrections(0)[b]), [&](int k, I& u, I& s) {
-        u = codes[k];
-        s = V::bcast4(y + (k < 4 ? 4 * k : 16 + 4 * (k - 4)));
-      });
+      I sums;
+      if constexpr (HasDpbusd<V>) {
+        I lo = V::set1_32(a[t].corrections(0)[b]), hi16 = V::zero();
+        for (int v = 0; v < 4; ++v) {
+          lo = V::dpbusd(lo, codes[v], V::bcast4(y + 4 * v));
+          hi16 = V::dpbusd(hi16, codes[4 + v], V::bcast4(y + 16 + 4 * v));
+        }
+        sums = V::add32(lo, V::template srai32<4>(hi16));
+      } else {
+        sums = dot_block<V, true>(V::set1_32(a[t].corrections(0)[b]), [&](int k, I& u, I& s) {
+          u = codes[k];
+          s = V::bcast4(y + (k < 4 ? 4 * k : 16 + 4 * (k - 4)));
+        });
+      }
       acc[t] = LegacyBands<Q4_0Step>::fold(dx, a[t], b, sums, acc[t]);
     }
   }

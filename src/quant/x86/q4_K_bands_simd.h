@@ -31,8 +31,9 @@
 // 342-349 GFLOP/s; Llama-3.2-1B Q4_K_M pp512 256-258 -> 264-270 tok/s, decode
 // 90.2-96.0 -> 95.7-98.0 % of the read probe (3 pairs, reads 57-60 GB/s).
 // That decode figure did not hold: the stream benchmark, which compares each
-// pass with probes around it, finds the plain kernel streams faster from
-// memory, and decode takes it (x86/bands_vnni_avx512.cpp).
+// pass with probes around it, found the plain kernel streamed faster from
+// memory, and decode took it until chunk_vnni lost two operations per code
+// vector (x86/bands_vnni_avx512.cpp).
 #pragma once
 
 #include <immintrin.h>
@@ -92,7 +93,13 @@ struct Q4KStep {
   // sc) into sumi, each sub-block's products summed in int32 by one
   // vpdpbusd per vector (a sub-block reaches 32 * 15 * 128: no int16 sum
   // holds it), then multiplied by its scale in int32 (vpmulld, once per
-  // sub-block): where maddubs, an int16 add and a madd were.
+  // sub-block): where maddubs, an int16 add and a madd were. The high
+  // nibbles stay in place (x & 0xf0, 16 times the code: an and-not where a
+  // shift and an and were), their sum comes 16 times too large, exactly
+  // (at most 32 * 240 * 128 per lane), and one shift per sub-block and
+  // token brings it back (as Q4_0's, legacy_bands_simd.h). Zen 5, 3 pairs
+  // in turn: BandGemm/Q4_K 291-355 -> 342-391 GFLOP/s; decode takes this
+  // kernel since (x86/bands_vnni_avx512.cpp).
   template <int NT>
   [[gnu::always_inline]] static inline void chunk_vnni(const uint8_t* codes, uint64_t stride,
                                                        const BlockQ8_K* const (&y)[NT], int64_t s, int c, I sc,
@@ -104,18 +111,20 @@ struct Q4KStep {
     }
 #pragma GCC unroll 8
     for (int v = 0; v < 8; ++v) {
-      const Nibbles x = nibbles(codes, stride, v, low4);
+      const I x = V::load(codes + 32 * v, stride);
+      const I x_lo = V::and_(x, low4), x_hi16 = V::andnot(low4, x);
       for (int t = 0; t < NT; ++t) {
         const int8_t* yq = y_bytes(y[t][s], c, v);
-        lo32[v % 2][t] = V::dpbusd(lo32[v % 2][t], x.lo, V::bcast4(yq));
-        hi32[v % 2][t] = V::dpbusd(hi32[v % 2][t], x.hi, V::bcast4(yq + 32));
+        lo32[v % 2][t] = V::dpbusd(lo32[v % 2][t], x_lo, V::bcast4(yq));
+        hi32[v % 2][t] = V::dpbusd(hi32[v % 2][t], x_hi16, V::bcast4(yq + 32));
       }
     }
     // lane r of the pair: (sc_2c,r, sc_2c+1,r) as int16, both below 64
     const I pair = V::half_u8_i16(sc, c % 2);
     const I s_lo = V::and_(pair, V::set1_32(0xffff)), s_hi = V::template srli32<16>(pair);
     for (int t = 0; t < NT; ++t) {
-      const I lo = V::add32(lo32[0][t], lo32[1][t]), hi = V::add32(hi32[0][t], hi32[1][t]);
+      const I lo = V::add32(lo32[0][t], lo32[1][t]);
+      const I hi = V::template srai32<4>(V::add32(hi32[0][t], hi32[1][t]));
       sumi[t] = V::add32(sumi[t], V::add32(V::mullo32(lo, s_lo), V::mullo32(hi, s_hi)));
     }
   }
