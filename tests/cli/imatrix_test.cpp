@@ -31,7 +31,7 @@ std::vector<float> tensor_f32(const gguf::File& f, const std::string& name) {
 
 TEST(ImatrixCli, Layer0InputsMatchARecomputationAndQuantizeUsesIt) {
   const fs::path dir = test::temp_dir("hearth-imatrix");
-  const fs::path model = test::repo_path("models/stories260K.gguf");
+  const fs::path model = test::kStories;
   const fs::path text = dir / "calib.txt";
   std::ofstream(text) << test::read_text(test::data_path("logits/sp2.txt")) << " "
                       << test::read_text(test::data_path("logits/sp3.txt"));
@@ -90,7 +90,7 @@ TEST(ImatrixCli, Layer0InputsMatchARecomputationAndQuantizeUsesIt) {
 
 TEST(ImatrixCli, TooLittleTextIsAClearError) {
   const fs::path dir = test::temp_dir("hearth-imatrix");
-  const auto r = test::run_hearth({"imatrix", test::repo_path("models/stories260K.gguf").string(), "--text",
+  const auto r = test::run_hearth({"imatrix", test::kStories, "--text",
                                    test::data_path("logits/sp1.txt").string(), "-o", (dir / "im.gguf").string()});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("fewer than one chunk of 512"), std::string::npos) << r.err;

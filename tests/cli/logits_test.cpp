@@ -23,7 +23,7 @@ TEST_P(LogitsCli, StoriesGreedyTextMatchesReference) {
   const auto dir = test::temp_dir("hearth-logits");
   const auto out = (dir / "o.f32").string();
   const int gen = static_cast<int>(golden["greedy_tokens"].size());
-  const auto r = test::run_hearth({"logits", test::repo_path("models/stories260K.gguf").string(),
+  const auto r = test::run_hearth({"logits", test::kStories,
                                    "--prompt-file", test::data_path("logits/" + p + ".txt").string(),
                                    "--out", out, "--gen", std::to_string(gen), "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -43,7 +43,7 @@ INSTANTIATE_TEST_SUITE_P(Prompts, LogitsCli, testing::Values("sp1", "sp2", "sp3"
 // of its own writes (each starts from an empty cache), in the order given.
 TEST(LogitsCli, SeveralPromptsWriteWhatSeparateRunsWrite) {
   const auto dir = test::temp_dir("hearth-logits-many");
-  const std::string model = test::repo_path("models/stories260K.gguf").string();
+  const std::string model = test::kStories;
   const std::vector<std::string> prompts = {"sp2", "sp1", "sp4"};
   std::vector<std::string> args = {"logits", model, "--gen", "6", "--json"};
   for (const auto& p : prompts) {
@@ -71,7 +71,7 @@ TEST(LogitsCli, SeveralPromptsWriteWhatSeparateRunsWrite) {
 // output is written; so does a count of --out that is not one per prompt.
 TEST(LogitsCliErrors, BadPromptListsAreClearErrorsThatWriteNothing) {
   const auto dir = test::temp_dir("hearth-logits-bad");
-  const std::string model = test::repo_path("models/stories260K.gguf").string();
+  const std::string model = test::kStories;
   const std::string sp1 = test::data_path("logits/sp1.txt").string();
   const auto missing = test::run_hearth({"logits", model, "--prompt-file", sp1, "--prompt-file", "/nonexistent/p.txt",
                                          "--out", (dir / "a.f32").string(), "--out", (dir / "b.f32").string()});

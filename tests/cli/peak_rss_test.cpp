@@ -60,7 +60,7 @@ constexpr int64_t kRuntime = 2 * 1024 * 1024;   // see the header comment
 constexpr double kSlack = 1.10;                 // the 10%
 
 std::string model_path(const std::string& name) {
-  return name == "stories260K" ? test::repo_path("models/stories260K.gguf").string()
+  return name == "stories260K" ? test::kStories
                                : test::data_path("tiny/" + name + ".gguf").string();
 }
 

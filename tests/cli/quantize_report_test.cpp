@@ -29,7 +29,7 @@ double golden_ppl(const std::string& file, int n_ctx) {
 }
 
 TEST(QuantizeReport, OneRowPerTypeAgreeingWithTheSeparateTools) {
-  const auto r = test::run_hearth({"quantize", "--report", test::repo_path("models/stories260K.gguf").string(), "--text",
+  const auto r = test::run_hearth({"quantize", "--report", test::kStories, "--text",
                                    test::data_path("perplexity/story.txt").string(), "--ctx", "128", "--types",
                                    "Q8_0,Q4_0", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
@@ -54,10 +54,10 @@ TEST(QuantizeReport, OneRowPerTypeAgreeingWithTheSeparateTools) {
 }
 
 TEST(QuantizeReport, MissingInputsAreClearErrors) {
-  const auto no_text = test::run_hearth({"quantize", "--report", test::repo_path("models/stories260K.gguf").string()});
+  const auto no_text = test::run_hearth({"quantize", "--report", test::kStories});
   EXPECT_NE(no_text.exit_code, 0);
   EXPECT_NE(no_text.err.find("--report needs --text"), std::string::npos) << no_text.err;
-  const auto bad_type = test::run_hearth({"quantize", "--report", test::repo_path("models/stories260K.gguf").string(),
+  const auto bad_type = test::run_hearth({"quantize", "--report", test::kStories,
                                           "--text", test::data_path("perplexity/story.txt").string(), "--ctx", "128",
                                           "--types", "Q8_0,Q9_9"});
   EXPECT_NE(bad_type.exit_code, 0);

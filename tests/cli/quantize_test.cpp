@@ -64,7 +64,7 @@ std::vector<QuantCase> all_cases() {
   for (const auto& e : fs::directory_iterator(test::data_path("stories260K-quant"))) {
     const std::string f = e.path().filename().string();  // s260k-Q4_K_M.gguf
     const std::string type = f.substr(6, f.size() - 6 - 5);
-    out.push_back({"s260k_" + type, test::repo_path("models/stories260K.gguf"), e.path(), type,
+    out.push_back({"s260k_" + type, test::kStories, e.path(), type,
                    {"sp1.txt", "sp2.txt", "sp3.txt", "sp4.txt"}});
   }
   std::sort(out.begin(), out.end(), [](const QuantCase& a, const QuantCase& b) { return a.name < b.name; });
@@ -178,7 +178,7 @@ bool dir_is_empty(const fs::path& dir) { return fs::is_empty(dir); }
 TEST(QuantizeCli, DryRunWritesNothingAndReportsTheSize) {
   const fs::path dir = test::temp_dir("hearth-quantize");
   const fs::path out = dir / "out.gguf";
-  const auto r = test::run_hearth({"quantize", test::repo_path("models/stories260K.gguf").string(), out.string(),
+  const auto r = test::run_hearth({"quantize", test::kStories, out.string(),
                                    "Q4_K_M", "--dry-run", "--json"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_TRUE(dir_is_empty(dir));
@@ -241,7 +241,7 @@ TEST(QuantizeCli, FailureMidWayLeavesNoTemporaryFile) {
   // A NaN in one weight: the quantizer refuses it after earlier tensors were written.
   const fs::path dir = test::temp_dir("hearth-quantize");
   const fs::path in = dir / "nan.gguf";
-  std::vector<uint8_t> bytes = test::read_bytes(test::repo_path("models/stories260K.gguf"));
+  std::vector<uint8_t> bytes = test::read_bytes(test::kStories);
   {
     const gguf::File f = gguf::File::parse(bytes, "nan.gguf");
     const gguf::Tensor* t = f.find_tensor("blk.3.ffn_up.weight");
@@ -267,7 +267,7 @@ TEST(QuantizeCli, VocabOnlyFileIsRefused) {
 TEST(QuantizeCli, ProgressBarOnATerminal) {
   const fs::path dir = test::temp_dir("hearth-quantize");
   const auto r = test::run_hearth_tty(
-      {"quantize", test::repo_path("models/stories260K.gguf").string(), (dir / "o.gguf").string(), "Q8_0"}, "");
+      {"quantize", test::kStories, (dir / "o.gguf").string(), "Q8_0"}, "");
   EXPECT_EQ(r.exit_code, 0) << r.out;
   EXPECT_NE(r.out.find("48/48 tensors"), std::string::npos) << r.out;
   fs::remove_all(dir);

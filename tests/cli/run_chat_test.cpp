@@ -19,7 +19,7 @@ constexpr const char* kTemplate =
     "{% elif m.role == 'assistant' %}{{ m.content }} {% else %}{{ m.content }}{% endif %}{% endfor %}";
 
 std::filesystem::path model_with_template(const std::filesystem::path& dir) {
-  const auto src = gguf::File::open(test::repo_path("models/stories260K.gguf"));
+  const auto src = gguf::File::open(test::kStories);
   const auto base = gguf::Layout::of(src, src.version());
   auto meta = base.metadata();
   meta.emplace_back("tokenizer.chat_template", gguf::Value::string(kTemplate));

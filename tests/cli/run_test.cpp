@@ -8,7 +8,7 @@
 namespace hearth {
 namespace {
 
-std::string model() { return test::repo_path("models/stories260K.gguf").string(); }
+std::string model() { return test::kStories; }
 
 class RunGreedy : public testing::TestWithParam<std::string> {};
 

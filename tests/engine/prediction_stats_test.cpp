@@ -74,7 +74,7 @@ TEST(PerplexityPlan, ChunksAndErrors) {
 
 TEST(PerplexityKl, ModelsWithDifferentVocabulariesAreRefused) {
   // stories260K has 512 tokens, tiny-llama the first 1024 of Llama 2's.
-  const auto stories = model::Model::load(test::repo_path("models/stories260K.gguf"));
+  const auto stories = model::Model::load(test::kStories);
   const auto tiny = model::Model::load(test::data_path("tiny/tiny-llama-F32.gguf"));
   ThreadPool pool(1);
   const std::vector<int32_t> tokens(64, 1);

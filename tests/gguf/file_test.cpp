@@ -13,7 +13,7 @@ namespace hearth::gguf {
 namespace {
 
 TEST(GgufFile, ReadsStories260K) {
-  const File f = File::open(hearth::test::repo_path("models/stories260K.gguf"));
+  const File f = File::open(hearth::test::kStories);
   EXPECT_EQ(f.version(), 3u);
   EXPECT_EQ(f.architecture(), "llama");
   EXPECT_EQ(f.alignment(), 32u);

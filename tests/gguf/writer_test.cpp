@@ -24,7 +24,7 @@ std::vector<fs::path> fixtures() {
       if (e.path().extension() == ".gguf") files.push_back(e.path());
     }
   }
-  files.push_back(hearth::test::repo_path("models/stories260K.gguf"));
+  files.push_back(hearth::test::kStories);
   std::sort(files.begin(), files.end());
   return files;
 }

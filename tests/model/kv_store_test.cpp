@@ -58,7 +58,7 @@ TEST(KvStore, AHeadsRowsAreContiguousAndEveryRowHasItsOwnBytes) {
 }
 
 TEST(KvStore, Q8_0NeedsWholeBlocksPerHead) {
-  const auto m = Model::load(test::repo_path("models/stories260K.gguf"));  // head_dim 8
+  const auto m = Model::load(test::kStories);  // head_dim 8
   try {
     KvStore kv(m->hparams(), 16, TensorType::Q8_0);
     FAIL() << "expected an error";

@@ -41,7 +41,7 @@ std::vector<Case> cases() {
     if (!name.ends_with(".json")) continue;
     const std::string stem = name.substr(0, name.size() - 5);     // MODEL.PROMPT
     const std::string model = stem.substr(0, stem.rfind('.'));
-    const std::string file = model == "stories260K" ? test::repo_path("models/stories260K.gguf").string()
+    const std::string file = model == "stories260K" ? test::kStories
                                                     : test::data_path("tiny/" + model + ".gguf").string();
     out.push_back({file, stem});
   }

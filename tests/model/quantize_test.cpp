@@ -49,7 +49,7 @@ TEST(Quantize, RequantizingNeedsConsent) {
 }
 
 TEST(Quantize, CollectedImatrixFeedsTheQuantizer) {
-  const auto m = Model::load(test::repo_path("models/stories260K.gguf"));
+  const auto m = Model::load(test::kStories);
   ThreadPool pool(2);
   std::vector<int32_t> tokens;
   for (int i = 0; i < 24; ++i) tokens.push_back(1 + (i * 37) % 500);

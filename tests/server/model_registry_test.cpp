@@ -31,7 +31,7 @@ class ModelRegistryTest : public ::testing::Test {
     dir_ = test::temp_dir("hearth-registry");
     fs::copy_file(test::data_path("tiny/tiny-llama-Q8_0.gguf"), dir_ / "a.gguf");
     fs::copy_file(test::data_path("tiny/tiny-qwen2-Q8_0.gguf"), dir_ / "b.gguf");
-    fs::copy_file(test::repo_path("models/stories260K.gguf"), dir_ / "c.gguf");
+    fs::copy_file(test::kStories, dir_ / "c.gguf");
   }
   void TearDown() override { fs::remove_all(dir_); }
 

@@ -116,7 +116,7 @@ TEST(TokenizerErrors, OutOfRangeIdsOnDecode) {
 
 TEST(TokenizerErrors, NoneSpecialIdsAreIgnored) {
   // stories260K writes 0xFFFFFFFF for "no separator / padding token".
-  const auto file = gguf::File::open(hearth::test::repo_path("models/stories260K.gguf"));
+  const auto file = gguf::File::open(hearth::test::kStories);
   const auto tok = Tokenizer::from_gguf(file);
   EXPECT_EQ(tok.special().sep, kNoToken);
   EXPECT_EQ(tok.special().pad, kNoToken);
