@@ -8,8 +8,6 @@
 namespace hearth {
 namespace {
 
-std::string model() { return test::kStories; }
-
 class RunGreedy : public testing::TestWithParam<std::string> {};
 
 // Greedy raw completion must be the reference's greedy text, token for token.
@@ -18,7 +16,7 @@ TEST_P(RunGreedy, MatchesReferenceText) {
   const auto golden = nlohmann::json::parse(test::read_text(test::data_path("logits/stories260K." + p + ".json")));
   const std::string prompt = test::read_text(test::data_path("logits/" + p + ".txt"));
   const auto n = std::to_string(golden["greedy_tokens"].size());
-  const auto r = test::run_hearth({"run", model(), prompt, "--temp", "0", "-n", n, "-t", "1"});
+  const auto r = test::run_hearth({"run", test::kStories, prompt, "--temp", "0", "-n", n, "-t", "1"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, golden["greedy_text"].get<std::string>() + "\n");
   EXPECT_NE(r.err.find("context 2048 tokens"), std::string::npos) << r.err;
@@ -27,9 +25,9 @@ TEST_P(RunGreedy, MatchesReferenceText) {
 INSTANTIATE_TEST_SUITE_P(Prompts, RunGreedy, testing::Values("sp1", "sp2", "sp3", "sp4"));
 
 TEST(Run, SameSeedSameOutputOtherSeedOtherOutput) {
-  const auto a = test::run_hearth({"run", model(), "Once upon a time", "--seed", "7", "-n", "40"});
-  const auto b = test::run_hearth({"run", model(), "Once upon a time", "--seed", "7", "-n", "40"});
-  const auto c = test::run_hearth({"run", model(), "Once upon a time", "--seed", "8", "-n", "40"});
+  const auto a = test::run_hearth({"run", test::kStories, "Once upon a time", "--seed", "7", "-n", "40"});
+  const auto b = test::run_hearth({"run", test::kStories, "Once upon a time", "--seed", "7", "-n", "40"});
+  const auto c = test::run_hearth({"run", test::kStories, "Once upon a time", "--seed", "8", "-n", "40"});
   ASSERT_EQ(a.exit_code, 0) << a.err;
   EXPECT_EQ(a.out, b.out);
   EXPECT_NE(a.out, c.out);
@@ -37,8 +35,8 @@ TEST(Run, SameSeedSameOutputOtherSeedOtherOutput) {
 }
 
 TEST(Run, PromptFromStdinWhenPiped) {
-  const auto piped = test::run_hearth({"run", model(), "--temp", "0", "-n", "20"}, "Lily and Ben");
-  const auto arg = test::run_hearth({"run", model(), "Lily and Ben", "--temp", "0", "-n", "20"});
+  const auto piped = test::run_hearth({"run", test::kStories, "--temp", "0", "-n", "20"}, "Lily and Ben");
+  const auto arg = test::run_hearth({"run", test::kStories, "Lily and Ben", "--temp", "0", "-n", "20"});
   ASSERT_EQ(piped.exit_code, 0) << piped.err;
   EXPECT_EQ(piped.out, arg.out);
   EXPECT_FALSE(piped.out.empty());
@@ -47,19 +45,19 @@ TEST(Run, PromptFromStdinWhenPiped) {
 TEST(Run, StopStringEndsGenerationBeforeIt) {
   const auto golden = nlohmann::json::parse(test::read_text(test::data_path("logits/stories260K.sp1.json")));
   const std::string full = golden["greedy_text"];
-  const auto r = test::run_hearth({"run", model(), "Once upon a time", "--temp", "0", "-n", "64", "--stop", "Lily"});
+  const auto r = test::run_hearth({"run", test::kStories, "Once upon a time", "--temp", "0", "-n", "64", "--stop", "Lily"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, full.substr(0, full.find("Lily")) + "\n");
 }
 
 TEST(Run, NPredictLimitsTokens) {
-  const auto r = test::run_hearth({"run", model(), "Once upon a time", "--temp", "0", "-n", "3"});
+  const auto r = test::run_hearth({"run", test::kStories, "Once upon a time", "--temp", "0", "-n", "3"});
   ASSERT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(r.out, ", there was\n");
 }
 
 TEST(Run, PromptLongerThanContextIsAClearError) {
-  const auto r = test::run_hearth({"run", model(), "Once upon a time there was a little girl named Lily", "--ctx", "8"});
+  const auto r = test::run_hearth({"run", test::kStories, "Once upon a time there was a little girl named Lily", "--ctx", "8"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("context holds 8"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("tokens"), std::string::npos) << r.err;
@@ -67,7 +65,7 @@ TEST(Run, PromptLongerThanContextIsAClearError) {
 }
 
 TEST(Run, BadSamplingParameterIsAClearError) {
-  const auto r = test::run_hearth({"run", model(), "Hi", "--top-p", "1.5"});
+  const auto r = test::run_hearth({"run", test::kStories, "Hi", "--top-p", "1.5"});
   EXPECT_EQ(r.exit_code, 1);
   EXPECT_NE(r.err.find("top_p"), std::string::npos) << r.err;
 }
