@@ -57,10 +57,8 @@ inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row,
 // once and a thread's consecutive chunks continue each of its S streams.
 // Llama-3.2-1B decode on Zen 5, 2 threads, against each chunk's bands split
 // in two runs: Q4_K_M 79-84 -> 91.5-93 %, Q4_0 78-90 -> 86-87.5 %, Q8_0
-// 80-88 -> 87-91.5 % of the read bandwidth (S = 2). S = 4 for the legacy
-// formats (quant/x86/legacy_bands_simd.h), 6 interleaved pairs: Q8_0
-// 80.9-84.1 -> 81.9-96.1 % (5 gained), Q4_0 81.0-89.7 -> 71.0-90.7 % (4
-// gained; the two lost with reads of 66-71 GB/s).
+// 80-88 -> 87-91.5 % of the read bandwidth (S = 2; four streams for the
+// legacy formats lost on Zen 4: quant/x86/legacy_bands_simd.h).
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
   if (w.interleaved) {

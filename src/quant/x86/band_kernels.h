@@ -164,8 +164,8 @@ struct SuperBlockBands {
   // (AVX2 had one band per vector and took one stream): Q4_K 78-85 -> 88 %,
   // Q6_K 79 -> 92 % of the read probe (hearth_stream_bench, 8192 x 2048, two
   // threads, Zen 5, the fast state); four cost the AVX-512 kernels 10-25
-  // points (Q4_K 101-107 -> 88-90 %, Q6_K 106-115 -> 83-92 %), where the
-  // legacy formats gain (legacy_bands_simd.h).
+  // points (Q4_K 101-107 -> 88-90 %, Q6_K 106-115 -> 83-92 %); the legacy
+  // formats take two as well (legacy_bands_simd.h).
   static constexpr int kDecodeStreams = 2;
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * Step::kSuperBlockBytes; }
   template <int NT, int G = 1>

@@ -48,19 +48,22 @@ struct LegacyBands {
   // Tokens per register tile: a block's unpacked codes and a float
   // accumulator per token stay in the 16 registers.
   static constexpr int kTokens = 4;
-  // Bands a decode step streams at once (interleave.h): four. Two streams
-  // per thread left these kernels short of the read probe where Q4_K's and
-  // Q6_K's kernels matched it (hearth_stream_bench, 8192 x 2048, two
-  // threads, Zen 5, the fast state; two streams -> four: AVX-512 Q8_0 85-91
-  // -> 90-97 %, Q4_0 86-91 -> 90-98 %; AVX2 (one band per vector, which had
-  // taken one stream) Q8_0 80-82 -> 87-98 %, Q4_0 73-83 -> 83-92 %; ~100 %
-  // either way in the slow state). A plain read of 4 streams per thread ran
-  // 68-70 GB/s against 62-66 for 2 and 56-59 for 1 (and 43-47 for 8).
-  // Once the software prefetch was gone (session 25), two streams again:
-  // from memory 2-6 points ahead in both states (2048 rows), but in the
-  // model Q8_0 fast 92.8 -> 90.9 %, slow 96.8 -> 96.6, Q4_0 slow 96.2 ->
-  // 94.8 (2 rounds): four stay.
-  static constexpr int kDecodeStreams = 4;
+  // Bands a decode step streams at once (interleave.h): two, as the K
+  // formats'. Four had won on Zen 5 with the software prefetch of session
+  // 19 (hearth_stream_bench, 8192 x 2048, two threads, the fast state: Q8_0
+  // 85-91 -> 90-97 %, Q4_0 86-91 -> 90-98 %) and stayed when it went, within
+  // the noise there (Llama-3.2-1B, 2 rounds: Q8_0 fast 92.8 against 90.9 %
+  // with two). On Zen 4 (2026-12-03) four lose: one process alternating the
+  // two per chunk of 8 decode steps (50-60 chunks each, the chunks sorted by
+  // the reads around them), fast state four -> two Q8_0 76.4 / 67.3 / 78.8 /
+  // 74.1 -> 81.9 / 77.4 / 84.3 / 80.8 %, Q4_0 63.7 / 65.9 / 74.7 / 73.5 ->
+  // 62.5 / 71.5 / 78.2 / 75.7 %; slow state Q8_0 88.1-93.0 -> 91.0-94.7 %,
+  // Q4_0 87.5-92.4 -> 90.5-93.1 %. Measured and not kept there: one band
+  // per 256-bit vector with vpdpbusd (Zen 4 runs 512-bit operations in two
+  // halves): fast Q8_0 83.3 / 77.7 -> 77.3 / 69.0 %, Q4_0 69.3 / 71.7 ->
+  // 65.5 / 69.4 %; each band's bytes requested 1-2 KB ahead into L1: 5-15
+  // points lost in both states.
+  static constexpr int kDecodeStreams = 2;
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
 
   // The float step of a block: acc += (d_x,r d_y) * sums_r.
