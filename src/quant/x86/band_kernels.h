@@ -63,18 +63,19 @@ void decode(int64_t n, const void* band_data, int64_t n_groups, int64_t partner,
   }
 }
 
-// A policy with vpdpbusd (V::dpbusd(acc, u, s): acc + in each 32-bit lane
-// the sum of the 4 products of u's unsigned and s's signed bytes there).
+// A policy with vpdpbusd (V::dpbusd4(acc, u, y4): acc + in each 32-bit lane
+// the sum of the 4 products of u's unsigned bytes there and the 4 signed
+// activation bytes at y4, the same in every lane).
 template <typename V>
-concept HasDpbusd = requires(typename V::I v) { V::dpbusd(v, v, v); };
+concept HasDpbusd = requires(typename V::I v, const int8_t* y4) { V::dpbusd4(v, v, y4); };
 
 // init + in each 32-bit lane (a row) the sum of the products of the unsigned
 // bytes of u_k and the signed bytes of s_k there, k < 8, where
 // operands(k, u_k, s_k) gives the pair: a block's 32 codes of each row times
-// the activation bytes they meet. Each pair is consumed as it is made (no
-// more registers live than the AVX2 kernels had). Exact in every policy: with
-// VNNI two vpdpbusd chains; without, maddubs products in pairs (one int16
-// each: 2 * 255 * 127 would not fit, but the formats' codes do), the 8
+// the activation bytes they meet, without vpdpbusd (the VNNI policies' steps
+// run their own chains of V::dpbusd4). Each pair is consumed as it is made
+// (no more registers live than needed). Exact: maddubs products in pairs (one
+// int16 each: 2 * 255 * 127 would not fit, but the formats' codes do), the 8
 // summed in int16 when kShort (Q4_0's 4-bit codes: 8 * 2 * 15 * 127 = 30480
 // < 2^15) or each widened by a madd first (Q8_0's |codes| <= 127: a pair
 // reaches 2 * 127 * 127).
@@ -82,14 +83,7 @@ template <typename V, bool kShort, typename Operands>
 [[gnu::always_inline]] inline typename V::I dot_block(typename V::I init, Operands operands) {
   using I = typename V::I;
   I u, s;
-  if constexpr (HasDpbusd<V>) {
-    I chain[2] = {init, V::zero()};
-    for (int k = 0; k < 8; ++k) {
-      operands(k, u, s);
-      chain[k % 2] = V::dpbusd(chain[k % 2], u, s);
-    }
-    return V::add32(chain[0], chain[1]);
-  } else if constexpr (kShort) {
+  if constexpr (kShort) {
     I p[8];
     for (int k = 0; k < 8; ++k) {
       operands(k, u, s);

@@ -1,7 +1,7 @@
 // The AVX-512 VNNI tables of Q4_0, Q8_0, Q4_K and Q6_K in bands
 // (quant/interleave.h): the AVX-512 band kernels (x86/bands_avx512.cpp,
 // policy x86/bands_zmm.h) with each block's byte products per lane summed by
-// vpdpbusd chains (band_kernels.h: dot_block; q4_K_bands_simd.h: chunk_vnni;
+// vpdpbusd chains (legacy_bands_simd.h: the steps; q4_K_bands_simd.h: chunk_vnni;
 // q6_K_bands_simd.h: quarter_vnni) instead of maddubs, int16 adds and a madd.
 // Integer sums, exact either way: the same bits as the AVX2 kernels
 // (tests/quant/interleave_test.cpp). The table picks them where the CPU has
@@ -58,8 +58,24 @@ namespace hearth::quant::avx512 {
 
 namespace {
 
+// vpdpbusd with the 4 activation bytes as its memory operand, broadcast by
+// the instruction ({1to16}): GCC 12 does not fold _mm512_set1_epi32 into
+// vpdpbusd (it emits a vpbroadcastd per code vector, one more instruction
+// each), so the instruction is written out. Zen 4 (2026-12-03), the host's
+// cores busy with other guests (repeated figures moved by 20 %), so each
+// pair run in turn: one core in L2, Q4_0 one-token tiles, both in one
+// binary, 181-188 -> 192-201 GFLOP/s (3 pairs); BandGemm, two binaries, Q4_0
+// 265-266 -> 295-300 and Q4_K 208-210 -> 243-247 GFLOP/s (2 pairs; later
+// pairs within the noise); two threads from memory, fast state
+// (hearth_stream_bench T 8192 16, 2 pairs), Q4_K 80 / 80 -> 84 / 82 %, Q4_0
+// 66 / 78 -> 73 / 78 %; Llama-3.2-1B Q4_0 decode, the two alternating per
+// chunk of 8 steps in one process (3 runs of 50 chunks each): 73.1 / 81.6 /
+// 70.3 -> 75.1 / 82.8 / 72.0 % of the reads around each chunk.
 struct ZmmVnni : Zmm {
-  static I dpbusd(I acc, I u8, I s8) { return _mm512_dpbusd_epi32(acc, u8, s8); }
+  static I dpbusd4(I acc, I u8, const int8_t* y4) {
+    __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u8), "m"(*reinterpret_cast<const int32_t*>(y4)));
+    return acc;
+  }
 };
 
 using Q4_0 = bandsimd::Q4_0Bands<ZmmVnni>;

@@ -176,8 +176,8 @@ struct Q4_0Step {
       if constexpr (HasDpbusd<V>) {
         I lo = V::set1_32(a[t].corrections(0)[b]), hi16 = V::zero();
         for (int v = 0; v < 4; ++v) {
-          lo = V::dpbusd(lo, codes[v], V::bcast4(y + 4 * v));
-          hi16 = V::dpbusd(hi16, codes[4 + v], V::bcast4(y + 16 + 4 * v));
+          lo = V::dpbusd4(lo, codes[v], y + 4 * v);
+          hi16 = V::dpbusd4(hi16, codes[4 + v], y + 16 + 4 * v);
         }
         sums = V::add32(lo, V::template srai32<4>(hi16));
       } else {
@@ -218,11 +218,13 @@ struct Q8_0Step {
       const int8_t* y = a[t].blocks()[b].qs;
       I sums;
       if constexpr (HasDpbusd<V>) {
+        // two chains: the instruction's latency
         const I bias = V::set1_8(static_cast<char>(0x80));
-        sums = dot_block<V, false>(V::set1_32(a[t].corrections(0)[b]), [&](int v, I& u, I& s) {
-          u = V::xor_(V::load(codes + 32 * v, stride), bias);
-          s = V::bcast4(y + 4 * v);
-        });
+        I chain[2] = {V::set1_32(a[t].corrections(0)[b]), V::zero()};
+        for (int v = 0; v < 8; ++v) {
+          chain[v % 2] = V::dpbusd4(chain[v % 2], V::xor_(V::load(codes + 32 * v, stride), bias), y + 4 * v);
+        }
+        sums = V::add32(chain[0], chain[1]);
       } else {
         sums = dot_block<V, false>(V::zero(), [&](int v, I& u, I& s) {
           const I x = V::load(codes + 32 * v, stride);

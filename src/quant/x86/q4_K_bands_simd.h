@@ -115,8 +115,8 @@ struct Q4KStep {
       const I x_lo = V::and_(x, low4), x_hi16 = V::andnot(low4, x);
       for (int t = 0; t < NT; ++t) {
         const int8_t* yq = y_bytes(y[t][s], c, v);
-        lo32[v % 2][t] = V::dpbusd(lo32[v % 2][t], x_lo, V::bcast4(yq));
-        hi32[v % 2][t] = V::dpbusd(hi32[v % 2][t], x_hi16, V::bcast4(yq + 32));
+        lo32[v % 2][t] = V::dpbusd4(lo32[v % 2][t], x_lo, yq);
+        hi32[v % 2][t] = V::dpbusd4(hi32[v % 2][t], x_hi16, yq + 32);
       }
     }
     // lane r of the pair: (sc_2c,r, sc_2c+1,r) as int16, both below 64

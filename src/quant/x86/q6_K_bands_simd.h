@@ -121,10 +121,10 @@ struct Q6KStep {
       const Codes q = codes(sb, stride, 8 * h + wl, top2);
       for (int t = 0; t < NT; ++t) {
         const int8_t* yq = y[t][s].qs + 128 * h + 4 * wl;
-        a[t] = V::dpbusd(a[t], q.a, V::bcast4(yq));
-        b[t] = V::dpbusd(b[t], q.b, V::bcast4(yq + 32));
-        c[t] = V::dpbusd(c[t], q.c, V::bcast4(yq + 64));
-        d[t] = V::dpbusd(d[t], q.d, V::bcast4(yq + 96));
+        a[t] = V::dpbusd4(a[t], q.a, yq);
+        b[t] = V::dpbusd4(b[t], q.b, yq + 32);
+        c[t] = V::dpbusd4(c[t], q.c, yq + 64);
+        d[t] = V::dpbusd4(d[t], q.d, yq + 96);
       }
     }
     // element k of scale pairs 4h .. 4h + 3 as int32 lanes (signed)
