@@ -34,6 +34,14 @@ CpuFeatures detect() {
     }
     if (!ymm_os) f.fma = f.f16c = false;
   }
+  // Vendor "AuthenticAMD" (leaf 0: ebx, edx, ecx) and the family of leaf 1's
+  // eax: the base family, plus the extended one when the base is 0xf.
+  if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u &&
+      __get_cpuid(1, &a, &b, &c, &d)) {
+    const unsigned base = (a >> 8) & 0xfu;
+    const unsigned family = base == 0xfu ? base + ((a >> 20) & 0xffu) : base;
+    f.zen4 = family == 0x19u && f.avx512f;
+  }
 #elif defined(__aarch64__)
   f.neon = true;
 #endif
@@ -58,6 +66,7 @@ std::string CpuFeatures::describe() const {
   add(avx512vnni, "AVX512VNNI");
   add(avx512vbmi, "AVX512VBMI");
   add(neon, "NEON");
+  add(zen4, "Zen4");
   return s.empty() ? "scalar" : s;
 }
 

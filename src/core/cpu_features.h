@@ -16,6 +16,10 @@ struct CpuFeatures {
   bool avx512vnni = false;
   bool avx512vbmi = false;
   bool neon = false;
+  // AMD family 0x19 with AVX-512: Zen 4, which issues each 512-bit
+  // operation as two 256-bit halves, where Zen 5's server cores run it
+  // whole. The kernels that stream best differ (quant/type_traits.cpp).
+  bool zen4 = false;
 
   // AVX2 kernels also use FMA and F16C: all three must be there.
   bool has_avx2_kernels() const { return avx2 && fma && f16c; }

@@ -106,6 +106,9 @@ extern const InterleavedKernels q4_0_vnni_x8;
 extern const InterleavedKernels q8_0_vnni_x8;
 extern const InterleavedKernels q4_K_vnni_x8;
 extern const InterleavedKernels q6_K_vnni_x8;
+// Q6_K's VNNI table with the VNNI decode kernel too: the pick on Zen 4
+// (x86/bands_vnni_avx512.cpp says why).
+extern const InterleavedKernels q6_K_vnni_decode_x8;
 // The AVX-512 decode kernel of Q6_K, which its VNNI table takes too
 // (x86/bands_vnni_avx512.cpp says why).
 void q6_K_decode(int64_t n, const void* bands, int64_t n_groups, int64_t partner, const void* a, float* y);

@@ -241,7 +241,7 @@ const InterleavedKernels* avx512_vnni_band_kernels(TensorType t) {
     case TensorType::Q4_0: return &avx512::q4_0_vnni_x8;
     case TensorType::Q8_0: return &avx512::q8_0_vnni_x8;
     case TensorType::Q4_K: return &avx512::q4_K_vnni_x8;
-    case TensorType::Q6_K: return &avx512::q6_K_vnni_x8;
+    case TensorType::Q6_K: return cpu_features().zen4 ? &avx512::q6_K_vnni_decode_x8 : &avx512::q6_K_vnni_x8;
     default: return nullptr;
   }
 }

@@ -43,7 +43,8 @@ const TensorType* types_with_kernels(int* count);
 
 // The band kernels (quant/interleave.h) of one x86 ISA for `type`, whatever
 // the table picked (nullptr: none): for tests and benchmarks that run one
-// ISA's kernels beside another's. Only call those the CPU can run.
+// ISA's kernels beside another's. Only call those the CPU can run. With
+// VNNI, Q6_K's depend on the CPU too (Zen 4 decodes on the VNNI kernel).
 const InterleavedKernels* avx2_band_kernels(TensorType type);
 const InterleavedKernels* avx512_band_kernels(TensorType type);
 const InterleavedKernels* avx512_vnni_band_kernels(TensorType type);

@@ -101,13 +101,20 @@ TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
 // The band kernels of `type` this CPU can run: the best table's, and each
 // ISA's below it (on an AVX-512 CPU the table takes the AVX-512 ones, whose
 // odd last band is the AVX2 kernel's; with VNNI, the VNNI tables, whose
-// Q6_K decode is the AVX-512 one; all are checked whole here).
+// Q6_K decode is the AVX-512 one, or on Zen 4 the VNNI one: both Q6_K VNNI
+// tables run here on any VNNI CPU; all are checked whole).
 std::vector<std::pair<std::string, const InterleavedKernels*>> runnable_kernels(TensorType type) {
   std::vector<std::pair<std::string, const InterleavedKernels*>> out = {
       {std::string("table: ") + kernel_isa(), traits(type).interleaved}};
   if (cpu_features().has_avx2_kernels()) out.emplace_back("avx2", avx2_band_kernels(type));
   if (cpu_features().has_avx512_kernels()) out.emplace_back("avx512", avx512_band_kernels(type));
-  if (cpu_features().has_avx512_vnni_kernels()) out.emplace_back("avx512vnni", avx512_vnni_band_kernels(type));
+  if (cpu_features().has_avx512_vnni_kernels()) {
+    out.emplace_back("avx512vnni", avx512_vnni_band_kernels(type));
+    if (type == TensorType::Q6_K) {
+      out.emplace_back("avx512vnni, AVX-512 decode", &avx512::q6_K_vnni_x8);
+      out.emplace_back("avx512vnni, VNNI decode", &avx512::q6_K_vnni_decode_x8);
+    }
+  }
   return out;
 }
 
@@ -280,7 +287,8 @@ TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
   const Expected expected[] = {{TensorType::Q4_0, &avx2::q4_0_x8, &avx512::q4_0_x8, &avx512::q4_0_vnni_x8},
                                {TensorType::Q8_0, &avx2::q8_0_x8, &avx512::q8_0_x8, &avx512::q8_0_vnni_x8},
                                {TensorType::Q4_K, &avx2::q4_K_x8, &avx512::q4_K_x8, &avx512::q4_K_vnni_x8},
-                               {TensorType::Q6_K, &avx2::q6_K_x8, &avx512::q6_K_x8, &avx512::q6_K_vnni_x8}};
+                               {TensorType::Q6_K, &avx2::q6_K_x8, &avx512::q6_K_x8,
+                                cpu_features().zen4 ? &avx512::q6_K_vnni_decode_x8 : &avx512::q6_K_vnni_x8}};
   for (const Expected& e : expected) {
     EXPECT_EQ(avx2_band_kernels(e.type), e.avx2) << tensor_type_name(e.type);
     EXPECT_EQ(avx512_band_kernels(e.type), e.avx512) << tensor_type_name(e.type);

@@ -14,7 +14,14 @@
 // run in turn): 2026-12-01, 2048 rows 83 / 83 / 83 against 90 / 89 / 89 %,
 // 8192 rows 92 / 92 / 91 against 98 / 100 / 96 %; 2026-12-02, 8192 rows 89 /
 // 92 / 89 against 93 / 93 / 92 % (one core in L2, BandsInL2/Q6_K: 141-182
-// against 160-164 GFLOP/s).
+// against 160-164 GFLOP/s). On Zen 4 (CpuFeatures::zen4), where 512-bit
+// operations run in two halves and the plain kernel is slow in cache, the
+// VNNI kernel decodes (q6_K_vnni_decode_x8), 2026-12-03, pairs in turn: one
+// core in L2 90-98 -> 114-115 GFLOP/s; hearth_stream_bench Q6_K 8192 24,
+// fast-state medians 84 / 81 / 80 -> 87 / 87 / 89 %, slow 97 / 96 / 95 -> 96
+// / 95 / 95; Llama-3.2-1B Q4_K_M (hearth bench, the chunks whose reads were
+// both > 50 GB/s) 75.7 / 76.4 / 75.8 / 73.3 / 75.2 / 75.6 / 73.0 / 75.2 ->
+// 71.8 / 79.3 / 76.6 / 79.4 / 75.7 / 82.3 / 82.0 / 77.6 %.
 // Q4_K's table decoded that way too until its VNNI kernel lost two of its
 // operations per code vector (q4_K_bands_simd.h, chunk_vnni: the high
 // nibbles in place): one core in L2 (BandsInL2/Q4_K, GFLOP/s) 293-306
@@ -93,6 +100,9 @@ const InterleavedKernels q4_K_vnni_x8{bands::kRows, bands::q4k::pack, bands::q4k
                                       bandsimd::decode<Q4K>, Q4K::kDecodeStreams};
 const InterleavedKernels q6_K_vnni_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack, gemm<Q6K, avx2::q6_K_x8>,
                                       q6_K_decode, Q6K::kDecodeStreams};
+const InterleavedKernels q6_K_vnni_decode_x8{bands::kRows,           bands::q6k::pack,
+                                             bands::q6k::unpack,     gemm<Q6K, avx2::q6_K_x8>,
+                                             bandsimd::decode<Q6K>, Q6K::kDecodeStreams};
 
 }  // namespace hearth::quant::avx512
 
