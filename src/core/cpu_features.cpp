@@ -12,7 +12,9 @@ CpuFeatures detect() {
   CpuFeatures f;
 #if defined(__x86_64__) || defined(__i386__)
   unsigned a = 0, b = 0, c = 0, d = 0;
+  unsigned leaf1_eax = 0;  // family, model, stepping
   if (__get_cpuid(1, &a, &b, &c, &d)) {
+    leaf1_eax = a;
     f.fma = (c >> 12) & 1u;
     f.f16c = (c >> 29) & 1u;
     const bool osxsave = (c >> 27) & 1u;
@@ -36,10 +38,9 @@ CpuFeatures detect() {
   }
   // Vendor "AuthenticAMD" (leaf 0: ebx, edx, ecx) and the family of leaf 1's
   // eax: the base family, plus the extended one when the base is 0xf.
-  if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u &&
-      __get_cpuid(1, &a, &b, &c, &d)) {
-    const unsigned base = (a >> 8) & 0xfu;
-    const unsigned family = base == 0xfu ? base + ((a >> 20) & 0xffu) : base;
+  if (__get_cpuid(0, &a, &b, &c, &d) && b == 0x68747541u && d == 0x69746e65u && c == 0x444d4163u) {
+    const unsigned base = (leaf1_eax >> 8) & 0xfu;
+    const unsigned family = base == 0xfu ? base + ((leaf1_eax >> 20) & 0xffu) : base;
     f.zen4 = family == 0x19u && f.avx512f;
   }
 #elif defined(__aarch64__)
