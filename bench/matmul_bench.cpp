@@ -153,7 +153,8 @@ int main(int argc, char** argv) {
   // cores to itself: on a shared machine wall time mostly measures the others).
   std::vector<double> secs, cpu;
   for (int rep = 0; rep < reps; ++rep) {
-    hearth::compute::WeightView view{type, w.data() + (rep % copies) * matrix, n_in, n_out, rb, bands};
+    hearth::compute::WeightView view{type, w.data() + (rep % copies) * matrix, n_in, n_out, rb,
+                                         bands ? tr.interleaved : nullptr};
     const auto t0 = Clock::now();
     const double c0 = cpu_seconds();
     hearth::compute::matmul(view, x.data(), n_tok, y.data(), pool, scratch);

@@ -32,6 +32,7 @@
 #include <immintrin.h>
 #endif
 
+#include "bench_stats.h"
 #include "core/bandwidth.h"
 #include "core/cpu_features.h"
 #include "core/huge_pages.h"
@@ -44,10 +45,7 @@ constexpr int kThreads = 2;
 
 double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
 
-double median(std::vector<double> v) {
-  std::sort(v.begin(), v.end());
-  return v.empty() ? 0.0 : v[v.size() / 2];
-}
+using hearth::bench::median;
 
 // `run` bytes (a multiple of `step`, itself of 128) from each of the streams
 // starting at p[0..s), `step` bytes of one before the next, as a band kernel

@@ -27,6 +27,7 @@
 #include <string>
 #include <vector>
 
+#include "bench_stats.h"
 #include "compute/matmul.h"
 #include "core/bandwidth.h"
 #include "core/huge_pages.h"
@@ -38,11 +39,7 @@ namespace {
 
 using Clock = std::chrono::steady_clock;
 
-double median(std::vector<double> v) {
-  if (v.empty()) return 0.0;
-  std::sort(v.begin(), v.end());
-  return v[v.size() / 2];
-}
+using hearth::bench::median;
 
 }  // namespace
 
@@ -111,7 +108,7 @@ int main(int argc, char** argv) {
     const double before = probe.best_of(2);
     auto t0 = Clock::now();
     for (int c = 0; c < copies; ++c) {
-      const hearth::compute::WeightView view{*type, w + static_cast<uint64_t>(c) * matrix, kIn, n_out, rb, true};
+      const hearth::compute::WeightView view{*type, w + static_cast<uint64_t>(c) * matrix, kIn, n_out, rb, tr.interleaved};
       hearth::compute::matmul(view, x.data(), 1, y.data(), pool, scratch);
     }
     const double kernel = total / std::chrono::duration<double>(Clock::now() - t0).count() / 1e9;

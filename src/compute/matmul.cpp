@@ -62,7 +62,7 @@ inline float row_dot(const quant::TypeTraits& tr, int64_t n, const uint8_t* row,
 void rows_dot(const quant::TypeTraits& tr, const WeightView& w, const uint8_t* act, int64_t ob, int64_t oe,
               float* y) {
   if (w.interleaved) {
-    quant::decode_rows(*tr.interleaved, w.n_in, w.data, w.row_bytes, w.n_out, act, ob, oe, y);
+    quant::decode_rows(*w.interleaved, w.n_in, w.data, w.row_bytes, w.n_out, act, ob, oe, y);
     return;
   }
   for (int64_t o = ob; o < oe; ++o) y[o] = row_dot(tr, w.n_in, w.data + static_cast<uint64_t>(o) * w.row_bytes, act);
@@ -87,7 +87,7 @@ void band_gemm(const quant::TypeTraits& tr, const WeightView& w, int64_t r0, int
                uint64_t act_row, int64_t n_tok, float* y) {
   const uint8_t* wrows = w.data + static_cast<uint64_t>(r0) * w.row_bytes;
   if (w.interleaved) {
-    tr.interleaved->gemm(w.n_in, wrows, rows / tr.interleaved->rows, act, act_row, n_tok, y + r0, w.n_out);
+    w.interleaved->gemm(w.n_in, wrows, rows / w.interleaved->rows, act, act_row, n_tok, y + r0, w.n_out);
   } else {
     tr.gemm(w.n_in, wrows, w.row_bytes, rows, act, act_row, n_tok, y + r0, w.n_out);
   }
@@ -181,10 +181,10 @@ void multiply(const WeightView& w, const uint8_t* act, uint64_t act_row, int64_t
   }
 }
 
-// A view in bands must be of a type with band kernels, in whole bands.
-void check_bands(const quant::TypeTraits& tr, const WeightView& w) {
+// A view in bands must be in whole bands.
+void check_bands(const WeightView& w) {
   if (!w.interleaved) return;
-  if (tr.interleaved == nullptr || w.n_out % tr.interleaved->rows != 0) {
+  if (w.n_out % w.interleaved->rows != 0) {
     throw Error(std::string("matmul: a ") + std::string(tensor_type_name(w.type)) + " matrix of " +
                 std::to_string(w.n_out) + " rows cannot be in bands");
   }
@@ -198,10 +198,10 @@ void dequantize_row(const WeightView& w, int64_t row, float* out) {
     tr.dequantize(w.data + static_cast<uint64_t>(row) * w.row_bytes, out, w.n_in);
     return;
   }
-  const int64_t rows = tr.interleaved->rows;
+  const int64_t rows = w.interleaved->rows;
   thread_local std::vector<uint8_t> band;
   band.resize(w.row_bytes * static_cast<uint64_t>(rows));
-  tr.interleaved->unpack(w.n_in, w.data + static_cast<uint64_t>(row - row % rows) * w.row_bytes, band.data());
+  w.interleaved->unpack(w.n_in, w.data + static_cast<uint64_t>(row - row % rows) * w.row_bytes, band.data());
   tr.dequantize(band.data() + static_cast<uint64_t>(row % rows) * w.row_bytes, out, w.n_in);
 }
 
@@ -223,7 +223,7 @@ void matmul_group(std::span<const MatmulOutput> outs, const float* x, int64_t n_
                   " elements cannot share one input");
     }
     const auto& tr = quant::traits(o.w.type);
-    check_bands(tr, o.w);
+    check_bands(o.w);
     shared = shared && tr.vec_dot_type == tr0.vec_dot_type && tr.act_extras == tr0.act_extras;
   }
   if (!shared) {

@@ -31,6 +31,10 @@
 #include "core/thread_pool.h"
 #include "gguf/tensor_type.h"
 
+namespace hearth::quant {
+struct InterleavedKernels;
+}  // namespace hearth::quant
+
 namespace hearth::compute {
 
 struct WeightView {
@@ -39,10 +43,11 @@ struct WeightView {
   int64_t n_in = 0;        // row length (ne[0])
   int64_t n_out = 0;       // rows (ne[1])
   uint64_t row_bytes = 0;  // bytes per row
-  // The rows are stored in bands of the type's band kernels
-  // (quant::TypeTraits::interleaved, quant/interleave.h); n_out is a whole
-  // number of bands. Else the type's row layout.
-  bool interleaved = false;
+  // The band kernels whose layout the rows are stored in (quant/interleave.h:
+  // at load, the type's table pick, quant::TypeTraits::interleaved, unless a
+  // model::BandChoice said otherwise); n_out is a whole number of their
+  // bands. nullptr: the type's row layout.
+  const quant::InterleavedKernels* interleaved = nullptr;
 };
 
 // Row `row` of w as floats (n_in of them): an embedding lookup. Weights in

@@ -3,17 +3,17 @@
 namespace hearth::model {
 
 std::unique_ptr<Model> Model::load(const std::filesystem::path& path) {
-  return from_file(gguf::File::open(path));
+  return from_file(gguf::File::open(path), {});
 }
 
-std::unique_ptr<Model> Model::from_file(gguf::File file) {
-  return std::unique_ptr<Model>(new Model(std::move(file)));
+std::unique_ptr<Model> Model::from_file(gguf::File file, const BandChoice& bands) {
+  return std::unique_ptr<Model>(new Model(std::move(file), bands));
 }
 
-Model::Model(gguf::File file) : file_(std::move(file)) {
+Model::Model(gguf::File file, const BandChoice& bands) : file_(std::move(file)) {
   hp_ = load_hparams(file_);
   w_ = bind_weights(file_, hp_);
-  interleave_weights(w_);
+  interleave_weights(w_, bands);
   freqs_ = rope_frequencies(hp_, false);
   freqs_swa_ = rope_frequencies(hp_, true);
   if (w_.rope_freqs) {  // per-dimension divisors written by the converter (Llama 3.1+)

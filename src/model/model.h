@@ -21,7 +21,8 @@ class Model {
   static std::unique_ptr<Model> load(const std::filesystem::path& path);
   // A model over an already parsed file (e.g. gguf::File::parse of an image in
   // memory, see model/synthetic.h); the bytes it views must outlive the Model.
-  static std::unique_ptr<Model> from_file(gguf::File file);
+  // `bands`: the band kernels per type instead of the table's (weights.h).
+  static std::unique_ptr<Model> from_file(gguf::File file, const BandChoice& bands = {});
 
   const gguf::File& file() const { return file_; }
   const HParams& hparams() const { return hp_; }
@@ -32,7 +33,7 @@ class Model {
   }
 
  private:
-  explicit Model(gguf::File file);
+  Model(gguf::File file, const BandChoice& bands);
 
   gguf::File file_;
   HParams hp_;

@@ -112,7 +112,7 @@ gguf::Layout synthetic_layout(const ModelShape& shape, FileType type) {
 }
 
 std::unique_ptr<SyntheticModel> SyntheticModel::build(const ModelShape& shape, FileType type,
-                                                      const Progress& progress) {
+                                                      const Progress& progress, const BandChoice& bands) {
   const std::string what = "synthetic " + std::string(shape.name) + " " + std::string(file_type_name(type));
   gguf::Layout layout = synthetic_layout(shape, type);
   const std::vector<ShapeTensor> tensors = shape_tensors(shape);
@@ -147,7 +147,7 @@ std::unique_ptr<SyntheticModel> SyntheticModel::build(const ModelShape& shape, F
   }
   writer.commit();
   gguf::File file = gguf::File::parse(m->bytes_, what);
-  m->model_ = Model::from_file(std::move(file));
+  m->model_ = Model::from_file(std::move(file), bands);
   return m;
 }
 

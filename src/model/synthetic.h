@@ -37,10 +37,12 @@ class SyntheticModel {
   // (bytes written so far, total bytes); called after each tensor.
   using Progress = std::function<void(uint64_t done, uint64_t total)>;
 
-  // Builds and loads the image. Needs file_size() bytes of memory. Throws
-  // hearth::Error (e.g. a type without kernels) naming the shape and type.
+  // Builds and loads the image (`bands`: the band kernels per type instead
+  // of the table's, model/weights.h). Needs file_size() bytes of memory.
+  // Throws hearth::Error (e.g. a type without kernels) naming the shape and
+  // type.
   static std::unique_ptr<SyntheticModel> build(const ModelShape& shape, FileType type,
-                                               const Progress& progress = {});
+                                               const Progress& progress = {}, const BandChoice& bands = {});
 
   const Model& model() const { return *model_; }
   uint64_t file_size() const { return bytes_.size(); }

@@ -120,10 +120,20 @@ bool interleaving_wanted() {
 }
 }  // namespace
 
+namespace {
+// Whether k is one of `type`'s band kernels (its reference's or a variant
+// this CPU runs).
+bool is_variant_of(TensorType type, const quant::InterleavedKernels* k) {
+  if (k == quant::generic_traits(type).interleaved) return true;
+  const auto variants = quant::band_kernel_variants(type);
+  return std::any_of(variants.begin(), variants.end(), [&](const quant::BandKernelVariant& v) { return v.kernels == k; });
+}
+}  // namespace
+
 // Bytes of rows copied into bands between two releases of the file's pages.
 constexpr uint64_t kInterleaveChunkBytes = uint64_t{8} << 20;
 
-void interleave_weights(Weights& w) {
+void interleave_weights(Weights& w, const BandChoice& choice) {
   if (!interleaving_wanted()) return;
   std::vector<compute::WeightView*> views{&w.output};
   // An untied token_embd stays in rows: it is read a row per token, and in
@@ -137,17 +147,22 @@ void interleave_weights(Weights& w) {
   // the bands' buffer.
   struct Slot {
     const compute::WeightView* view;
+    const quant::InterleavedKernels* kernels;
     uint64_t offset;
   };
   std::map<const uint8_t*, Slot> offsets;
   uint64_t total = 0;
   for (const compute::WeightView* m : views) {
-    const quant::InterleavedKernels* k = quant::traits(m->type).interleaved;
+    const quant::InterleavedKernels* k = choice ? choice(m->type) : quant::traits(m->type).interleaved;
+    if (choice && k != nullptr && !is_variant_of(m->type, k)) {
+      throw Error("interleave_weights: the band kernels chosen for a " + std::string(tensor_type_name(m->type)) +
+                  " matrix are not " + std::string(tensor_type_name(m->type)) + "'s");
+    }
     // Bands only where a SIMD band kernel reads them: the scalar reference
     // (a CPU without AVX2) unpacks every band back into rows on every call.
     if (k == nullptr || k == quant::generic_traits(m->type).interleaved) continue;
     if (m->n_out % k->rows != 0 || offsets.contains(m->data)) continue;
-    offsets[m->data] = {m, total};
+    offsets[m->data] = {m, k, total};
     total += (m->row_bytes * static_cast<uint64_t>(m->n_out) + 63) / 64 * 64;
   }
   if (total == 0) return;
@@ -157,7 +172,7 @@ void interleave_weights(Weights& w) {
     const uint8_t* rows = file_rows;  // a plain local: lambdas cannot capture structured bindings (C++20, clang)
     const uint64_t offset = slot.offset;
     const compute::WeightView* m = slot.view;
-    const quant::InterleavedKernels& k = *quant::traits(m->type).interleaved;
+    const quant::InterleavedKernels& k = *slot.kernels;
     const uint64_t rb = m->row_bytes;
     // Chunks of whole bands, each released from the file mapping once copied
     // (the file's copy leaves memory; only the bands are read from now on),
@@ -178,9 +193,19 @@ void interleave_weights(Weights& w) {
   for (compute::WeightView* m : views) {
     if (const auto it = offsets.find(m->data); it != offsets.end()) {
       m->data = w.bands.get() + it->second.offset;
-      m->interleaved = true;
+      m->interleaved = it->second.kernels;
     }
   }
+}
+
+BandChoice band_choice(std::string_view name) {
+  if (name == "rows") return [](TensorType) -> const quant::InterleavedKernels* { return nullptr; };
+  return [want = std::string(name)](TensorType type) {
+    for (const quant::BandKernelVariant& v : quant::band_kernel_variants(type)) {
+      if (v.name == want) return v.kernels;
+    }
+    return quant::traits(type).interleaved;
+  };
 }
 
 }  // namespace hearth::model

@@ -4,6 +4,9 @@
 // GGUF's [ne0 = row length, ne1 = rows].
 #pragma once
 
+#include <functional>
+#include <string>
+#include <string_view>
 #include <vector>
 
 #include "compute/matmul.h"
@@ -51,6 +54,19 @@ Weights bind_weights(const gguf::File& file, const HParams& hp);
 // so the bytes are in memory once (the peak: the file plus a chunk per
 // core), in the process's own pages rather than in page cache shared with
 // other processes. HEARTH_INTERLEAVE=0 keeps every matrix in the file's rows.
-void interleave_weights(Weights& w);
+//
+// `choice` picks the band kernels per type instead of the kernel table
+// (quant::band_kernel_variants lists those the CPU runs; nullptr keeps the
+// type in rows): to compare kernels on one model in one process
+// (bench/ab_bench.cpp). Each view keeps the kernels it was packed for
+// (compute::WeightView::interleaved), so models on different kernels run
+// side by side.
+using BandChoice = std::function<const quant::InterleavedKernels*(TensorType type)>;
+void interleave_weights(Weights& w, const BandChoice& choice = {});
+
+// The band kernels named `name` (a quant::band_kernel_variants name) for the
+// types that have them, the table's pick for the others; "rows": none (every
+// matrix stays in rows).
+BandChoice band_choice(std::string_view name);
 
 }  // namespace hearth::model

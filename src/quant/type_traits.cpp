@@ -4,6 +4,7 @@
 #include <cstdlib>
 #include <string>
 #include <string_view>
+#include <vector>
 
 #include "core/cpu_features.h"
 #include "core/error.h"
@@ -244,6 +245,27 @@ const InterleavedKernels* avx512_vnni_band_kernels(TensorType t) {
     case TensorType::Q6_K: return cpu_features().zen4 ? &avx512::q6_K_vnni_decode_x8 : &avx512::q6_K_vnni_x8;
     default: return nullptr;
   }
+}
+
+std::vector<BandKernelVariant> band_kernel_variants(TensorType t) {
+  std::vector<BandKernelVariant> out;
+  if (const TypeTraits* picked = lookup(table().best, t); picked != nullptr && picked->interleaved != nullptr) {
+    out.push_back({"table", picked->interleaved});
+  }
+  const CpuFeatures& cpu = cpu_features();
+  const auto add = [&](const char* name, const InterleavedKernels* k) {
+    if (k != nullptr) out.push_back({name, k});
+  };
+  if (cpu.has_avx2_kernels()) add("avx2", avx2_band_kernels(t));
+  if (cpu.has_avx512_kernels()) add("avx512", avx512_band_kernels(t));
+  if (cpu.has_avx512_vnni_kernels()) {
+    add("avx512vnni", avx512_vnni_band_kernels(t));
+    if (t == TensorType::Q6_K) {
+      add("avx512vnni/avx512-decode", &avx512::q6_K_vnni_x8);
+      add("avx512vnni/vnni-decode", &avx512::q6_K_vnni_decode_x8);
+    }
+  }
+  return out;
 }
 
 const TypeTraits& traits(TensorType type) {

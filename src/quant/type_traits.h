@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <vector>
 
 #include "gguf/tensor_type.h"
 #include "quant/gemm.h"
@@ -48,6 +49,20 @@ const TensorType* types_with_kernels(int* count);
 const InterleavedKernels* avx2_band_kernels(TensorType type);
 const InterleavedKernels* avx512_band_kernels(TensorType type);
 const InterleavedKernels* avx512_vnni_band_kernels(TensorType type);
+
+// A band table (quant/interleave.h) by name.
+struct BandKernelVariant {
+  const char* name;
+  const InterleavedKernels* kernels;
+};
+// Every band table of `type` this CPU runs: first the table's own pick
+// ("table", when the type has band kernels at all), then "avx2", "avx512"
+// and "avx512vnni" as the CPU has them, and with VNNI Q6_K's two decodes
+// ("avx512vnni/avx512-decode", "avx512vnni/vnni-decode": the CPU picks one).
+// All give the reference's bits (tests/quant/interleave_test.cpp); a model
+// can be loaded on any of them (model::BandChoice) to compare their speed in
+// one process (bench/ab_bench.cpp).
+std::vector<BandKernelVariant> band_kernel_variants(TensorType type);
 
 // Name of the ISA whose kernels the table uses: "generic", "avx2",
 // "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h) or

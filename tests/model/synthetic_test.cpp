@@ -3,8 +3,11 @@
 // layout, weights are viewed in place, and the decode traffic adds up.
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstdlib>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -131,9 +134,10 @@ void expect_interleaved_at_load(FileType type) {
   const auto bands = SyntheticModel::build(tiny_shape("qwen2"), type);
   const Weights& w = bands->model().weights();
   // in bands: a type with SIMD band kernels, whole bands (the vocabulary of 300 is not)
-  const auto bands_expected = [](const compute::WeightView& m) {
+  const auto bands_expected = [](const compute::WeightView& m) -> const quant::InterleavedKernels* {
     const quant::InterleavedKernels* k = quant::traits(m.type).interleaved;
-    return k != nullptr && k != quant::generic_traits(m.type).interleaved && m.n_out % k->rows == 0;
+    const bool banded = k != nullptr && k != quant::generic_traits(m.type).interleaved && m.n_out % k->rows == 0;
+    return banded ? k : nullptr;
   };
   EXPECT_EQ(w.token_embd.interleaved, bands_expected(w.token_embd));
   EXPECT_EQ(w.output.data, w.token_embd.data);  // tied
@@ -144,8 +148,8 @@ void expect_interleaved_at_load(FileType type) {
     }
   }
   // every kernel table but the scalar one has band kernels for Q4_0 and Q4_K
-  EXPECT_EQ(w.layers[0].wq.interleaved, std::string_view(quant::kernel_isa()) != "generic");
-  for (const LayerWeights& L : rows->model().weights().layers) EXPECT_FALSE(L.wq.interleaved);
+  EXPECT_EQ(w.layers[0].wq.interleaved != nullptr, std::string_view(quant::kernel_isa()) != "generic");
+  for (const LayerWeights& L : rows->model().weights().layers) EXPECT_EQ(L.wq.interleaved, nullptr);
 
   const std::vector<int32_t> prompt = {1, 7, 42, 299, 5, 0, 12, 13};
   engine::Session a(rows->model(), pool, 32), b(bands->model(), pool, 32);
@@ -164,6 +168,64 @@ TEST(Synthetic, MatricesWithBandKernelsAreInterleavedAtLoad) {
     SCOPED_TRACE(file_type_name(type));
     expect_interleaved_at_load(type);
   }
+}
+
+// A model loaded on each band kernel variant the CPU runs (model::band_choice,
+// as bench/ab_bench.cpp loads two) keeps each matrix in the bands of the
+// variant asked for, and gives the default model's logits bit for bit: every
+// band kernel gives the reference's bits (tests/quant/interleave_test.cpp).
+// Q4_K_M: Q4_K and Q6_K (the output, tied) in bands; Q8_0.
+TEST(Synthetic, EveryBandKernelVariantGivesTheSameLogits) {
+  ThreadPool pool(2);
+  const std::vector<int32_t> prompt = {1, 7, 42, 299, 5, 0, 12, 13};
+  for (const FileType type : {FileType::Q4_K_M, FileType::Q8_0}) {
+    SCOPED_TRACE(file_type_name(type));
+    const auto base = SyntheticModel::build(tiny_shape("qwen2"), type);
+    engine::Session s0(base->model(), pool, 32);
+    const std::vector<float> want = s0.eval(prompt);
+    std::vector<std::string> names;
+    for (const TensorType t : {TensorType::Q4_K, TensorType::Q6_K, TensorType::Q8_0}) {
+      for (const auto& v : quant::band_kernel_variants(t)) {
+        if (std::find(names.begin(), names.end(), v.name) == names.end()) names.emplace_back(v.name);
+      }
+    }
+    for (const std::string& name : names) {
+      SCOPED_TRACE(name);
+      const BandChoice choice = band_choice(name);
+      const auto m = SyntheticModel::build(tiny_shape("qwen2"), type, {}, choice);
+      for (const LayerWeights& L : m->model().weights().layers) {
+        for (const compute::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) {
+          const quant::InterleavedKernels* k = choice(v->type);
+          const bool banded = k != nullptr && k != quant::generic_traits(v->type).interleaved && v->n_out % k->rows == 0;
+          EXPECT_EQ(v->interleaved, banded ? k : nullptr) << tensor_type_name(v->type);
+        }
+      }
+      engine::Session s(m->model(), pool, 32);
+      const std::vector<float>& got = s.eval(prompt);
+      ASSERT_EQ(got.size(), want.size());
+      for (size_t i = 0; i < got.size(); ++i) {
+        ASSERT_EQ(std::bit_cast<uint32_t>(got[i]), std::bit_cast<uint32_t>(want[i])) << "logit " << i;
+      }
+    }
+  }
+}
+
+// A choice of another type's band kernels is refused at load, naming the type.
+TEST(Synthetic, BandKernelsOfAnotherTypeAreAnError) {
+  const BandChoice q4_0 = [](TensorType) { return quant::generic_traits(TensorType::Q4_0).interleaved; };
+  try {
+    SyntheticModel::build(tiny_shape("qwen2"), FileType::Q8_0, {}, q4_0);
+    FAIL() << "no error";
+  } catch (const Error& e) {
+    EXPECT_NE(std::string(e.what()).find("Q8_0 matrix"), std::string::npos) << e.what();
+  }
+}
+
+// "rows" keeps every matrix in rows, as HEARTH_INTERLEAVE=0 does.
+TEST(Synthetic, BandChoiceRowsKeepsRows) {
+  const auto m = SyntheticModel::build(tiny_shape("qwen2"), FileType::Q4_0, {}, band_choice("rows"));
+  EXPECT_EQ(m->model().weights().output.interleaved, nullptr);
+  for (const LayerWeights& L : m->model().weights().layers) EXPECT_EQ(L.gate.interleaved, nullptr);
 }
 
 TEST(Synthetic, RowsFittingNoBlockFallBackToF16) {

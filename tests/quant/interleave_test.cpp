@@ -13,6 +13,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -98,22 +99,15 @@ TEST(Interleave, RowsThatAreNotWholeBandsAreAnError) {
                Error);
 }
 
-// The band kernels of `type` this CPU can run: the best table's, and each
-// ISA's below it (on an AVX-512 CPU the table takes the AVX-512 ones, whose
-// odd last band is the AVX2 kernel's; with VNNI, the VNNI tables, whose
-// Q6_K decode is the AVX-512 one, or on Zen 4 the VNNI one: both Q6_K VNNI
-// tables run here on any VNNI CPU; all are checked whole).
+// The band kernels of `type` this CPU can run: the best table's (which must
+// have them), and every variant quant::band_kernel_variants lists (each ISA's
+// below the table's pick: on an AVX-512 CPU the AVX-512 ones, whose odd last
+// band is the AVX2 kernel's; with VNNI both Q6_K decodes): all checked whole.
 std::vector<std::pair<std::string, const InterleavedKernels*>> runnable_kernels(TensorType type) {
   std::vector<std::pair<std::string, const InterleavedKernels*>> out = {
       {std::string("table: ") + kernel_isa(), traits(type).interleaved}};
-  if (cpu_features().has_avx2_kernels()) out.emplace_back("avx2", avx2_band_kernels(type));
-  if (cpu_features().has_avx512_kernels()) out.emplace_back("avx512", avx512_band_kernels(type));
-  if (cpu_features().has_avx512_vnni_kernels()) {
-    out.emplace_back("avx512vnni", avx512_vnni_band_kernels(type));
-    if (type == TensorType::Q6_K) {
-      out.emplace_back("avx512vnni, AVX-512 decode", &avx512::q6_K_vnni_x8);
-      out.emplace_back("avx512vnni, VNNI decode", &avx512::q6_K_vnni_decode_x8);
-    }
+  for (const BandKernelVariant& v : band_kernel_variants(type)) {
+    if (std::string_view(v.name) != "table") out.emplace_back(v.name, v.kernels);
   }
   return out;
 }
@@ -301,6 +295,26 @@ TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
       EXPECT_EQ(traits(e.type).interleaved, e.avx2) << tensor_type_name(e.type);
     }
   }
+}
+
+// band_kernel_variants: the table's pick first, then one table per x86 ISA
+// the CPU has (with VNNI, Q6_K's two decodes as well), each named once.
+TEST(Interleave, VariantsAreTheTablesThisCpuRuns) {
+  const CpuFeatures& cpu = cpu_features();
+  for (const TensorType type : kTypes) {
+    SCOPED_TRACE(tensor_type_name(type));
+    const std::vector<BandKernelVariant> v = band_kernel_variants(type);
+    ASSERT_FALSE(v.empty());
+    EXPECT_EQ(std::string_view(v[0].name), "table");
+    EXPECT_EQ(v[0].kernels, traits(type).interleaved);
+    const size_t vnni = cpu.has_avx512_vnni_kernels() ? (type == TensorType::Q6_K ? 3 : 1) : 0;
+    EXPECT_EQ(v.size(), 1 + size_t{cpu.has_avx2_kernels()} + size_t{cpu.has_avx512_kernels()} + vnni);
+    for (size_t i = 0; i < v.size(); ++i) {
+      EXPECT_NE(v[i].kernels, nullptr) << v[i].name;
+      for (size_t j = 0; j < i; ++j) EXPECT_NE(std::string_view(v[i].name), std::string_view(v[j].name));
+    }
+  }
+  EXPECT_TRUE(band_kernel_variants(TensorType::Q5_K).empty());  // no band kernels
 }
 
 // The bands' dots are the rows' dots: against the dot of the dequantized
