@@ -3,7 +3,7 @@
 namespace hearth::model {
 
 std::unique_ptr<Model> Model::load(const std::filesystem::path& path) {
-  return from_file(gguf::File::open(path), {});
+  return from_file(gguf::File::open(path));
 }
 
 std::unique_ptr<Model> Model::from_file(gguf::File file, const BandChoice& bands) {

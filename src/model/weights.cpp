@@ -118,9 +118,7 @@ bool interleaving_wanted() {
   const std::string_view s(v);
   return !(s == "0" || s == "off" || s == "no");
 }
-}  // namespace
 
-namespace {
 // Whether k is one of `type`'s band kernels (its reference's or a variant
 // this CPU runs).
 bool is_variant_of(TensorType type, const quant::InterleavedKernels* k) {
