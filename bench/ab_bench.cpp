@@ -43,13 +43,13 @@
 namespace {
 
 using namespace hearth;
-using Clock = std::chrono::steady_clock;
+using hearth::bench::Clock;
 
 constexpr int64_t kPrompt = 16, kGen = 128, kChunk = 8, kPrefill = 512;
 
 using hearth::bench::median;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using hearth::bench::seconds_since;
 
 // The band kernel variants of the model's types, each once, and "rows".
 std::vector<std::string> variant_names(const model::ModelShape& shape, model::FileType type) {

@@ -40,10 +40,10 @@
 
 namespace {
 
-using Clock = std::chrono::steady_clock;
+using hearth::bench::Clock;
 constexpr int kThreads = 2;
 
-double seconds_since(Clock::time_point t0) { return std::chrono::duration<double>(Clock::now() - t0).count(); }
+using hearth::bench::seconds_since;
 
 using hearth::bench::median;
 

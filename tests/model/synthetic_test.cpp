@@ -122,6 +122,14 @@ TEST(Footprint, DecodeTrafficAddsUp) {
   EXPECT_DOUBLE_EQ(b.kv, (8.0 + 20.0 + 8.0) * 2 * (2 * 64) * 4);
 }
 
+// The kernels a loaded view of m's shape and type is in bands of when
+// loading asks for k: k where it is a SIMD table (not the scalar reference)
+// and m's rows are whole bands of it, else none (rows).
+const quant::InterleavedKernels* expected_bands(const compute::WeightView& m, const quant::InterleavedKernels* k) {
+  const bool banded = k != nullptr && k != quant::generic_traits(m.type).interleaved && m.n_out % k->rows == 0;
+  return banded ? k : nullptr;
+}
+
 // Loading puts the matrices whose type has band kernels in bands
 // (interleave_weights), token_embd and the output tied to it included, and
 // the logits are those of the same model kept in rows (HEARTH_INTERLEAVE=0)
@@ -134,10 +142,8 @@ void expect_interleaved_at_load(FileType type) {
   const auto bands = SyntheticModel::build(tiny_shape("qwen2"), type);
   const Weights& w = bands->model().weights();
   // in bands: a type with SIMD band kernels, whole bands (the vocabulary of 300 is not)
-  const auto bands_expected = [](const compute::WeightView& m) -> const quant::InterleavedKernels* {
-    const quant::InterleavedKernels* k = quant::traits(m.type).interleaved;
-    const bool banded = k != nullptr && k != quant::generic_traits(m.type).interleaved && m.n_out % k->rows == 0;
-    return banded ? k : nullptr;
+  const auto bands_expected = [](const compute::WeightView& m) {
+    return expected_bands(m, quant::traits(m.type).interleaved);
   };
   EXPECT_EQ(w.token_embd.interleaved, bands_expected(w.token_embd));
   EXPECT_EQ(w.output.data, w.token_embd.data);  // tied
@@ -195,9 +201,7 @@ TEST(Synthetic, EveryBandKernelVariantGivesTheSameLogits) {
       const auto m = SyntheticModel::build(tiny_shape("qwen2"), type, {}, choice);
       for (const LayerWeights& L : m->model().weights().layers) {
         for (const compute::WeightView* v : {&L.wq, &L.wk, &L.wv, &L.wo, &L.gate, &L.up, &L.down}) {
-          const quant::InterleavedKernels* k = choice(v->type);
-          const bool banded = k != nullptr && k != quant::generic_traits(v->type).interleaved && v->n_out % k->rows == 0;
-          EXPECT_EQ(v->interleaved, banded ? k : nullptr) << tensor_type_name(v->type);
+          EXPECT_EQ(v->interleaved, expected_bands(*v, choice(v->type))) << tensor_type_name(v->type);
         }
       }
       engine::Session s(m->model(), pool, 32);
