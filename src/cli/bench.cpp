@@ -17,6 +17,7 @@
 // benchmarks a random-weight model with a catalog shape (model/catalog.h),
 // built in memory in seconds.
 #include <algorithm>
+#include <array>
 #include <chrono>
 #include <cmath>
 #include <cstdio>
@@ -34,6 +35,7 @@
 #include "model/catalog.h"
 #include "model/footprint.h"
 #include "model/quant_recipe.h"
+#include "model/step_phases.h"
 #include "model/synthetic.h"
 #include "quant/type_traits.h"
 
@@ -60,6 +62,7 @@ struct BenchOptions {
   int threads = 0;
   int64_t bandwidth_mib = 1024;
   bool json = false;
+  bool profile = false;
 };
 
 double seconds_since(Clock::time_point t0) {
@@ -92,11 +95,13 @@ struct DecodeRun {
 
 
 // After an untimed `prompt`, one step per token of `gen`; with a probe, a
-// read of it before each chunk of steps and after the last.
+// read of it before each chunk of steps and after the last; with `phases`,
+// the steps' phases timed into it.
 DecodeRun run_decode(engine::Session& s, const std::vector<int32_t>& prompt, const std::vector<int32_t>& gen,
-                     ReadProbe* probe = nullptr) {
+                     ReadProbe* probe = nullptr, model::StepPhases* phases = nullptr) {
   s.reset();
   s.eval(prompt);
+  s.set_step_phases(phases);
   DecodeRun run;
   double total = 0;
   for (size_t i = 0; i < gen.size(); i += kChunkTokens) {
@@ -108,6 +113,7 @@ DecodeRun run_decode(engine::Session& s, const std::vector<int32_t>& prompt, con
     total += sec;
     run.chunk_tok_s.push_back(static_cast<double>(end - i) / sec);
   }
+  s.set_step_phases(nullptr);
   if (probe) run.probe_gbs.push_back(probe->best_of(kPassesPerRead));
   run.tok_s = static_cast<double>(gen.size()) / total;
   return run;
@@ -125,6 +131,9 @@ struct Results {
   std::vector<double> chunk_tok_s, chunk_bytes, chunk_fractions;
   uint64_t interleaved_bytes = 0;
   model::DecodeTraffic traffic;
+  // --profile: the measured decode steps' phases, and each phase's weight bytes a step.
+  model::StepPhases phases;
+  std::array<uint64_t, model::kStepPhases> phase_bytes{};
   double mean_ctx = 0;
   int threads = 0;
   uint64_t file_size = 0, params = 0;
@@ -169,7 +178,7 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
     {
       ReadProbe interleaved(probe_pool, static_cast<uint64_t>(std::min(o.bandwidth_mib, kInterleavedProbeMiB)) << 20);
       r.interleaved_bytes = interleaved.buffer_bytes();
-      run = run_decode(session, short_prompt, gen, &interleaved);
+      run = run_decode(session, short_prompt, gen, &interleaved, o.profile ? &r.phases : nullptr);
     }
     r.bw_after.push_back(probe());
     r.bw_reps.push_back((r.bw_before.back() + r.bw_after.back()) / 2);
@@ -189,6 +198,7 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   r.bw.gb_per_s = summarize(r.bw_reps).median;
   r.mean_ctx = static_cast<double>(o.depth) + static_cast<double>(o.n_gen + 1) / 2.0;
   r.traffic = model::decode_traffic(m, r.mean_ctx, session.kv().type());
+  r.phase_bytes = model::step_phase_weight_bytes(m);
   return r;
 }
 
@@ -211,8 +221,42 @@ Json stats_json(const Stats& s) {
   return {{"median", s.median}, {"min", s.min}, {"max", s.max}, {"stddev", s.stddev}};
 }
 
+// One line of the --profile breakdown: a phase of the decode steps, or the
+// rest of them (norms, residual adds, the embedding row, the steps' own
+// bookkeeping: no GB/s of its own).
+struct PhaseRow {
+  std::string name;
+  double us_per_token = 0, share = 0;  // share: of the steps' time
+  double bytes_per_token = 0;          // its weights; attention: the KV cache at the mean context
+  double gbs = 0, fraction = 0;        // its bytes over its seconds, and over the median read
+};
+
+std::vector<PhaseRow> phase_rows(const Results& r) {
+  const model::StepPhases& p = r.phases;
+  std::vector<PhaseRow> rows;
+  if (p.steps == 0) return rows;
+  const auto row = [&](std::string name, double seconds, double bytes, bool streams) {
+    PhaseRow x{std::move(name), 1e6 * seconds / static_cast<double>(p.steps), seconds / p.step_seconds, bytes};
+    if (streams && seconds > 0) {
+      x.gbs = bytes * static_cast<double>(p.steps) / seconds / 1e9;
+      x.fraction = x.gbs / read_gbs(r);
+    }
+    rows.push_back(std::move(x));
+  };
+  double matrices = 0;
+  for (int i = 0; i < model::kStepPhases; ++i) {
+    const auto phase = static_cast<model::StepPhase>(i);
+    const bool attention = phase == model::StepPhase::kAttention;
+    const double bytes = attention ? r.traffic.kv : static_cast<double>(r.phase_bytes[static_cast<size_t>(i)]);
+    if (!attention) matrices += bytes;
+    row(model::step_phase_name(phase), p[phase], bytes, true);
+  }
+  row("rest", p.rest_seconds(), static_cast<double>(r.traffic.weights + r.traffic.embd_row) - matrices, false);
+  return rows;
+}
+
 void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
-  const Json j = {
+  Json j = {
       {"model", s.label},
       {"type", s.type},
       {"file_size", r.file_size},
@@ -254,6 +298,18 @@ void print_json(const BenchOptions& o, const Subject& s, const Results& r) {
       {"decode_per_repetition_tok_s", r.tg_reps},
       {"decode_bandwidth_fraction", bandwidth_fraction(r)},
   };
+  if (o.profile) {
+    Json phases = Json::array();
+    for (const PhaseRow& p : phase_rows(r)) {
+      phases.push_back({{"phase", p.name},
+                        {"us_per_token", p.us_per_token},
+                        {"share", p.share},
+                        {"bytes_per_token", p.bytes_per_token},
+                        {"gbs", p.gbs},
+                        {"bandwidth_fraction", p.fraction}});
+    }
+    j["decode_phases"] = {{"steps", r.phases.steps}, {"step_seconds", r.phases.step_seconds}, {"phases", phases}};
+  }
   std::printf("%s\n", j.dump(2).c_str());
 }
 
@@ -285,6 +341,20 @@ void print_text(const BenchOptions& o, const Subject& s, const Results& r) {
               "KV cache %.2f MB at mean context %.1f); median of %d repetitions\n",
               r.traffic.total() / 1e6, static_cast<double>(r.traffic.weights) / 1e6,
               static_cast<unsigned long long>(r.traffic.embd_row), r.traffic.kv / 1e6, r.mean_ctx, o.reps);
+  if (!o.profile) return;
+  std::printf("\ndecode steps by phase (%lld steps, all repetitions; GB/s: the bytes each phase reads over its "
+              "time, against the median read, %.1f GB/s):\n",
+              static_cast<long long>(r.phases.steps), read_gbs(r));
+  std::printf("| %-9s | %9s | %5s | %9s | %6s | %8s |\n", "phase", "us/token", "share", "MB/token", "GB/s", "of reads");
+  for (const PhaseRow& p : phase_rows(r)) {
+    std::printf("| %-9s | %9.1f | %4.1f%% | %9.2f | ", p.name.c_str(), p.us_per_token, 100 * p.share,
+                p.bytes_per_token / 1e6);
+    if (p.gbs > 0) {
+      std::printf("%6.1f | %7.1f%% |\n", p.gbs, 100 * p.fraction);
+    } else {
+      std::printf("%6s | %8s |\n", "-", "-");
+    }
+  }
 }
 
 }  // namespace
@@ -315,6 +385,9 @@ void register_bench(CLI::App& app, Handler& handler) {
       ->check(CLI::Range(int64_t{16}, int64_t{1} << 16))
       ->capture_default_str();
   cmd->add_flag("--json", opt->json, "Print one JSON object instead of a table");
+  cmd->add_flag("--profile", opt->profile,
+                "Also time each phase of the decode steps (q/k/v, attention, output projection, gate/up, down, "
+                "output head) and give each one's GB/s");
   register_bench_serve(*cmd, handler);
   cmd->callback([&handler, opt, cmd] {
     if (cmd->got_subcommand("serve")) return;  // `bench serve` set its own handler

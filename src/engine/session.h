@@ -34,6 +34,9 @@ class Session {
   // Forgets every token from position n on (n <= n_past), so a chat can
   // re-use the KV of a shared prefix and evaluate only what changed.
   void truncate(int64_t n);
+  // Times the phases of every decode step (one token) into `phases` from
+  // now on; nullptr stops it (model/step_phases.h).
+  void set_step_phases(model::StepPhases* phases) { forward_.set_step_phases(phases); }
 
  private:
   const model::Model& model_;

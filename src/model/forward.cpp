@@ -76,6 +76,9 @@ void norm_rows(float* rows, const float* w, int64_t n_rows, int64_t width, float
 const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   const int64_t n = static_cast<int64_t>(b.size());
   if (n == 0) throw Error("forward: empty batch");
+  const bool timed = phases_ != nullptr && n == 1;
+  PhaseTimer step(timed ? &phases_->step_seconds : nullptr);
+  if (timed) ++phases_->steps;
   resize(n);
   const Weights& w = model_.weights();
   const int64_t E = hp_.n_embd;
@@ -103,7 +106,10 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     compute::InputFill attn_in = normed(L.attn_norm, n);
     const compute::MatmulOutput qkv[] = {{L.wq, q_.data()}, {L.wk, k_.data()}, {L.wv, v_.data()}};
     observe_input(l, {"attn_q", "attn_k", "attn_v"}, attn_in, h_.data(), n, E);
-    compute::matmul_group(qkv, h_.data(), n, pool_, mm_, attn_in);
+    {
+      PhaseTimer t(phase_slot(StepPhase::kQkv, timed));
+      compute::matmul_group(qkv, h_.data(), n, pool_, mm_, attn_in);
+    }
     // The tokens' rotary angles: once a step, again only where a layer's
     // frequencies differ from the last layer's (Gemma 3's sliding layers).
     if (const std::vector<float>& freqs = model_.rope_freqs(l); &freqs != angles_of_) {
@@ -114,9 +120,15 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
                              rope_angles_.data() + t * hp_.rope_dim);
       }
     }
-    attention(l, L, b, kv);
+    {
+      PhaseTimer t(phase_slot(StepPhase::kAttention, timed));
+      attention(l, L, b, kv);
+    }
     observe(l, {"attn_output"}, attn_.data(), n, L.wo.n_in);
-    compute::matmul(L.wo, attn_.data(), n, o_.data(), pool_, mm_);
+    {
+      PhaseTimer t(phase_slot(StepPhase::kAttnOut, timed));
+      compute::matmul(L.wo, attn_.data(), n, o_.data(), pool_, mm_);
+    }
     if (L.post_attn_norm) norm_rows(o_.data(), L.post_attn_norm, n, E, hp_.norm_eps);
     compute::add(x_.data(), o_.data(), n * E);
 
@@ -124,7 +136,10 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
     compute::InputFill ffn_in = normed(L.ffn_norm, n);
     const compute::MatmulOutput gate_up[] = {{L.gate, gate_.data()}, {L.up, up_.data()}};
     observe_input(l, {"ffn_gate", "ffn_up"}, ffn_in, h_.data(), n, E);
-    compute::matmul_group(gate_up, h_.data(), n, pool_, mm_, ffn_in);
+    {
+      PhaseTimer t(phase_slot(StepPhase::kGateUp, timed));
+      compute::matmul_group(gate_up, h_.data(), n, pool_, mm_, ffn_in);
+    }
     // The gate's activation times up, into gate: made by the down product's
     // threads as they quantize its input (compute::InputFill).
     compute::InputFill gated = [this](int64_t begin, int64_t end) {
@@ -135,7 +150,10 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
       }
     };
     observe_input(l, {"ffn_down"}, gated, gate_.data(), n, L.down.n_in);
-    compute::matmul(L.down, gate_.data(), n, o_.data(), pool_, mm_, gated);
+    {
+      PhaseTimer t(phase_slot(StepPhase::kDown, timed));
+      compute::matmul(L.down, gate_.data(), n, o_.data(), pool_, mm_, gated);
+    }
     if (L.post_ffn_norm) norm_rows(o_.data(), L.post_ffn_norm, n, E, hp_.norm_eps);
     compute::add(x_.data(), o_.data(), n * E);
   }
@@ -158,7 +176,10 @@ const std::vector<float>& Forward::run(const Batch& b, KvStore& kv) {
   logits_.resize(static_cast<size_t>(n_out * hp_.n_vocab));
   if (n_out > 0) {
     if (observer_) observe(-1, {model_.file().find_tensor("output.weight") ? "output" : "token_embd"}, norm_rows_.data(), n_out, E);
-    compute::matmul(w.output, norm_rows_.data(), n_out, logits_.data(), pool_, mm_);
+    {
+      PhaseTimer t(phase_slot(StepPhase::kOutput, timed));
+      compute::matmul(w.output, norm_rows_.data(), n_out, logits_.data(), pool_, mm_);
+    }
     if (hp_.final_softcap > 0) compute::softcap(logits_.data(), n_out * hp_.n_vocab, hp_.final_softcap);
   }
   return logits_;

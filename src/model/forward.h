@@ -25,6 +25,7 @@
 #include "core/thread_pool.h"
 #include "model/kv_store.h"
 #include "model/model.h"
+#include "model/step_phases.h"
 
 namespace hearth::model {
 
@@ -71,6 +72,10 @@ class Forward {
   // importance matrices (model/imatrix_collect.h); unset, it costs nothing.
   using MatmulObserver = std::function<void(const std::string& weight, const float* x, int64_t n_rows, int64_t n_cols)>;
   void set_matmul_observer(MatmulObserver fn) { observer_ = std::move(fn); }
+
+  // Times the phases of every one-token step into `phases` from now on
+  // (model/step_phases.h); nullptr stops it. `phases` must outlive the steps.
+  void set_step_phases(StepPhases* phases) { phases_ = phases; }
 
  private:
   void attention(int64_t layer, const LayerWeights& L, const Batch& batch, KvStore& kv);
@@ -121,6 +126,9 @@ class Forward {
   std::vector<std::vector<int64_t>> seq_cells_;
   void find_cells_by_tag(const Batch& batch, const KvStore& kv);
   MatmulObserver observer_;
+  StepPhases* phases_ = nullptr;
+  // phases_'s slot for phase p in a step that is timed, else nullptr.
+  double* phase_slot(StepPhase p, bool timed) const { return timed ? &(*phases_)[p] : nullptr; }
 };
 
 }  // namespace hearth::model

@@ -168,6 +168,57 @@ TEST(BenchCli, SyntheticShapeReport) {
   EXPECT_NEAR(j["file_size"].get<double>() / 531e6, 1.0, 0.03);
 }
 
+// --profile: each phase of the decode steps with its time and GB/s; the
+// phases and the rest make up the steps, their bytes the weights read.
+TEST(BenchCli, ProfileSplitsTheDecodeStepsByPhase) {
+  const Json j = bench_json({test::kStories, "-p", "8", "-n", "16", "--profile"}, "2");
+  expect_consistent(j);
+  const Json& d = j["decode_phases"];
+  EXPECT_EQ(d["steps"], 2 * 16);  // every measured step of both repetitions, no prompt
+  const double step_seconds = d["step_seconds"].get<double>();
+  EXPECT_GT(step_seconds, 0.0);
+  std::vector<std::string> names;
+  double us = 0, share = 0, matrices = 0;
+  for (const Json& p : d["phases"]) {
+    const std::string name = p["phase"];
+    names.push_back(name);
+    us += p["us_per_token"].get<double>();
+    share += p["share"].get<double>();
+    EXPECT_DOUBLE_EQ(p["share"].get<double>(), p["us_per_token"].get<double>() * 32 / 1e6 / step_seconds) << name;
+    if (name == "rest") {
+      EXPECT_EQ(p["gbs"].get<double>(), 0.0);
+      continue;
+    }
+    EXPECT_GT(p["us_per_token"].get<double>(), 0.0) << name;
+    EXPECT_GT(p["gbs"].get<double>(), 0.0) << name;
+    EXPECT_DOUBLE_EQ(p["gbs"].get<double>(),
+                     p["bytes_per_token"].get<double>() / (p["us_per_token"].get<double>() / 1e6) / 1e9)
+        << name;
+    EXPECT_DOUBLE_EQ(p["bandwidth_fraction"].get<double>(),
+                     p["gbs"].get<double>() / j["read_bandwidth_gbs"].get<double>())
+        << name;
+    if (name == "attention") {
+      EXPECT_DOUBLE_EQ(p["bytes_per_token"].get<double>(), j["bytes_per_token_detail"]["kv"].get<double>());
+    } else {
+      matrices += p["bytes_per_token"].get<double>();
+    }
+  }
+  EXPECT_EQ(names, (std::vector<std::string>{"qkv", "attention", "attn_out", "gate_up", "down", "output", "rest"}));
+  EXPECT_NEAR(us * 32 / 1e6, step_seconds, 1e-9);
+  EXPECT_NEAR(share, 1.0, 1e-9);
+  // The matrices are nearly all of the weights (the rest: norm vectors, the embedding row).
+  const Json& t = j["bytes_per_token_detail"];
+  const double weights = t["weights"].get<double>() + t["embd_row"].get<double>();
+  EXPECT_LE(matrices, weights);
+  EXPECT_GT(matrices, 0.95 * weights);
+  EXPECT_DOUBLE_EQ(d["phases"].back()["bytes_per_token"].get<double>(), weights - matrices);
+}
+
+TEST(BenchCli, WithoutProfileNoPhases) {
+  const Json j = bench_json({test::kStories, "-p", "8", "-n", "8"});
+  EXPECT_FALSE(j.contains("decode_phases"));
+}
+
 TEST(BenchCli, UnknownShapeListsTheKnownOnes) {
   const auto r = run_hearth({"bench", "--shape", "llama9-1t"});
   EXPECT_EQ(r.exit_code, 1);
