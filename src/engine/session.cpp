@@ -37,9 +37,8 @@ const std::vector<float>& Session::eval(std::span<const int32_t> tokens, bool al
                   std::to_string(model_.hparams().n_vocab - 1) + ")");
     }
   }
-  logits_.clear();
-  for (int64_t start = 0; start < n; start += max_batch_) {
-    const int64_t end = std::min(n, start + max_batch_);
+  // Tokens [start, end) as one forward step.
+  const auto step = [&](int64_t start, int64_t end) -> const std::vector<float>& {
     batch_.clear();
     for (int64_t i = start; i < end; ++i) {
       const int64_t pos = n_past_ + i;
@@ -47,7 +46,20 @@ const std::vector<float>& Session::eval(std::span<const int32_t> tokens, bool al
       kv_.assign(pos, 0, pos);
       batch_.add(tokens[static_cast<size_t>(i)], pos, 0, pos, all_logits || i == n - 1);
     }
-    const auto& out = forward_.run(batch_, kv_);
+    return forward_.run(batch_, kv_);
+  };
+  if (n <= max_batch_) {
+    // One step (every decode step): the forward pass's own logits, not a copy
+    // of them (513 KB a token at Llama 3's vocabulary, half of it written by
+    // the other thread; 50-75 µs of a Llama-3.2-1B decode step on the Zen 4
+    // host).
+    const std::vector<float>& out = step(0, n);
+    n_past_ += n;
+    return out;
+  }
+  logits_.clear();
+  for (int64_t start = 0; start < n; start += max_batch_) {
+    const std::vector<float>& out = step(start, std::min(n, start + max_batch_));
     logits_.insert(logits_.end(), out.begin(), out.end());
   }
   n_past_ += n;

@@ -22,7 +22,8 @@ class Session {
           TensorType kv_type = TensorType::F16, int64_t max_batch = 512);
 
   // Appends `tokens` at the current position. Returns the logits of every
-  // token when all_logits, else of the last one only: [rows][n_vocab].
+  // token when all_logits, else of the last one only: [rows][n_vocab],
+  // valid until the next call on this session.
   // Throws ContextFullError (with both numbers) when they do not fit.
   const std::vector<float>& eval(std::span<const int32_t> tokens, bool all_logits = false);
 

@@ -26,8 +26,12 @@ using VecDotFn = float (*)(int64_t n, const void* x, const void* y);
 // none read the plain vec_dot_type row. Reached through
 // quant::quantize_activation (type_traits.h), never directly.
 struct ActivationExtras {
-  uint64_t (*row_bytes)(int64_t n);       // the whole row: vec_dot_type blocks + extras
-  void (*fill)(int64_t n, uint8_t* row);  // writes the extras of the quantized row at `row`
+  uint64_t (*row_bytes)(int64_t n);  // the whole row: vec_dot_type blocks + extras
+  // Writes the extras of blocks [b0, b1) of the quantized row at `row` (of n
+  // elements): b0 a multiple of piece_blocks, b1 too or the row's last block
+  // + 1. Pieces of a row filled by different threads write disjoint bytes.
+  void (*fill)(int64_t n, uint8_t* row, int64_t b0, int64_t b1);
+  int64_t piece_blocks;
 };
 
 #define HEARTH_DECLARE_FORMAT(T)                                              \

@@ -306,18 +306,25 @@ void quantize_activation(const TypeTraits& tr, const float* x, uint8_t* row, int
 }
 
 void add_activation_extras(const TypeTraits& tr, uint8_t* row, int64_t n) {
-  if (tr.act_extras) tr.act_extras->fill(n, row);
+  if (tr.act_extras) tr.act_extras->fill(n, row, 0, n / layout_of(tr.vec_dot_type).block_size);
 }
 
-int64_t activation_block_size(const TypeTraits& tr) { return layout_of(tr.vec_dot_type).block_size; }
+int64_t activation_piece_size(const TypeTraits& tr) {
+  const int64_t block = layout_of(tr.vec_dot_type).block_size;
+  return tr.act_extras ? block * tr.act_extras->piece_blocks : block;
+}
 
-void quantize_activation_blocks(const TypeTraits& tr, const float* x, uint8_t* row, int64_t begin, int64_t end) {
+void quantize_activation_blocks(const TypeTraits& tr, const float* x, uint8_t* row, int64_t n, int64_t begin,
+                                int64_t end) {
   const auto& l = layout_of(tr.vec_dot_type);
-  if (begin % l.block_size != 0 || end % l.block_size != 0 || end < begin) {
+  const int64_t piece = activation_piece_size(tr);
+  if (begin % piece != 0 || (end % piece != 0 && end != n) || end % l.block_size != 0 || end < begin || end > n) {
     throw Error("quantize_activation_blocks: [" + std::to_string(begin) + ", " + std::to_string(end) +
-                ") is not a range of whole blocks");
+                ") is not a piece of a " + std::to_string(n) + "-element row (multiples of " + std::to_string(piece) +
+                " elements)");
   }
   traits(tr.vec_dot_type).quantize(x + begin, row + row_bytes(l, static_cast<uint64_t>(begin)), end - begin, nullptr);
+  if (tr.act_extras) tr.act_extras->fill(n, row, begin / l.block_size, end / l.block_size);
 }
 
 void dequantize(TensorType type, const void* src, float* dst, int64_t n) {

@@ -82,13 +82,15 @@ bool avx512_kernels_in_use();
 uint64_t activation_row_bytes(const TypeTraits& tr, int64_t n);
 void quantize_activation(const TypeTraits& tr, const float* x, uint8_t* row, int64_t n);
 void add_activation_extras(const TypeTraits& tr, uint8_t* row, int64_t n);
-// A row in pieces (threads sharing one row: compute/matmul.cpp): elements
-// [begin, end) of x, begin and end multiples of activation_block_size, into
-// their place at the start of `row`; once every piece is in,
-// add_activation_extras completes the row. The same bytes as
-// quantize_activation: a vec_dot_type block depends on its own elements only.
-int64_t activation_block_size(const TypeTraits& tr);
-void quantize_activation_blocks(const TypeTraits& tr, const float* x, uint8_t* row, int64_t begin, int64_t end);
+// A row of n elements in pieces (threads sharing one row: compute/matmul.cpp):
+// elements [begin, end) of x, begin a multiple of activation_piece_size and
+// end too (or n), quantized into their place in `row` with their side data:
+// once every piece is in, the row is complete, the same bytes as
+// quantize_activation (a vec_dot_type block and its side data depend on the
+// block's own elements only), with no step over the whole row after them.
+int64_t activation_piece_size(const TypeTraits& tr);
+void quantize_activation_blocks(const TypeTraits& tr, const float* x, uint8_t* row, int64_t n, int64_t begin,
+                                int64_t end);
 
 // Convenience: dequantize / quantize n_rows rows of n_per_row elements.
 void dequantize(TensorType type, const void* src, float* dst, int64_t n);

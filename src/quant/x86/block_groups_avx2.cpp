@@ -1,4 +1,5 @@
 // The activation side data of the x86 group kernels (layout in block_groups.h).
+#include <algorithm>
 #include <cstring>
 
 #include "quant/kernels.h"
@@ -16,12 +17,14 @@ int32_t minus_c_sum(const BlockQ8_0& y, int32_t c) {
   return -c * s;
 }
 
-void fill(int64_t n, uint8_t* row, Codes codes) {
+// The extras of blocks [b0, b1) (b0 a multiple of kGroup; b1 too or nb):
+// the groups inside the range, and each block's correction and scale.
+void fill(int64_t n, uint8_t* row, int64_t b0, int64_t b1, Codes codes) {
   const ExtrasLayout l = extras_layout(n, codes);
   const auto* y = reinterpret_cast<const BlockQ8_0*>(row);
   const int64_t nb = legacy::block_count(n);
   if (codes != Codes::kWithout) {
-    for (int64_t g = 0; g < nb / kGroup; ++g) {
+    for (int64_t g = b0 / kGroup; g < std::min(b1, nb) / kGroup; ++g) {
       uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
       for (int64_t b = 0; b < kGroup; ++b) {
         const BlockQ8_0& yb = y[g * kGroup + b];
@@ -36,11 +39,11 @@ void fill(int64_t n, uint8_t* row, Codes codes) {
     }
   }
   const int32_t offset = codes == Codes::kWithout ? 128 : 8;  // Q8_0's codes, Q4_0's
-  for (int64_t b = 0; b < nb; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     const int32_t c = minus_c_sum(y[b], offset);
     std::memcpy(row + l.corrections + static_cast<uint64_t>(b) * sizeof(c), &c, sizeof(c));
   }
-  for (int64_t b = 0; b < nb; ++b) {
+  for (int64_t b = b0; b < b1; ++b) {
     const float d = avx2::fp16_scalar(y[b].d);
     std::memcpy(row + l.scales + static_cast<uint64_t>(b) * sizeof(float), &d, sizeof(d));
   }
@@ -51,8 +54,8 @@ uint64_t row_bytes(int64_t n) {
   return extras_layout(n, kCodes).row_bytes;
 }
 template <Codes kCodes>
-void fill(int64_t n, uint8_t* row) {
-  fill(n, row, kCodes);
+void fill(int64_t n, uint8_t* row, int64_t b0, int64_t b1) {
+  fill(n, row, b0, b1, kCodes);
 }
 
 }  // namespace
@@ -61,12 +64,12 @@ void fill(int64_t n, uint8_t* row) {
 
 namespace hearth::quant::avx2 {
 const ActivationExtras q4_0_activation_extras{groups::row_bytes<groups::Codes::kPaired>,
-                                              groups::fill<groups::Codes::kPaired>};
+                                              groups::fill<groups::Codes::kPaired>, groups::kGroup};
 const ActivationExtras q8_0_activation_extras{groups::row_bytes<groups::Codes::kWithout>,
-                                              groups::fill<groups::Codes::kWithout>};
+                                              groups::fill<groups::Codes::kWithout>, groups::kGroup};
 }  // namespace hearth::quant::avx2
 
 namespace hearth::quant::avx512 {
 const ActivationExtras q4_0_activation_extras{groups::row_bytes<groups::Codes::kTransposed>,
-                                              groups::fill<groups::Codes::kTransposed>};
+                                              groups::fill<groups::Codes::kTransposed>, groups::kGroup};
 }  // namespace hearth::quant::avx512
