@@ -156,10 +156,18 @@ void decode(std::span<const MatmulOutput> outs, const quant::TypeTraits& tr, con
   });
   int64_t total = 0;
   for (const MatmulOutput& o : outs) total += o.w.n_out;
+  const uint64_t act_bytes = scratch.act.size();
   pool.parallel_for(
       total,
       [&](int64_t b, int64_t e, int) {
         row.wait();
+        // The row's lines all requested at once: half of them (pieces, side
+        // data) were written by the other threads, and in the host's fast
+        // state each is a transfer between cores that the first band pass
+        // would otherwise meet one at a time. Llama-3.2-1B Q4_0, builds in
+        // turn (16 pairs, Zen 4): paired median +0.8 points (ahead in 9),
+        // q/k/v, output projection and down 60-280 µs a token faster.
+        for (uint64_t o = 0; o < act_bytes; o += 64) __builtin_prefetch(act + o);
         int64_t first = 0;  // index of matrix o's row 0 in [0, total)
         for (const MatmulOutput& o : outs) {
           const int64_t ob = std::max<int64_t>(b - first, 0), oe = std::min(e - first, o.w.n_out);
