@@ -1,5 +1,4 @@
 // The activation side data of the x86 group kernels (layout in block_groups.h).
-#include <algorithm>
 #include <cstring>
 
 #include "quant/kernels.h"
@@ -22,9 +21,8 @@ int32_t minus_c_sum(const BlockQ8_0& y, int32_t c) {
 void fill(int64_t n, uint8_t* row, int64_t b0, int64_t b1, Codes codes) {
   const ExtrasLayout l = extras_layout(n, codes);
   const auto* y = reinterpret_cast<const BlockQ8_0*>(row);
-  const int64_t nb = legacy::block_count(n);
   if (codes != Codes::kWithout) {
-    for (int64_t g = b0 / kGroup; g < std::min(b1, nb) / kGroup; ++g) {
+    for (int64_t g = b0 / kGroup; g < b1 / kGroup; ++g) {
       uint8_t* group = row + l.groups + static_cast<uint64_t>(g) * kGroupBytes;
       for (int64_t b = 0; b < kGroup; ++b) {
         const BlockQ8_0& yb = y[g * kGroup + b];
