@@ -134,8 +134,8 @@ int run(int argc, char** argv) {
       s.session->eval(prompt);
     }
     for (int64_t i = 0; i < kGen; i += kChunk) {
-      // decode step k sees kPrompt + k + 1 cells: bytes a token at the chunk's mean context
-      const double ctx = static_cast<double>(kPrompt + i) + static_cast<double>(kChunk + 1) / 2.0;
+      // bytes a token at the chunk's mean context, as `hearth bench` counts them
+      const double ctx = model::mean_decode_context(kPrompt, i, i + kChunk);
       const double bytes = model::decode_traffic(m, ctx, sides[0].session->kv().type()).total();
       double fraction[2] = {0, 0};
       for (int k = 0; k < 2; ++k) {

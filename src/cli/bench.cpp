@@ -155,11 +155,9 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   const auto gen = random_tokens(o.n_gen, n_vocab, rng);
   engine::Session session(m, pool, std::max(o.n_prompt, o.depth + o.n_gen));
 
-  // Decode step k (0-based) sees depth + k + 1 cells; bytes read per token
-  // at the mean context of the steps [k0, k1).
+  // Bytes read per token at the mean context of the decode steps [k0, k1).
   const auto traffic = [&](int64_t k0, int64_t k1) {
-    const double ctx = static_cast<double>(o.depth) + static_cast<double>(k0 + k1 + 1) / 2.0;
-    return model::decode_traffic(m, ctx, session.kv().type()).total();
+    return model::decode_traffic(m, model::mean_decode_context(o.depth, k0, k1), session.kv().type()).total();
   };
 
   // Warm-up: page in the weights and size every buffer once.
@@ -196,7 +194,7 @@ Results run_bench(const BenchOptions& o, const Subject& subject) {
   r.pp = summarize(pp);
   r.tg = summarize(r.tg_reps);
   r.bw.gb_per_s = summarize(r.bw_reps).median;
-  r.mean_ctx = static_cast<double>(o.depth) + static_cast<double>(o.n_gen + 1) / 2.0;
+  r.mean_ctx = model::mean_decode_context(o.depth, 0, o.n_gen);
   r.traffic = model::decode_traffic(m, r.mean_ctx, session.kv().type());
   r.phase_bytes = model::step_phase_weight_bytes(m);
   return r;

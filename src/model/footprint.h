@@ -29,4 +29,10 @@ DecodeTraffic decode_traffic(const Model& model, double n_ctx, TensorType kv_typ
 // The same from a model's dimensions (a file or a catalog shape, model/memory.h).
 DecodeTraffic decode_traffic(const ModelDims& model, double n_ctx, TensorType kv_type = TensorType::F16);
 
+// The mean context of decode steps [k0, k1) after `depth` cells: step k
+// (0-based) sees depth + k + 1 cells (itself included).
+constexpr double mean_decode_context(int64_t depth, int64_t k0, int64_t k1) {
+  return static_cast<double>(depth) + static_cast<double>(k0 + k1 + 1) / 2.0;
+}
+
 }  // namespace hearth::model

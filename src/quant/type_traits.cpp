@@ -301,8 +301,7 @@ uint64_t activation_row_bytes(const TypeTraits& tr, int64_t n) {
 }
 
 void quantize_activation(const TypeTraits& tr, const float* x, uint8_t* row, int64_t n) {
-  traits(tr.vec_dot_type).quantize(x, row, n, nullptr);
-  add_activation_extras(tr, row, n);
+  quantize_activation_blocks(tr, x, row, n, 0, n);  // the row as one piece
 }
 
 void add_activation_extras(const TypeTraits& tr, uint8_t* row, int64_t n) {

@@ -122,6 +122,14 @@ TEST(Footprint, DecodeTrafficAddsUp) {
   EXPECT_DOUBLE_EQ(b.kv, (8.0 + 20.0 + 8.0) * 2 * (2 * 64) * 4);
 }
 
+// Step k sees depth + k + 1 cells: `hearth bench`'s 128 steps after 16
+// cells average 80.5; a chunk of 8 from step 40, 60.5; one step, its own.
+TEST(Footprint, MeanDecodeContext) {
+  EXPECT_DOUBLE_EQ(mean_decode_context(16, 0, 128), 80.5);
+  EXPECT_DOUBLE_EQ(mean_decode_context(16, 40, 48), 60.5);
+  EXPECT_DOUBLE_EQ(mean_decode_context(2048, 5, 6), 2054.0);
+}
+
 // The kernels a loaded view of m's shape and type is in bands of when
 // loading asks for k: k where it is a SIMD table (not the scalar reference)
 // and m's rows are whole bands of it, else none (rows).
