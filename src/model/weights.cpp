@@ -159,7 +159,8 @@ void interleave_weights(Weights& w, const BandChoice& choice) {
     // Bands only where a SIMD band kernel reads them: the scalar reference
     // (a CPU without AVX2) unpacks every band back into rows on every call.
     if (k == nullptr || k == quant::generic_traits(m->type).interleaved) continue;
-    if (m->n_out % k->rows != 0 || offsets.contains(m->data)) continue;
+    k = quant::bands_for(k, m->n_out);
+    if (k == nullptr || offsets.contains(m->data)) continue;
     offsets[m->data] = {m, k, total};
     total += (m->row_bytes * static_cast<uint64_t>(m->n_out) + 63) / 64 * 64;
   }

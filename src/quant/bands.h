@@ -1,6 +1,7 @@
-// What every band layout (quant/interleave.h) shares: 8 rows per band, the
-// codes as vectors of 4 bytes per row, and the scalar reference of the band
-// kernels, written once. The layouts: quant/legacy_bands.h (Q4_0, Q8_0),
+// What every band layout (quant/interleave.h) shares: 8 rows per band (the
+// legacy formats also come in bands of 16: legacy_bands.h), the codes as
+// vectors of 4 bytes per row, and the scalar reference of the band kernels,
+// written once. The layouts: quant/legacy_bands.h (Q4_0, Q8_0),
 // quant/q4_K_bands.h, quant/q6_K_bands.h.
 #pragma once
 
@@ -13,14 +14,20 @@
 namespace hearth::quant::bands {
 
 inline constexpr int kRows = 8;
+// The wide bands of the legacy formats: one 512-bit vector holds a code
+// vector of all 16 rows (legacy_bands.h says why).
+inline constexpr int kWideRows = 16;
 
 // Code bytes of a row in one 32-byte vector of a band.
 inline constexpr int kCodeChunk = 4;
 
-// Where code byte j (0, 1, ...) of row r lies in a run of code vectors:
-// vector j / 4, byte 4 r + j % 4 of it (the 4 bytes of a row in a vector
-// meet one 4-byte broadcast of the activation).
-inline uint64_t code_byte(int r, int j) { return static_cast<uint64_t>(32 * (j / 4) + 4 * r + j % 4); }
+// Where code byte j (0, 1, ...) of row r lies in a run of code vectors of a
+// band of `rows` rows: vector j / 4 (4 bytes of each row), byte 4 r + j % 4 of
+// it (the 4 bytes of a row in a vector meet one 4-byte broadcast of the
+// activation).
+inline uint64_t code_byte(int r, int j, int rows = kRows) {
+  return static_cast<uint64_t>(4 * rows * (j / 4) + 4 * r + j % 4);
+}
 
 // Calls f(x, at, r) for every super-block of a band's rows (n elements, kQKK
 // per super-block, kBytes per super-block of the band): x its index in the
@@ -40,20 +47,20 @@ void for_each_superblock(int64_t n, int64_t per_block, F f) {
 // (the formula of the type's layout header). Block: the weight block, of
 // kElems elements; Act: the activation block (plain vec_dot_type rows: the
 // reference reads no side data).
-template <typename Block, typename Act, int64_t kElems, UnpackBandFn kUnpack, auto kStep>
+template <typename Block, typename Act, int64_t kElems, UnpackBandFn kUnpack, auto kStep, int kBandRows = kRows>
 void reference_gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint64_t a_stride, int64_t n_tok,
                     float* y, int64_t ldy) {
   const int64_t n_blocks = n / kElems;
-  std::vector<Block> rows(static_cast<size_t>(kRows * n_blocks));
-  const uint64_t band_bytes = sizeof(Block) * static_cast<uint64_t>(kRows * n_blocks);  // a band is its rows' bytes
+  std::vector<Block> rows(static_cast<size_t>(kBandRows * n_blocks));
+  const uint64_t band_bytes = sizeof(Block) * static_cast<uint64_t>(kBandRows * n_blocks);  // a band is its rows' bytes
   for (int64_t k = 0; k < n_bands; ++k) {
     kUnpack(n, static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes, rows.data());
     for (int64_t t = 0; t < n_tok; ++t) {
       const auto* act = reinterpret_cast<const Act*>(static_cast<const uint8_t*>(a) + t * a_stride);
-      for (int r = 0; r < kRows; ++r) {
+      for (int r = 0; r < kBandRows; ++r) {
         float acc = 0.0f;
         for (int64_t b = 0; b < n_blocks; ++b) acc = kStep(rows[static_cast<size_t>(r * n_blocks + b)], act[b], acc);
-        y[t * ldy + k * kRows + r] = acc;
+        y[t * ldy + k * kBandRows + r] = acc;
       }
     }
   }

@@ -51,7 +51,17 @@ struct InterleavedKernels {
   BandGemmFn gemm = nullptr;
   BandDecodeFn decode = nullptr;  // where the kernels stream several bands at once; else nullptr
   int decode_streams = 0;         // the bands decode takes at once
+  // The same kernels on narrower bands, for a matrix whose rows are not
+  // whole bands of these (the wide bands of 16 rows: those of 8); else nullptr.
+  const InterleavedKernels* narrower = nullptr;
 };
+
+// k, or the first of its narrower kernels (k->narrower, ...) whose bands
+// n_rows rows fill exactly; nullptr where none does (or k is nullptr).
+inline const InterleavedKernels* bands_for(const InterleavedKernels* k, int64_t n_rows) {
+  while (k != nullptr && n_rows % k->rows != 0) k = k->narrower;
+  return k;
+}
 
 // A decode step's share of a matrix in bands (n_out rows of n elements,
 // row_bytes each; n_out a multiple of k.rows): y[o] = row o . the activation
@@ -72,11 +82,13 @@ void decode_rows(const InterleavedKernels& k, int64_t n, const uint8_t* bands, u
 void interleave_rows(const InterleavedKernels& k, int64_t n, const uint8_t* rows, uint8_t* bands, int64_t n_rows,
                      uint64_t row_bytes);
 
-// Q4_0 and Q8_0 in bands of 8 rows (layout in quant/legacy_bands.h), with
-// Q8_0 activations.
+// Q4_0 and Q8_0 in bands of 8 rows and in wide bands of 16 (layouts in
+// quant/legacy_bands.h), with Q8_0 activations.
 namespace generic {
 extern const InterleavedKernels q4_0_x8;  // the references: plain Q8_0 activation rows
 extern const InterleavedKernels q8_0_x8;
+extern const InterleavedKernels q4_0_x16;
+extern const InterleavedKernels q8_0_x16;
 }  // namespace generic
 namespace avx2 {
 extern const InterleavedKernels q4_0_x8;  // reads avx2::q4_0_activation_extras (kernels.h)
@@ -104,6 +116,9 @@ extern const InterleavedKernels q6_K_x8;
 // The same with the VNNI dot instruction (x86/bands_vnni_avx512.cpp).
 extern const InterleavedKernels q4_0_vnni_x8;
 extern const InterleavedKernels q8_0_vnni_x8;
+// In wide bands: one band of 16 rows per vector, one stream a decode thread.
+extern const InterleavedKernels q4_0_vnni_x16;
+extern const InterleavedKernels q8_0_vnni_x16;
 extern const InterleavedKernels q4_K_vnni_x8;
 extern const InterleavedKernels q6_K_vnni_x8;
 // Q6_K's VNNI table with the VNNI decode kernel too: the pick on Zen 4

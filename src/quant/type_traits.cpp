@@ -236,11 +236,12 @@ const InterleavedKernels* avx512_band_kernels(TensorType t) {
   }
 }
 
-// With AVX-512 VNNI: the same on vpdpbusd.
+// With AVX-512 VNNI: the same on vpdpbusd; Q4_0 and Q8_0 in wide bands on
+// Zen 4 (legacy_bands.h says why; not measured on other CPUs).
 const InterleavedKernels* avx512_vnni_band_kernels(TensorType t) {
   switch (t) {
-    case TensorType::Q4_0: return &avx512::q4_0_vnni_x8;
-    case TensorType::Q8_0: return &avx512::q8_0_vnni_x8;
+    case TensorType::Q4_0: return cpu_features().zen4 ? &avx512::q4_0_vnni_x16 : &avx512::q4_0_vnni_x8;
+    case TensorType::Q8_0: return cpu_features().zen4 ? &avx512::q8_0_vnni_x16 : &avx512::q8_0_vnni_x8;
     case TensorType::Q4_K: return &avx512::q4_K_vnni_x8;
     case TensorType::Q6_K: return cpu_features().zen4 ? &avx512::q6_K_vnni_decode_x8 : &avx512::q6_K_vnni_x8;
     default: return nullptr;
@@ -260,6 +261,15 @@ std::vector<BandKernelVariant> band_kernel_variants(TensorType t) {
   if (cpu.has_avx512_kernels()) add("avx512", avx512_band_kernels(t));
   if (cpu.has_avx512_vnni_kernels()) {
     add("avx512vnni", avx512_vnni_band_kernels(t));
+    // Q4_0's and Q8_0's two VNNI layouts, whichever the table took
+    if (t == TensorType::Q4_0) {
+      add("avx512vnni-x8", &avx512::q4_0_vnni_x8);
+      add("avx512vnni-x16", &avx512::q4_0_vnni_x16);
+    }
+    if (t == TensorType::Q8_0) {
+      add("avx512vnni-x8", &avx512::q8_0_vnni_x8);
+      add("avx512vnni-x16", &avx512::q8_0_vnni_x16);
+    }
     if (t == TensorType::Q6_K) {
       add("avx512vnni/avx512-decode", &avx512::q6_K_vnni_x8);
       add("avx512vnni/vnni-decode", &avx512::q6_K_vnni_decode_x8);

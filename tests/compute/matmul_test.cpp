@@ -33,8 +33,9 @@ WeightView view_of(TensorType type, const std::vector<uint8_t>& w, int64_t n_in,
   const uint64_t wb = row_bytes(layout_of(type), static_cast<uint64_t>(n_in));
   if (!bands) return WeightView{type, w.data(), n_in, n_out, wb};
   storage = w;
-  quant::interleave_rows(*quant::traits(type).interleaved, n_in, w.data(), storage.data(), n_out, wb);
-  return WeightView{type, storage.data(), n_in, n_out, wb, quant::traits(type).interleaved};
+  const quant::InterleavedKernels* k = quant::bands_for(quant::traits(type).interleaved, n_out);
+  quant::interleave_rows(*k, n_in, w.data(), storage.data(), n_out, wb);
+  return WeightView{type, storage.data(), n_in, n_out, wb, k};
 }
 
 void check_matmul(const Case& c, int64_t n_out, int64_t n_tok, ThreadPool& pool, bool bands = false) {
@@ -316,7 +317,7 @@ TEST(Matmul, BandsThatAreNotWholeAreAnError) {
   std::vector<float> x(64), y(12);
   const auto q = random_rows(TensorType::Q4_0, 12, 64, 1);
   const WeightView partial{TensorType::Q4_0, q.data(), 64, 12, 36, quant::traits(TensorType::Q4_0).interleaved};
-  EXPECT_THROW(matmul(partial, x.data(), 1, y.data(), pool, scratch), Error);  // 12 rows: not whole bands of 8
+  EXPECT_THROW(matmul(partial, x.data(), 1, y.data(), pool, scratch), Error);  // 12 rows: not whole bands
 }
 
 TEST(MatmulGroup, RowsOfDifferentLengthsAreAnError) {

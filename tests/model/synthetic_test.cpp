@@ -132,10 +132,11 @@ TEST(Footprint, MeanDecodeContext) {
 
 // The kernels a loaded view of m's shape and type is in bands of when
 // loading asks for k: k where it is a SIMD table (not the scalar reference)
-// and m's rows are whole bands of it, else none (rows).
+// and m's rows are whole bands of it, else its narrower kernels where they
+// are (wide bands: interleave.h), else none (rows).
 const quant::InterleavedKernels* expected_bands(const compute::WeightView& m, const quant::InterleavedKernels* k) {
-  const bool banded = k != nullptr && k != quant::generic_traits(m.type).interleaved && m.n_out % k->rows == 0;
-  return banded ? k : nullptr;
+  if (k == nullptr || k == quant::generic_traits(m.type).interleaved) return nullptr;
+  return quant::bands_for(k, m.n_out);
 }
 
 // Loading puts the matrices whose type has band kernels in bands

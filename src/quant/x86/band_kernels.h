@@ -43,8 +43,8 @@ void gemm(int64_t n, const void* band_data, int64_t n_bands, const void* a, uint
   const auto* act = static_cast<const uint8_t*>(a);
   for (int64_t k = 0; k < runs; ++k) {
     const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
-    K::tiles(n, band, static_cast<uint64_t>(runs) * band_bytes, act, a_stride, n_tok, y + k * bands::kRows, ldy,
-             runs * bands::kRows);
+    K::tiles(n, band, static_cast<uint64_t>(runs) * band_bytes, act, a_stride, n_tok, y + k * K::V::kBandRows, ldy,
+             runs * K::V::kBandRows);
   }
 }
 
@@ -59,7 +59,7 @@ void decode(int64_t n, const void* band_data, int64_t n_groups, int64_t partner,
   for (int64_t k = 0; k < n_groups; ++k) {
     const uint8_t* band = static_cast<const uint8_t*>(band_data) + static_cast<uint64_t>(k) * band_bytes;
     K::template tile<1, kGroups>(n, band, static_cast<uint64_t>(partner) * band_bytes, static_cast<const uint8_t*>(a),
-                                 0, 0, y + k * bands::kRows, 0, partner * bands::kRows);
+                                 0, 0, y + k * K::V::kBandRows, 0, partner * K::V::kBandRows);
   }
 }
 

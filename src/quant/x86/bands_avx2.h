@@ -7,6 +7,9 @@
 // the same offset of bands k + 1, ... (`stride` bytes apart) into the next
 // 256 bits; an operation on activation bytes (a broadcast) is the same in
 // every band; a store writes each band's 8 outputs, y_stride floats apart.
+// kBandRows: the rows of a band it reads (the layouts' 8, or the wide bands'
+// 16: legacy_bands.h); kVector: the bytes of a band's code vector (4 per
+// row).
 #pragma once
 
 #include <immintrin.h>
@@ -14,12 +17,16 @@
 #include <cstdint>
 #include <cstring>
 
+#include "quant/bands.h"
+
 namespace hearth::quant::bandsimd {
 
 struct Ymm {
   using I = __m256i;
   using F = __m256;
   static constexpr int kBands = 1;
+  static constexpr int kBandRows = bands::kRows;
+  static constexpr int kVector = 4 * kBandRows;
 
   // 32 bytes of the band.
   static I load(const uint8_t* p, uint64_t /*stride*/) { return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)); }

@@ -78,15 +78,21 @@ namespace {
 // 66 / 78 -> 73 / 78 %; Llama-3.2-1B Q4_0 decode, the two alternating per
 // chunk of 8 steps in one process (3 runs of 50 chunks each): 73.1 / 81.6 /
 // 70.3 -> 75.1 / 82.8 / 72.0 % of the reads around each chunk.
-struct ZmmVnni : Zmm {
+template <typename Policy>
+struct WithVnni : Policy {
+  using I = typename Policy::I;
   static I dpbusd4(I acc, I u8, const int8_t* y4) {
     __asm__("vpdpbusd %2%{1to16%}, %1, %0" : "+v"(acc) : "v"(u8), "m"(*reinterpret_cast<const int32_t*>(y4)));
     return acc;
   }
 };
+using ZmmVnni = WithVnni<Zmm>;
+using ZmmWideVnni = WithVnni<ZmmWide>;
 
 using Q4_0 = bandsimd::Q4_0Bands<ZmmVnni>;
 using Q8_0 = bandsimd::Q8_0Bands<ZmmVnni>;
+using Q4_0Wide = bandsimd::Q4_0Bands<ZmmWideVnni>;
+using Q8_0Wide = bandsimd::Q8_0Bands<ZmmWideVnni>;
 using Q4K = bandsimd::Q4KBands<ZmmVnni>;
 using Q6K = bandsimd::Q6KBands<ZmmVnni>;
 
@@ -96,6 +102,12 @@ const InterleavedKernels q4_0_vnni_x8{bands::kRows, bands::pack<BlockQ4_0>, band
                                       gemm<Q4_0, avx2::q4_0_x8>, bandsimd::decode<Q4_0>, Q4_0::kDecodeStreams};
 const InterleavedKernels q8_0_vnni_x8{bands::kRows, bands::pack<BlockQ8_0>, bands::unpack<BlockQ8_0>,
                                       gemm<Q8_0, avx2::q8_0_x8>, bandsimd::decode<Q8_0>, Q8_0::kDecodeStreams};
+const InterleavedKernels q4_0_vnni_x16{bands::kWideRows,          bands::pack<BlockQ4_0, bands::kWideRows>,
+                                       bands::unpack<BlockQ4_0, bands::kWideRows>, bandsimd::gemm<Q4_0Wide>,
+                                       bandsimd::decode<Q4_0Wide>, Q4_0Wide::kDecodeStreams, &q4_0_vnni_x8};
+const InterleavedKernels q8_0_vnni_x16{bands::kWideRows,          bands::pack<BlockQ8_0, bands::kWideRows>,
+                                       bands::unpack<BlockQ8_0, bands::kWideRows>, bandsimd::gemm<Q8_0Wide>,
+                                       bandsimd::decode<Q8_0Wide>, Q8_0Wide::kDecodeStreams, &q8_0_vnni_x8};
 const InterleavedKernels q4_K_vnni_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack, gemm<Q4K, avx2::q4_K_x8>,
                                       bandsimd::decode<Q4K>, Q4K::kDecodeStreams};
 const InterleavedKernels q6_K_vnni_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack, gemm<Q6K, avx2::q6_K_x8>,

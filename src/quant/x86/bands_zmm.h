@@ -28,6 +28,8 @@ struct Zmm {
   using I = __m512i;
   using F = __m512;
   static constexpr int kBands = 2;
+  static constexpr int kBandRows = bands::kRows;
+  static constexpr int kVector = 4 * kBandRows;
 
   static __m128i load16(const uint8_t* p) { return _mm_loadu_si128(reinterpret_cast<const __m128i*>(p)); }
   static __m256i pair16(const uint8_t* p, uint64_t stride) {
@@ -101,6 +103,21 @@ struct Zmm {
     _mm256_storeu_ps(y, _mm512_castps512_ps256(v));
     _mm256_storeu_ps(y + y_stride, _mm256_castpd_ps(_mm512_extractf64x4_pd(_mm512_castps_pd(v), 1)));
   }
+};
+
+// One wide band (16 rows: legacy_bands.h) per vector: a code vector is one
+// 512-bit load, the rows' scales one 256-bit load, a store the band's 16
+// outputs. Only the legacy formats' kernels (legacy_bands_simd.h) take it.
+struct ZmmWide : Zmm {
+  static constexpr int kBands = 1;
+  static constexpr int kBandRows = bands::kWideRows;
+  static constexpr int kVector = 4 * kBandRows;
+
+  static I load(const uint8_t* p, uint64_t /*stride*/) { return _mm512_loadu_si512(p); }
+  static F load_ph(const uint8_t* p, uint64_t /*stride*/) {
+    return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
+  static void store(float* y, int64_t /*y_stride*/, F v) { _mm512_storeu_ps(y, v); }
 };
 
 // interleave.h's BandGemmFn: two runs of n_bands / 2 bands, an odd last band

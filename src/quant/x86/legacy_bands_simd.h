@@ -44,7 +44,7 @@ struct LegacyBands {
   using I = typename V::I;
   using F = typename V::F;
   using Block = typename Fmt::Block;
-  using L = bands::Layout<Block>;
+  using L = bands::Layout<Block, V::kBandRows>;
   // Tokens per register tile: a block's unpacked codes and a float
   // accumulator per token stay in the 16 registers.
   static constexpr int kTokens = 4;
@@ -62,8 +62,9 @@ struct LegacyBands {
   // per 256-bit vector with vpdpbusd (Zen 4 runs 512-bit operations in two
   // halves): fast Q8_0 83.3 / 77.7 -> 77.3 / 69.0 %, Q4_0 69.3 / 71.7 ->
   // 65.5 / 69.4 %; each band's bytes requested 1-2 KB ahead into L1: 5-15
-  // points lost in both states.
-  static constexpr int kDecodeStreams = 2;
+  // points lost in both states. A wide band (16 rows, V = ZmmWide) is the
+  // two bands' work in one stream, and takes one.
+  static constexpr int kDecodeStreams = V::kBandRows == bands::kRows ? 2 : 1;
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(legacy::block_count(n)) * L::kBlockBytes; }
 
   // The float step of a block: acc += (d_x,r d_y) * sums_r.
@@ -160,7 +161,7 @@ struct Q4_0Step {
     const I low4 = V::set1_8(0x0f);
     I codes[8];  // lo nibbles of vectors 0..3, then the high ones (16 times theirs with vpdpbusd)
     for (int v = 0; v < 4; ++v) {
-      const I c = V::load(code_bytes + 32 * v, stride);
+      const I c = V::load(code_bytes + V::kVector * v, stride);
       codes[v] = V::and_(c, low4);
       if constexpr (HasDpbusd<V>) {
         codes[4 + v] = V::andnot(low4, c);
@@ -222,12 +223,12 @@ struct Q8_0Step {
         const I bias = V::set1_8(static_cast<char>(0x80));
         I chain[2] = {V::set1_32(a[t].corrections(0)[b]), V::zero()};
         for (int v = 0; v < 8; ++v) {
-          chain[v % 2] = V::dpbusd4(chain[v % 2], V::xor_(V::load(codes + 32 * v, stride), bias), y + 4 * v);
+          chain[v % 2] = V::dpbusd4(chain[v % 2], V::xor_(V::load(codes + V::kVector * v, stride), bias), y + 4 * v);
         }
         sums = V::add32(chain[0], chain[1]);
       } else {
         sums = dot_block<V, false>(V::zero(), [&](int v, I& u, I& s) {
-          const I x = V::load(codes + 32 * v, stride);
+          const I x = V::load(codes + V::kVector * v, stride);
           u = V::abs8(x);
           s = V::sign8(V::bcast4(y + 4 * v), x);
         });
