@@ -94,7 +94,7 @@ struct DecodeShape {
 DecodeShape decode_shape(const quant::TypeTraits& tr, int64_t matrix_bytes) {
   DecodeShape d;
   d.row_bytes = hearth::row_bytes(hearth::layout_of(tr.type), kRowLen);
-  d.rows = matrix_bytes / static_cast<int64_t>(d.row_bytes) / 8 * 8;  // whole bands of 8
+  d.rows = matrix_bytes / static_cast<int64_t>(d.row_bytes) / 16 * 16;  // whole bands of 8 and of 16
   std::mt19937 rng(42);
   std::normal_distribution<float> dist;
   std::vector<float> src(kRowLen);
@@ -129,11 +129,13 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 // Bands/*: the same decode step over the matrix interleaved in bands
 // (quant/interleave.h), as compute::matmul runs a model's matrices on one
 // thread (quant::decode_rows over all the rows).
-// `isa`: "" for the table's, or the kernels of one ISA below it ("avx2",
-// "avx512": the same layout and activation side data) to compare them.
+// `isa`: "" for the table's, or a quant::band_kernel_variants name ("avx2",
+// "avx512": the same layout and activation side data; "avx512vnni-x8",
+// "avx512vnni-x16": the two layouts) to compare them.
 const quant::InterleavedKernels& band_kernels(TensorType type, const std::string& isa) {
-  if (isa == "avx2") return *quant::avx2_band_kernels(type);
-  if (isa == "avx512") return *quant::avx512_band_kernels(type);
+  for (const quant::BandKernelVariant& v : quant::band_kernel_variants(type)) {
+    if (v.name == isa) return *v.kernels;
+  }
   return *quant::traits(type).interleaved;
 }
 
@@ -283,13 +285,18 @@ int register_all() {
     if (quant::traits(types[i]).interleaved == nullptr) continue;
     const std::string type(hearth::tensor_type_name(types[i]));
     // on AVX-512 the AVX2 kernels too (Bands/T/avx2, ...), and with VNNI the
-    // plain AVX-512 ones of the types that have VNNI ones (.../avx512)
+    // plain AVX-512 ones of the types that have VNNI ones (.../avx512) and
+    // both VNNI layouts (.../avx512vnni-x8, .../avx512vnni-x16)
     const std::string table_isa = quant::kernel_isa();
     std::vector<std::string> isas = {""};
     if (table_isa.starts_with("avx2+avx512")) isas.push_back("avx2");
     if (table_isa == "avx2+avx512vnni" &&
         quant::avx512_vnni_band_kernels(types[i]) != quant::avx512_band_kernels(types[i])) {
       isas.push_back("avx512");
+    }
+    for (const quant::BandKernelVariant& v : quant::band_kernel_variants(types[i])) {
+      const std::string_view name(v.name);
+      if (name == "avx512vnni-x8" || name == "avx512vnni-x16") isas.emplace_back(name);
     }
     for (const std::string& isa : isas) {
       const std::string suffix = isa.empty() ? "" : "/" + isa;

@@ -1,12 +1,13 @@
-// What every band layout (quant/interleave.h) shares: 8 rows per band (the
-// legacy formats also come in bands of 16: legacy_bands.h), the codes as
-// vectors of 4 bytes per row, and the scalar reference of the band kernels,
-// written once. The layouts: quant/legacy_bands.h (Q4_0, Q8_0),
-// quant/q4_K_bands.h, quant/q6_K_bands.h.
+// What every band layout (quant/interleave.h) shares: 8 rows per band (every
+// format also comes in wide bands of 16: legacy_bands.h, and below for the
+// super-block formats), the codes as vectors of 4 bytes per row, and the
+// scalar reference of the band kernels, written once. The layouts:
+// quant/legacy_bands.h (Q4_0, Q8_0), quant/q4_K_bands.h, quant/q6_K_bands.h.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <vector>
 
 #include "quant/interleave.h"
@@ -27,6 +28,67 @@ inline constexpr int kCodeChunk = 4;
 // activation).
 inline uint64_t code_byte(int r, int j, int rows = kRows) {
   return static_cast<uint64_t>(4 * rows * (j / 4) + 4 * r + j % 4);
+}
+
+// The wide bands of the super-block formats (Q4_K, Q6_K): a wide
+// super-block is the 8-row super-blocks of rows 0-7 and 8-15 side by side,
+// piece by piece. A piece is what one vector load of the 8-row kernels takes:
+// z = 32 bytes (4 a row: a code vector, packed scales) or 16 (2 a row: fp16
+// d, a pair of int8 scales). The piece at offset o of the 8-row super-block
+// (o a multiple of z) lies at 2 o (rows 0-7) and 2 o + z (rows 8-15), so one
+// load of 2 z bytes at kSpread o takes it for all 16 rows, in the lanes that
+// two bands of 8 rows have in the AVX-512 kernels' vectors (the first band
+// low, its partner high: x86/bands_zmm.h); a kernel written for those reads
+// a wide band with its offsets times kSpread. Zen 4 streamed them slower
+// than the bands of 8 (x86/bands_vnni_avx512.cpp); no table takes them yet.
+inline constexpr int kSpread = kWideRows / kRows;
+
+// Wide bands <-> two bands of 8 rows, super-block after super-block:
+// kBytes the bytes of an 8-row super-block, kPieceBytes(o) the size of the
+// piece at offset o of it.
+template <uint64_t kBytes, auto kPieceBytes>
+void widen(int64_t nsb, const uint8_t* low, const uint8_t* high, uint8_t* wide) {
+  for (int64_t s = 0; s < nsb; ++s) {
+    const uint64_t at = static_cast<uint64_t>(s) * kBytes;
+    for (uint64_t o = 0, z = 0; o < kBytes; o += z) {
+      z = kPieceBytes(o);
+      std::memcpy(wide + kSpread * at + 2 * o, low + at + o, z);
+      std::memcpy(wide + kSpread * at + 2 * o + z, high + at + o, z);
+    }
+  }
+}
+template <uint64_t kBytes, auto kPieceBytes>
+void narrow(int64_t nsb, const uint8_t* wide, uint8_t* low, uint8_t* high) {
+  for (int64_t s = 0; s < nsb; ++s) {
+    const uint64_t at = static_cast<uint64_t>(s) * kBytes;
+    for (uint64_t o = 0, z = 0; o < kBytes; o += z) {
+      z = kPieceBytes(o);
+      std::memcpy(low + at + o, wide + kSpread * at + 2 * o, z);
+      std::memcpy(high + at + o, wide + kSpread * at + 2 * o + z, z);
+    }
+  }
+}
+
+// interleave.h's PackBandFn and UnpackBandFn of a super-block format's wide
+// bands (kPerBlock elements per super-block) from those of its bands of 8
+// rows: rows 0-7 and 8-15 each packed as a band, then widened (and back).
+template <uint64_t kBytes, auto kPieceBytes, int64_t kPerBlock, PackBandFn kPack>
+void pack_wide(int64_t n, const void* rows, void* band) {
+  const int64_t nsb = n / kPerBlock;
+  const uint64_t half = static_cast<uint64_t>(nsb) * kBytes;  // 8 rows' bytes
+  std::vector<uint8_t> bands(2 * half);
+  kPack(n, rows, bands.data());
+  kPack(n, static_cast<const uint8_t*>(rows) + half, bands.data() + half);
+  widen<kBytes, kPieceBytes>(nsb, bands.data(), bands.data() + half, static_cast<uint8_t*>(band));
+}
+template <uint64_t kBytes, auto kPieceBytes, int64_t kPerBlock, UnpackBandFn kUnpack>
+void unpack_wide(int64_t n, const void* band, void* rows) {
+  const int64_t nsb = n / kPerBlock;
+  const uint64_t half = static_cast<uint64_t>(nsb) * kBytes;
+  std::vector<uint8_t> bands(2 * half);
+  narrow<kBytes, kPieceBytes>(nsb, static_cast<const uint8_t*>(band), bands.data(), bands.data() + half);
+  kUnpack(n, bands.data(), rows);
+  kUnpack(n, bands.data() + half, static_cast<uint8_t*>(rows) + half);
 }
 
 // Calls f(x, at, r) for every super-block of a band's rows (n elements, kQKK

@@ -95,11 +95,14 @@ extern const InterleavedKernels q4_0_x8;  // reads avx2::q4_0_activation_extras 
 extern const InterleavedKernels q8_0_x8;  // reads avx2::q8_0_activation_extras
 }  // namespace avx2
 
-// Q4_K and Q6_K in bands of 8 rows (layouts in quant/q4_K_bands.h,
-// quant/q6_K_bands.h), with Q8_K activations (no side data).
+// Q4_K and Q6_K in bands of 8 rows and in wide bands of 16 (layouts in
+// quant/q4_K_bands.h, quant/q6_K_bands.h, quant/bands.h), with Q8_K
+// activations (no side data).
 namespace generic {
 extern const InterleavedKernels q4_K_x8;  // the references
 extern const InterleavedKernels q6_K_x8;
+extern const InterleavedKernels q4_K_x16;
+extern const InterleavedKernels q6_K_x16;
 }  // namespace generic
 namespace avx2 {
 extern const InterleavedKernels q4_K_x8;
@@ -121,6 +124,8 @@ extern const InterleavedKernels q4_0_vnni_x16;
 extern const InterleavedKernels q8_0_vnni_x16;
 extern const InterleavedKernels q4_K_vnni_x8;
 extern const InterleavedKernels q6_K_vnni_x8;
+extern const InterleavedKernels q4_K_vnni_x16;  // wide bands, as Q4_0's
+extern const InterleavedKernels q6_K_vnni_x16;
 // Q6_K's VNNI table with the VNNI decode kernel too: the pick on Zen 4
 // (x86/bands_vnni_avx512.cpp says why).
 extern const InterleavedKernels q6_K_vnni_decode_x8;

@@ -57,6 +57,13 @@ void unpack(int64_t n, const void* band, void* rows) {
   });
 }
 
+void pack_wide(int64_t n, const void* rows, void* band) {
+  bands::pack_wide<kSuperBlockBytes, piece_bytes, kQKK, pack>(n, rows, band);
+}
+void unpack_wide(int64_t n, const void* band, void* rows) {
+  bands::unpack_wide<kSuperBlockBytes, piece_bytes, kQKK, unpack>(n, band, rows);
+}
+
 }  // namespace bands::q4k
 
 namespace {
@@ -76,6 +83,10 @@ float step(const BlockQ4_K& x, const BlockQ8_K& y, float acc) {
 namespace generic {
 const InterleavedKernels q4_K_x8{bands::kRows, bands::q4k::pack, bands::q4k::unpack,
                                  bands::reference_gemm<BlockQ4_K, BlockQ8_K, kQKK, bands::q4k::unpack, step>};
+const InterleavedKernels q4_K_x16{
+    bands::kWideRows, bands::q4k::pack_wide, bands::q4k::unpack_wide,
+    bands::reference_gemm<BlockQ4_K, BlockQ8_K, kQKK, bands::q4k::unpack_wide, step, bands::kWideRows>, nullptr, 0,
+    &q4_K_x8};
 }  // namespace generic
 
 }  // namespace hearth::quant

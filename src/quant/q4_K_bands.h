@@ -59,4 +59,10 @@ inline int min_high_shift(int j) { return 4 + 2 * (j / 4); }
 void pack(int64_t n, const void* rows, void* band);
 void unpack(int64_t n, const void* band, void* rows);
 
+// The wide bands (16 rows, 2304 bytes a super-block: bands.h): pieces of 32
+// bytes, but d and dmin, 16.
+inline constexpr uint64_t piece_bytes(uint64_t o) { return o >= kD && o < kCodes ? 16 : 32; }
+void pack_wide(int64_t n, const void* rows, void* band);
+void unpack_wide(int64_t n, const void* band, void* rows);
+
 }  // namespace hearth::quant::bands::q4k

@@ -82,6 +82,13 @@ void unpack(int64_t n, const void* band, void* rows) {
   });
 }
 
+void pack_wide(int64_t n, const void* rows, void* band) {
+  bands::pack_wide<kSuperBlockBytes, piece_bytes, kQKK, pack>(n, rows, band);
+}
+void unpack_wide(int64_t n, const void* band, void* rows) {
+  bands::unpack_wide<kSuperBlockBytes, piece_bytes, kQKK, unpack>(n, band, rows);
+}
+
 }  // namespace bands::q6k
 
 namespace {
@@ -106,6 +113,10 @@ float step(const BlockQ6_K& x, const BlockQ8_K& y, float acc) {
 namespace generic {
 const InterleavedKernels q6_K_x8{bands::kRows, bands::q6k::pack, bands::q6k::unpack,
                                  bands::reference_gemm<BlockQ6_K, BlockQ8_K, kQKK, bands::q6k::unpack, step>};
+const InterleavedKernels q6_K_x16{
+    bands::kWideRows, bands::q6k::pack_wide, bands::q6k::unpack_wide,
+    bands::reference_gemm<BlockQ6_K, BlockQ8_K, kQKK, bands::q6k::unpack_wide, step, bands::kWideRows>, nullptr, 0,
+    &q6_K_x8};
 }  // namespace generic
 
 }  // namespace hearth::quant

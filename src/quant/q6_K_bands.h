@@ -55,4 +55,10 @@ inline uint64_t scale_byte(int r, int j) { return kScales + static_cast<uint64_t
 void pack(int64_t n, const void* rows, void* band);
 void unpack(int64_t n, const void* band, void* rows);
 
+// The wide bands (16 rows, 3360 bytes a super-block: bands.h): pieces of 32
+// bytes, but the scale pairs and d, 16.
+inline constexpr uint64_t piece_bytes(uint64_t o) { return o >= kCodes && o < kD ? 32 : 16; }
+void pack_wide(int64_t n, const void* rows, void* band);
+void unpack_wide(int64_t n, const void* band, void* rows);
+
 }  // namespace hearth::quant::bands::q6k

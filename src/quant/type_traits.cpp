@@ -248,6 +248,22 @@ const InterleavedKernels* avx512_vnni_band_kernels(TensorType t) {
   }
 }
 
+namespace {
+
+// The AVX-512 VNNI kernels in wide bands of 16 rows, for the types that
+// have them.
+const InterleavedKernels* wide_vnni_band_kernels(TensorType t) {
+  switch (t) {
+    case TensorType::Q4_0: return &avx512::q4_0_vnni_x16;
+    case TensorType::Q8_0: return &avx512::q8_0_vnni_x16;
+    case TensorType::Q4_K: return &avx512::q4_K_vnni_x16;
+    case TensorType::Q6_K: return &avx512::q6_K_vnni_x16;
+    default: return nullptr;
+  }
+}
+
+}  // namespace
+
 std::vector<BandKernelVariant> band_kernel_variants(TensorType t) {
   std::vector<BandKernelVariant> out;
   if (const TypeTraits* picked = lookup(table().best, t); picked != nullptr && picked->interleaved != nullptr) {
@@ -261,14 +277,12 @@ std::vector<BandKernelVariant> band_kernel_variants(TensorType t) {
   if (cpu.has_avx512_kernels()) add("avx512", avx512_band_kernels(t));
   if (cpu.has_avx512_vnni_kernels()) {
     add("avx512vnni", avx512_vnni_band_kernels(t));
-    // Q4_0's and Q8_0's two VNNI layouts, whichever the table took
-    if (t == TensorType::Q4_0) {
-      add("avx512vnni-x8", &avx512::q4_0_vnni_x8);
-      add("avx512vnni-x16", &avx512::q4_0_vnni_x16);
-    }
-    if (t == TensorType::Q8_0) {
-      add("avx512vnni-x8", &avx512::q8_0_vnni_x8);
-      add("avx512vnni-x16", &avx512::q8_0_vnni_x16);
+    // each type's two VNNI layouts, bands of 8 rows and wide bands of 16,
+    // whichever the table took (Q6_K's of 8 with the VNNI decode, the wide
+    // ones' narrower kernels)
+    if (const InterleavedKernels* wide = wide_vnni_band_kernels(t)) {
+      add("avx512vnni-x8", wide->narrower);
+      add("avx512vnni-x16", wide);
     }
     if (t == TensorType::Q6_K) {
       add("avx512vnni/avx512-decode", &avx512::q6_K_vnni_x8);

@@ -57,7 +57,9 @@ struct BandKernelVariant {
 };
 // Every band table of `type` this CPU runs: first the table's own pick
 // ("table", when the type has band kernels at all), then "avx2", "avx512"
-// and "avx512vnni" as the CPU has them, and with VNNI Q6_K's two decodes
+// and "avx512vnni" as the CPU has them, and with VNNI each type's two
+// layouts ("avx512vnni-x8", bands of 8 rows, and "avx512vnni-x16", wide
+// bands of 16: the table picks one) and Q6_K's two decodes
 // ("avx512vnni/avx512-decode", "avx512vnni/vnni-decode": the CPU picks one).
 // All give the reference's bits (tests/quant/interleave_test.cpp); a model
 // can be loaded on any of them (model::BandChoice) to compare their speed in

@@ -71,12 +71,14 @@ std::vector<float> offset_of(TensorType type, const uint8_t* row, int64_t n) {
   return o;
 }
 
-// The layouts of `type`, as their references: bands of 8 rows, and the
-// legacy formats' wide bands of 16.
+// The layouts of `type`, as their references: bands of 8 rows, and wide
+// bands of 16.
 std::vector<const InterleavedKernels*> references(TensorType type) {
   std::vector<const InterleavedKernels*> out = {generic_traits(type).interleaved};
   if (type == TensorType::Q4_0) out.push_back(&generic::q4_0_x16);
   if (type == TensorType::Q8_0) out.push_back(&generic::q8_0_x16);
+  if (type == TensorType::Q4_K) out.push_back(&generic::q4_K_x16);
+  if (type == TensorType::Q6_K) out.push_back(&generic::q6_K_x16);
   return out;
 }
 
@@ -323,8 +325,8 @@ TEST(Interleave, TableUsesTheAvx512KernelsExactlyWhereTheCpuHasAvx512) {
 }
 
 // band_kernel_variants: the table's pick first, then one table per x86 ISA
-// the CPU has (with VNNI, Q6_K's two decodes and Q4_0's and Q8_0's two
-// layouts as well), each named once.
+// the CPU has (with VNNI, Q6_K's two decodes and every type's two layouts as
+// well), each named once; the wide bands' narrower kernels are those of 8.
 TEST(Interleave, VariantsAreTheTablesThisCpuRuns) {
   const CpuFeatures& cpu = cpu_features();
   for (const TensorType type : kTypes) {
@@ -333,13 +335,23 @@ TEST(Interleave, VariantsAreTheTablesThisCpuRuns) {
     ASSERT_FALSE(v.empty());
     EXPECT_EQ(std::string_view(v[0].name), "table");
     EXPECT_EQ(v[0].kernels, traits(type).interleaved);
-    // with VNNI: Q6_K's two decodes, Q4_0's and Q8_0's wide bands
-    const size_t extra = type == TensorType::Q4_K ? 0 : 2;
+    // with VNNI: the two layouts, Q6_K's two decodes
+    const size_t extra = 2 + (type == TensorType::Q6_K ? 2 : 0);
     const size_t vnni = cpu.has_avx512_vnni_kernels() ? 1 + extra : 0;
     EXPECT_EQ(v.size(), 1 + size_t{cpu.has_avx2_kernels()} + size_t{cpu.has_avx512_kernels()} + vnni);
+    const InterleavedKernels* x8 = nullptr;
+    const InterleavedKernels* x16 = nullptr;
     for (size_t i = 0; i < v.size(); ++i) {
       EXPECT_NE(v[i].kernels, nullptr) << v[i].name;
       for (size_t j = 0; j < i; ++j) EXPECT_NE(std::string_view(v[i].name), std::string_view(v[j].name));
+      if (std::string_view(v[i].name) == "avx512vnni-x8") x8 = v[i].kernels;
+      if (std::string_view(v[i].name) == "avx512vnni-x16") x16 = v[i].kernels;
+    }
+    if (cpu.has_avx512_vnni_kernels()) {
+      ASSERT_NE(x16, nullptr);
+      EXPECT_EQ(x16->rows, bands::kWideRows);
+      EXPECT_EQ(x8->rows, bands::kRows);
+      EXPECT_EQ(x16->narrower, x8);
     }
   }
   EXPECT_TRUE(band_kernel_variants(TensorType::Q5_K).empty());  // no band kernels

@@ -159,8 +159,9 @@ struct SuperBlockBands {
   // Q6_K 79 -> 92 % of the read probe (hearth_stream_bench, 8192 x 2048, two
   // threads, Zen 5, the fast state); four cost the AVX-512 kernels 10-25
   // points (Q4_K 101-107 -> 88-90 %, Q6_K 106-115 -> 83-92 %); the legacy
-  // formats take two as well (legacy_bands_simd.h).
-  static constexpr int kDecodeStreams = 2;
+  // formats take two as well (legacy_bands_simd.h). A wide band (16 rows,
+  // V = ZmmWide) is two bands' work in one stream, and takes one.
+  static constexpr int kDecodeStreams = V::kBandRows == bands::kRows ? 2 : 1;
   static uint64_t band_bytes(int64_t n) { return static_cast<uint64_t>(n / kQKK) * Step::kSuperBlockBytes; }
   template <int NT, int G = 1>
   static void tile(int64_t n, const uint8_t* band, uint64_t stride, const uint8_t* a, uint64_t a_stride, int64_t t0,

@@ -34,6 +34,22 @@
 // 95-97 against 89-92 %), and keep them. The gemms, bound by arithmetic, take
 // the VNNI kernels: BandGemm Q6_K 291-297 against 265-270 GFLOP/s.
 //
+// Q4_K and Q6_K in wide bands of 16 rows (bands.h: one 512-bit load a
+// piece of all 16 rows, one stream a decode thread, as Q4_0's and Q8_0's) lost
+// on Zen 4 (2026-12-04, Llama-3.2-1B Q4_K_M, hearth_ab_bench, 6 rounds of 16
+// chunks each, reads 39-80 GB/s), paired medians against bands of 8: both
+// wide -16.4 points (ahead in 0 of 128), Q4_K alone -16.2 (4 of 96), Q6_K
+// alone -3.6 (17 of 96). One core from memory (Bands/Q4_K, wide against 8
+// rows) 23.5 against 31.5 GB/s, in L2 87 against 84: the loss is the
+// stream's, not the arithmetic. Neither two wide bands a thread (two streams,
+// each a super-block at a time: -16.0, 1 of 96) nor 256-bit loads (-17.1, 0
+// of 96) brought it back, and the two 8-row super-blocks back to back in one
+// stream (the bands of 8's loads, 1152 bytes apart) lost 30.9 (0 of 96): on
+// this host a thread streams best from two places far apart, read in turn
+// load by load, as the bands of 8 pair band k with band k + n_bands / 2. The
+// table keeps the bands of 8; the wide kernels stay as the variants
+// "avx512vnni-x16" to measure on other CPUs.
+//
 // Its own file, its own target region: the plain AVX-512 kernels must stay
 // free of VNNI instructions for the CPUs without them, and each file compiles
 // its own copy of the policy (bands_zmm.h).
@@ -95,6 +111,8 @@ using Q4_0Wide = bandsimd::Q4_0Bands<ZmmWideVnni>;
 using Q8_0Wide = bandsimd::Q8_0Bands<ZmmWideVnni>;
 using Q4K = bandsimd::Q4KBands<ZmmVnni>;
 using Q6K = bandsimd::Q6KBands<ZmmVnni>;
+using Q4KWide = bandsimd::Q4KBands<ZmmWideVnni>;
+using Q6KWide = bandsimd::Q6KBands<ZmmWideVnni>;
 
 }  // namespace
 
@@ -115,6 +133,13 @@ const InterleavedKernels q6_K_vnni_x8{bands::kRows, bands::q6k::pack, bands::q6k
 const InterleavedKernels q6_K_vnni_decode_x8{bands::kRows,           bands::q6k::pack,
                                              bands::q6k::unpack,     gemm<Q6K, avx2::q6_K_x8>,
                                              bandsimd::decode<Q6K>, Q6K::kDecodeStreams};
+
+const InterleavedKernels q4_K_vnni_x16{bands::kWideRows,          bands::q4k::pack_wide,
+                                       bands::q4k::unpack_wide,    bandsimd::gemm<Q4KWide>,
+                                       bandsimd::decode<Q4KWide>, Q4KWide::kDecodeStreams, &q4_K_vnni_x8};
+const InterleavedKernels q6_K_vnni_x16{bands::kWideRows,          bands::q6k::pack_wide,
+                                       bands::q6k::unpack_wide,    bandsimd::gemm<Q6KWide>,
+                                       bandsimd::decode<Q6KWide>, Q6KWide::kDecodeStreams, &q6_K_vnni_decode_x8};
 
 }  // namespace hearth::quant::avx512
 

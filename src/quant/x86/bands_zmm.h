@@ -105,15 +105,22 @@ struct Zmm {
   }
 };
 
-// One wide band (16 rows: legacy_bands.h) per vector: a code vector is one
-// 512-bit load, the rows' scales one 256-bit load, a store the band's 16
-// outputs. Only the legacy formats' kernels (legacy_bands_simd.h) take it.
+// One wide band (16 rows: legacy_bands.h, bands.h) per vector: a code
+// vector is one 512-bit load, the rows' fp16 scales (or the super-block
+// formats' 16-byte pieces) one 256-bit load, a store the band's 16 outputs.
+// Rows 0-7 lie where Zmm has its first band, rows 8-15 where it has the
+// partner, so the kernels written for Zmm read a wide band unchanged but for
+// their offsets (legacy_bands_simd.h: kVector; q4_K_bands_simd.h and
+// q6_K_bands_simd.h: kSpread).
 struct ZmmWide : Zmm {
   static constexpr int kBands = 1;
   static constexpr int kBandRows = bands::kWideRows;
   static constexpr int kVector = 4 * kBandRows;
 
   static I load(const uint8_t* p, uint64_t /*stride*/) { return _mm512_loadu_si512(p); }
+  static I load_i8_i16(const uint8_t* p, uint64_t /*stride*/) {
+    return _mm512_cvtepi8_epi16(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
+  }
   static F load_ph(const uint8_t* p, uint64_t /*stride*/) {
     return _mm512_cvtph_ps(_mm256_loadu_si256(reinterpret_cast<const __m256i*>(p)));
   }

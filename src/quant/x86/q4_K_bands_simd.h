@@ -51,7 +51,10 @@ struct Q4KStep {
   using V = Vec;
   using I = typename V::I;
   using F = typename V::F;
-  static constexpr uint64_t kSuperBlockBytes = bands::q4k::kSuperBlockBytes;
+  // A wide band's offsets (V::kBandRows = 16: bands.h) are the 8-row
+  // layout's times kSpread.
+  static constexpr uint64_t kSpread = V::kBandRows / bands::kRows;
+  static constexpr uint64_t kSuperBlockBytes = kSpread * bands::q4k::kSuperBlockBytes;
   // Tokens per register tile: per token two int16 sums, an int32 sum and a
   // float accumulator stay in registers beside a code vector's two halves
   // (see the tuning notes above).
@@ -84,7 +87,7 @@ struct Q4KStep {
     I lo, hi;
   };
   [[gnu::always_inline]] static inline Nibbles nibbles(const uint8_t* codes, uint64_t stride, int v, I low4) {
-    const I x = V::load(codes + 32 * v, stride);
+    const I x = V::load(codes + kSpread * 32 * v, stride);
     return {V::and_(x, low4), V::and_(V::template srli16<4>(x), low4)};
   }
   static const int8_t* y_bytes(const BlockQ8_K& y, int c, int v) { return y.qs + 64 * c + 4 * v; }
@@ -111,7 +114,7 @@ struct Q4KStep {
     }
 #pragma GCC unroll 8
     for (int v = 0; v < 8; ++v) {
-      const I x = V::load(codes + 32 * v, stride);
+      const I x = V::load(codes + kSpread * 32 * v, stride);
       const I x_lo = V::and_(x, low4), x_hi16 = V::andnot(low4, x);
       for (int t = 0; t < NT; ++t) {
         const int8_t* yq = y_bytes(y[t][s], c, v);
@@ -136,8 +139,9 @@ struct Q4KStep {
                                                        const BlockQ8_K* const (&y)[NT], int64_t s, F (&acc)[NT]) {
     namespace q4k = bands::q4k;
     const I low4 = V::set1_8(0x0f);
-    const I low0 = V::load(sb + q4k::kNibbles, stride), low1 = V::load(sb + q4k::kNibbles + 32, stride);
-    const I high = V::load(sb + q4k::kHighs, stride);
+    const I low0 = V::load(sb + kSpread * q4k::kNibbles, stride);
+    const I low1 = V::load(sb + kSpread * (q4k::kNibbles + 32), stride);
+    const I high = V::load(sb + kSpread * q4k::kHighs, stride);
 
     // The mins: sum_j m_j,r (bsums_2j + bsums_2j+1), per token, a pair of
     // sub-blocks per madd.
@@ -160,12 +164,12 @@ struct Q4KStep {
 #pragma GCC unroll 4
     for (int c = 0; c < 4; ++c) {
       if constexpr (HasDpbusd<V>) {
-        chunk_vnni<NT>(sb + q4k::kCodes + 256 * c, stride, y, s, c, c < 2 ? sc0 : sc1, sumi);
+        chunk_vnni<NT>(sb + kSpread * (q4k::kCodes + 256 * c), stride, y, s, c, c < 2 ? sc0 : sc1, sumi);
         continue;
       }
       I lo16[NT], hi16[NT];
       for (int t = 0; t < NT; ++t) lo16[t] = hi16[t] = V::zero();
-      const uint8_t* codes = sb + q4k::kCodes + 256 * c;
+      const uint8_t* codes = sb + kSpread * (q4k::kCodes + 256 * c);
 #pragma GCC unroll 2
       for (int v = 0; v < 8; ++v) {
         const Nibbles x = nibbles(codes, stride, v, low4);
@@ -183,8 +187,8 @@ struct Q4KStep {
       }
     }
 
-    const F d = V::load_ph(sb + q4k::kD, stride);
-    const F dmin = V::load_ph(sb + q4k::kDmin, stride);
+    const F d = V::load_ph(sb + kSpread * q4k::kD, stride);
+    const F dmin = V::load_ph(sb + kSpread * q4k::kDmin, stride);
     for (int t = 0; t < NT; ++t) {
       const F dy = V::fset1(y[t][s].d);
       acc[t] = V::fmadd(V::fmul(d, dy), V::cvt(sumi[t]), acc[t]);

@@ -42,13 +42,16 @@ struct Q6KStep {
   using V = Vec;
   using I = typename V::I;
   using F = typename V::F;
-  static constexpr uint64_t kSuperBlockBytes = bands::q6k::kSuperBlockBytes;
+  // A wide band's offsets (V::kBandRows = 16: bands.h) are the 8-row
+  // layout's times kSpread.
+  static constexpr uint64_t kSpread = V::kBandRows / bands::kRows;
+  static constexpr uint64_t kSuperBlockBytes = kSpread * bands::q6k::kSuperBlockBytes;
   // Tokens per register tile (one token: BandGemm 78 against 92 GFLOP/s).
   static constexpr int kTokens = 2;
 
   // Pair p of the rows' scales as int16 lanes (sc_2p,r, sc_2p+1,r).
   static I scale_pair(const uint8_t* sb, uint64_t stride, int p) {
-    return V::load_i8_i16(sb + bands::q6k::kScales + 16 * p, stride);
+    return V::load_i8_i16(sb + kSpread * (bands::q6k::kScales + 16 * p), stride);
   }
 
   // Group w (0..15) of a super-block's indices: a, b, c and d (q6_K_bands.h)
@@ -59,8 +62,9 @@ struct Q6KStep {
     I a, b, c, d;
   };
   [[gnu::always_inline]] static inline Codes codes(const uint8_t* sb, uint64_t stride, int w, I top2) {
-    const uint8_t* group = sb + bands::q6k::kCodes + bands::q6k::kGroupBytes * static_cast<uint64_t>(w);
-    const I v0 = V::load(group, stride), v1 = V::load(group + 32, stride), v2 = V::load(group + 64, stride);
+    const uint8_t* group = sb + kSpread * (bands::q6k::kCodes + bands::q6k::kGroupBytes * static_cast<uint64_t>(w));
+    const I v0 = V::load(group, stride), v1 = V::load(group + kSpread * 32, stride);
+    const I v2 = V::load(group + kSpread * 64, stride);
     const I d = V::or_(V::or_(V::template srli16<6>(V::and_(v0, top2)), V::template srli16<4>(V::and_(v1, top2))),
                        V::template srli16<2>(V::and_(v2, top2)));
     return {V::andnot(top2, v0), V::andnot(top2, v1), V::andnot(top2, v2), d};
@@ -166,7 +170,7 @@ struct Q6KStep {
 #pragma GCC unroll 2
       for (int hk = 0; hk < 4; ++hk) quarter<NT>(sb, stride, y, s, hk, sumi);
     }
-    const F d = V::load_ph(sb + q6k::kD, stride);
+    const F d = V::load_ph(sb + kSpread * q6k::kD, stride);
     for (int t = 0; t < NT; ++t) {
       const I total = V::sub32(sumi[t], V::template slli32<5>(offs[t]));
       acc[t] = V::fmadd(V::fmul(d, V::fset1(y[t][s].d)), V::cvt(total), acc[t]);
