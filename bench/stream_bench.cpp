@@ -4,7 +4,7 @@
 // during decode), so every figure has the limit of its own seconds.
 //
 //   hearth_stream_bench TYPE [N_OUT (default 8192)] [PASSES (default 40)] [THREADS (default 2)]
-//                       [N_IN (default 2048)] [VIEWS (default 1)]
+//                       [N_IN (default 2048)] [VIEWS (default 1)] [VARIANT (default table)]
 //
 // TYPE: a type with band kernels (Q4_0, Q8_0, Q4_K, Q6_K). The matrices are
 // N_OUT x N_IN (by default Llama-3.2-1B's gate/up shape; 2048 x 8192 is its
@@ -21,7 +21,9 @@
 // vCPUs no longer share a cache). VIEWS > 1: each matrix is multiplied as
 // that many matrices of N_OUT / VIEWS rows in one compute::matmul_group (one
 // loop over their rows, as Llama's gate and up are: each thread then streams
-// its own matrices).
+// its own matrices). VARIANT: the band kernels of that
+// quant::band_kernel_variants name ("avx512vnni-x8", ...) instead of the
+// table's.
 #include <algorithm>
 #include <atomic>
 #include <chrono>
@@ -50,7 +52,7 @@ using hearth::bench::median;
 
 int main(int argc, char** argv) {
   if (argc < 2) {
-    std::fprintf(stderr, "usage: %s TYPE [N_OUT] [PASSES] [THREADS] [N_IN] [VIEWS]\n", argv[0]);
+    std::fprintf(stderr, "usage: %s TYPE [N_OUT] [PASSES] [THREADS] [N_IN] [VIEWS] [VARIANT]\n", argv[0]);
     return 2;
   }
   const auto type = hearth::tensor_type_from_name(argv[1]);
@@ -64,7 +66,18 @@ int main(int argc, char** argv) {
   const int64_t n_in = argc > 5 ? std::atoll(argv[5]) : 2048;
   const int views = argc > 6 ? std::atoi(argv[6]) : 1;
   const auto& tr = hearth::quant::traits(*type);
-  const int64_t rows_per_band = tr.interleaved->rows;
+  const hearth::quant::InterleavedKernels* kernels = tr.interleaved;
+  if (argc > 7) {
+    kernels = nullptr;
+    for (const hearth::quant::BandKernelVariant& v : hearth::quant::band_kernel_variants(*type)) {
+      if (std::string(v.name) == argv[7]) kernels = v.kernels;
+    }
+    if (kernels == nullptr) {
+      std::fprintf(stderr, "%s: no band kernels of %s by that name\n", argv[7], argv[1]);
+      return 2;
+    }
+  }
+  const int64_t rows_per_band = kernels->rows;
   if (views <= 0 || n_out <= 0 || n_out % (rows_per_band * views) != 0) {
     std::fprintf(stderr, "N_OUT must be a positive multiple of %lld x VIEWS\n", static_cast<long long>(rows_per_band));
     return 2;
@@ -88,7 +101,7 @@ int main(int argc, char** argv) {
   }
   for (int c = 0; c < copies; ++c) {
     uint8_t* m = w + static_cast<uint64_t>(c) * matrix;
-    hearth::quant::interleave_rows(*tr.interleaved, n_in, m, m, n_out, rb);
+    hearth::quant::interleave_rows(*kernels, n_in, m, m, n_out, rb);
   }
   std::vector<float> x(n_in), y(static_cast<size_t>(n_out));
   for (auto& v : x) v = dist(rng);
@@ -119,7 +132,7 @@ int main(int argc, char** argv) {
       for (int v = 0; v < views; ++v) {
         const int64_t r0 = n_out / views * v;
         const hearth::compute::WeightView view{*type, m + static_cast<uint64_t>(r0) * rb, n_in, n_out / views, rb,
-                                               tr.interleaved};
+                                               kernels};
         outs.push_back({view, y.data() + r0});
       }
       hearth::compute::matmul_group(outs, x.data(), 1, pool, scratch);
