@@ -133,10 +133,8 @@ void BM_VecDot(benchmark::State& state, TensorType type, bool avx2, int64_t matr
 // "avx512": the same layout and activation side data; "avx512vnni-x8",
 // "avx512vnni-x16": the two layouts) to compare them.
 const quant::InterleavedKernels& band_kernels(TensorType type, const std::string& isa) {
-  for (const quant::BandKernelVariant& v : quant::band_kernel_variants(type)) {
-    if (v.name == isa) return *v.kernels;
-  }
-  return *quant::traits(type).interleaved;
+  const quant::InterleavedKernels* k = quant::band_kernel_variant(type, isa);
+  return k != nullptr ? *k : *quant::traits(type).interleaved;
 }
 
 void BM_Bands(benchmark::State& state, TensorType type, const std::string& isa, int64_t matrix_bytes) {
@@ -286,7 +284,7 @@ int register_all() {
     const std::string type(hearth::tensor_type_name(types[i]));
     // on AVX-512 the AVX2 kernels too (Bands/T/avx2, ...), and with VNNI the
     // plain AVX-512 ones of the types that have VNNI ones (.../avx512) and
-    // both VNNI layouts (.../avx512vnni-x8, .../avx512vnni-x16)
+    // the VNNI layout the table did not take (.../avx512vnni-x8 or -x16)
     const std::string table_isa = quant::kernel_isa();
     std::vector<std::string> isas = {""};
     if (table_isa.starts_with("avx2+avx512")) isas.push_back("avx2");
@@ -294,9 +292,9 @@ int register_all() {
         quant::avx512_vnni_band_kernels(types[i]) != quant::avx512_band_kernels(types[i])) {
       isas.push_back("avx512");
     }
-    for (const quant::BandKernelVariant& v : quant::band_kernel_variants(types[i])) {
-      const std::string_view name(v.name);
-      if (name == "avx512vnni-x8" || name == "avx512vnni-x16") isas.emplace_back(name);
+    for (const char* layout : {"avx512vnni-x8", "avx512vnni-x16"}) {
+      const quant::InterleavedKernels* k = quant::band_kernel_variant(types[i], layout);
+      if (k != nullptr && k != quant::traits(types[i]).interleaved) isas.emplace_back(layout);
     }
     for (const std::string& isa : isas) {
       const std::string suffix = isa.empty() ? "" : "/" + isa;

@@ -68,10 +68,7 @@ int main(int argc, char** argv) {
   const auto& tr = hearth::quant::traits(*type);
   const hearth::quant::InterleavedKernels* kernels = tr.interleaved;
   if (argc > 7) {
-    kernels = nullptr;
-    for (const hearth::quant::BandKernelVariant& v : hearth::quant::band_kernel_variants(*type)) {
-      if (std::string(v.name) == argv[7]) kernels = v.kernels;
-    }
+    kernels = hearth::quant::band_kernel_variant(*type, argv[7]);
     if (kernels == nullptr) {
       std::fprintf(stderr, "%s: no band kernels of %s by that name\n", argv[7], argv[1]);
       return 2;

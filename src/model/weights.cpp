@@ -200,10 +200,8 @@ void interleave_weights(Weights& w, const BandChoice& choice) {
 BandChoice band_choice(std::string_view name) {
   if (name == "rows") return [](TensorType) -> const quant::InterleavedKernels* { return nullptr; };
   return [want = std::string(name)](TensorType type) {
-    for (const quant::BandKernelVariant& v : quant::band_kernel_variants(type)) {
-      if (v.name == want) return v.kernels;
-    }
-    return quant::traits(type).interleaved;
+    const quant::InterleavedKernels* k = quant::band_kernel_variant(type, want);
+    return k != nullptr ? k : quant::traits(type).interleaved;
   };
 }
 

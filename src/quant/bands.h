@@ -43,30 +43,35 @@ inline uint64_t code_byte(int r, int j, int rows = kRows) {
 // than the bands of 8 (x86/bands_vnni_avx512.cpp); no table takes them yet.
 inline constexpr int kSpread = kWideRows / kRows;
 
-// Wide bands <-> two bands of 8 rows, super-block after super-block:
-// kBytes the bytes of an 8-row super-block, kPieceBytes(o) the size of the
-// piece at offset o of it.
-template <uint64_t kBytes, auto kPieceBytes>
-void widen(int64_t nsb, const uint8_t* low, const uint8_t* high, uint8_t* wide) {
+// Calls f(w, o, z) for every piece of nsb super-blocks: o its offset in a
+// band of 8 rows, w that of its rows 0-7 in the wide band (rows 8-15 at
+// w + z), z its size. kBytes: the bytes of an 8-row super-block;
+// kPieceBytes(o): the size of the piece at offset o of it.
+template <uint64_t kBytes, auto kPieceBytes, typename F>
+void for_each_piece(int64_t nsb, F f) {
   for (int64_t s = 0; s < nsb; ++s) {
     const uint64_t at = static_cast<uint64_t>(s) * kBytes;
     for (uint64_t o = 0, z = 0; o < kBytes; o += z) {
       z = kPieceBytes(o);
-      std::memcpy(wide + kSpread * at + 2 * o, low + at + o, z);
-      std::memcpy(wide + kSpread * at + 2 * o + z, high + at + o, z);
+      f(kSpread * at + 2 * o, at + o, z);
     }
   }
 }
+
+// Wide bands <-> two bands of 8 rows (rows 0-7: low, 8-15: high).
+template <uint64_t kBytes, auto kPieceBytes>
+void widen(int64_t nsb, const uint8_t* low, const uint8_t* high, uint8_t* wide) {
+  for_each_piece<kBytes, kPieceBytes>(nsb, [&](uint64_t w, uint64_t o, uint64_t z) {
+    std::memcpy(wide + w, low + o, z);
+    std::memcpy(wide + w + z, high + o, z);
+  });
+}
 template <uint64_t kBytes, auto kPieceBytes>
 void narrow(int64_t nsb, const uint8_t* wide, uint8_t* low, uint8_t* high) {
-  for (int64_t s = 0; s < nsb; ++s) {
-    const uint64_t at = static_cast<uint64_t>(s) * kBytes;
-    for (uint64_t o = 0, z = 0; o < kBytes; o += z) {
-      z = kPieceBytes(o);
-      std::memcpy(low + at + o, wide + kSpread * at + 2 * o, z);
-      std::memcpy(high + at + o, wide + kSpread * at + 2 * o + z, z);
-    }
-  }
+  for_each_piece<kBytes, kPieceBytes>(nsb, [&](uint64_t w, uint64_t o, uint64_t z) {
+    std::memcpy(low + o, wide + w, z);
+    std::memcpy(high + o, wide + w + z, z);
+  });
 }
 
 // interleave.h's PackBandFn and UnpackBandFn of a super-block format's wide

@@ -292,6 +292,13 @@ std::vector<BandKernelVariant> band_kernel_variants(TensorType t) {
   return out;
 }
 
+const InterleavedKernels* band_kernel_variant(TensorType type, std::string_view name) {
+  for (const BandKernelVariant& v : band_kernel_variants(type)) {
+    if (v.name == name) return v.kernels;
+  }
+  return nullptr;
+}
+
 const TypeTraits& traits(TensorType type) {
   if (const TypeTraits* t = lookup(table().best, type)) return *t;
   throw UnsupportedError("tensor type " + std::string(tensor_type_name(type)) +

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <string_view>
 #include <vector>
 
 #include "gguf/tensor_type.h"
@@ -65,6 +66,9 @@ struct BandKernelVariant {
 // can be loaded on any of them (model::BandChoice) to compare their speed in
 // one process (bench/ab_bench.cpp).
 std::vector<BandKernelVariant> band_kernel_variants(TensorType type);
+// The band table of `type` named `name` among band_kernel_variants(type);
+// nullptr where there is none.
+const InterleavedKernels* band_kernel_variant(TensorType type, std::string_view name);
 
 // Name of the ISA whose kernels the table uses: "generic", "avx2",
 // "avx2+avx512" (AVX2 dots with the AVX-512 gemms of x86/fallbacks.h) or

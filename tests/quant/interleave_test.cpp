@@ -339,14 +339,15 @@ TEST(Interleave, VariantsAreTheTablesThisCpuRuns) {
     const size_t extra = 2 + (type == TensorType::Q6_K ? 2 : 0);
     const size_t vnni = cpu.has_avx512_vnni_kernels() ? 1 + extra : 0;
     EXPECT_EQ(v.size(), 1 + size_t{cpu.has_avx2_kernels()} + size_t{cpu.has_avx512_kernels()} + vnni);
-    const InterleavedKernels* x8 = nullptr;
-    const InterleavedKernels* x16 = nullptr;
     for (size_t i = 0; i < v.size(); ++i) {
       EXPECT_NE(v[i].kernels, nullptr) << v[i].name;
       for (size_t j = 0; j < i; ++j) EXPECT_NE(std::string_view(v[i].name), std::string_view(v[j].name));
-      if (std::string_view(v[i].name) == "avx512vnni-x8") x8 = v[i].kernels;
-      if (std::string_view(v[i].name) == "avx512vnni-x16") x16 = v[i].kernels;
+      EXPECT_EQ(band_kernel_variant(type, v[i].name), v[i].kernels) << v[i].name;  // the lookup by name
     }
+    EXPECT_EQ(band_kernel_variant(type, "no such kernels"), nullptr);
+    const InterleavedKernels* x8 = band_kernel_variant(type, "avx512vnni-x8");
+    const InterleavedKernels* x16 = band_kernel_variant(type, "avx512vnni-x16");
+    EXPECT_EQ(x16 != nullptr, cpu.has_avx512_vnni_kernels());
     if (cpu.has_avx512_vnni_kernels()) {
       ASSERT_NE(x16, nullptr);
       EXPECT_EQ(x16->rows, bands::kWideRows);
