@@ -39,7 +39,7 @@ inline uint64_t code_byte(int r, int j, int rows = kRows) {
 // load of 2 z bytes at kSpread o takes it for all 16 rows, in the lanes that
 // two bands of 8 rows have in the AVX-512 kernels' vectors (the first band
 // low, its partner high: x86/bands_zmm.h); a kernel written for those reads
-// a wide band with its offsets times kSpread. Zen 4 streamed them slower
+// a wide band with its offsets times kSpread. Zen 5 streamed them slower
 // than the bands of 8 (x86/bands_vnni_avx512.cpp); no table takes them yet.
 inline constexpr int kSpread = kWideRows / kRows;
 

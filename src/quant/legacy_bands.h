@@ -32,11 +32,11 @@
 // Q4_0 paired medians +2.7 (ahead in 59 of 96), +0.6 (84 of 160), +1.3
 // points (96 of 160), Q8_0 +0.7 (71 of 128); the Zen 4 table takes them
 // (type_traits.cpp). The same bits as the bands of 8 rows: the formula is
-// each row's. Measured again on 2026-12-04, the host mostly between its
-// states (reads 47-81 GB/s): Q4_0 -3.1 (ahead in 16 of 96), -8.3 (8 of 96),
-// +1.1 points (79 of 128), Q8_0 +0.5 (53 of 96): no better there, not
-// clearly worse; the table keeps them (the super-block formats' wide bands
-// lost: x86/bands_vnni_avx512.cpp).
+// each row's. On Zen 5 (2026-12-04, the host mostly between its states,
+// reads 47-81 GB/s): Q4_0 -3.1 (ahead in 16 of 96), -8.3 (8 of 96), +1.1
+// points (79 of 128), Q8_0 +0.5 (53 of 96): no clear gain, and its table
+// keeps the bands of 8 (the super-block formats' wide bands lost there:
+// x86/bands_vnni_avx512.cpp).
 #pragma once
 
 #include <algorithm>

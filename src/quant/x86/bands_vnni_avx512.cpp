@@ -36,7 +36,7 @@
 //
 // Q4_K and Q6_K in wide bands of 16 rows (bands.h: one 512-bit load a
 // piece of all 16 rows, one stream a decode thread, as Q4_0's and Q8_0's) lost
-// on Zen 4 (2026-12-04, Llama-3.2-1B Q4_K_M, hearth_ab_bench, 6 rounds of 16
+// on Zen 5 (2026-12-04, Llama-3.2-1B Q4_K_M, hearth_ab_bench, 6 rounds of 16
 // chunks each, reads 39-80 GB/s), paired medians against bands of 8: both
 // wide -16.4 points (ahead in 0 of 128), Q4_K alone -16.2 (4 of 96), Q6_K
 // alone -3.6 (17 of 96). One core from memory (Bands/Q4_K, wide against 8
@@ -48,7 +48,7 @@
 // this host a thread streams best from two places far apart, read in turn
 // load by load, as the bands of 8 pair band k with band k + n_bands / 2. The
 // table keeps the bands of 8; the wide kernels stay as the variants
-// "avx512vnni-x16" to measure on other CPUs.
+// "avx512vnni-x16" to measure on Zen 4 and other CPUs.
 //
 // Its own file, its own target region: the plain AVX-512 kernels must stay
 // free of VNNI instructions for the CPUs without them, and each file compiles
